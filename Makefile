@@ -1,0 +1,81 @@
+# "Are face models adversarially robust?" -- two commands from a fresh clone:
+#   make book   set up, fetch assets, execute every chapter (PROFILE=default), build _build/html
+#   make test   set up, lint, type-check, unit tests, nbval on the ci-profile notebooks, browser check
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PROFILE ?= default
+UV ?= 1
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
+NB ?=
+export MALLOC_MMAP_THRESHOLD_ := 10000000000
+export MALLOC_TRIM_THRESHOLD_ := 10000000000
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: setup assets book html chapter regen test lint unit nbval browser-check sync bench clean help
+help:
+	@sed -n '1,4p' Makefile
+
+$(VENV)/.stamp: requirements.txt requirements-nodeps.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@if [ "$(UV)" = 1 ]; then \
+	  $(BIN)/pip install -q --disable-pip-version-check uv==0.13.8 && \
+	  VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode $(FIND_LINKS) -r requirements.txt && \
+	  { grep -qvE '^\s*(#|$$)' requirements-nodeps.txt && VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode --no-deps -r requirements-nodeps.txt || true; } && \
+	  VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --no-deps -e . ; \
+	else \
+	  $(BIN)/pip install -q -r requirements.txt && \
+	  { grep -qvE '^\s*(#|$$)' requirements-nodeps.txt && $(BIN)/pip install -q --no-deps -r requirements-nodeps.txt || true; } && \
+	  $(BIN)/pip install -q --no-deps -e . ; \
+	fi
+	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+setup: $(VENV)/.stamp assets
+
+assets: $(VENV)/.stamp
+	@$(PY) -m facerobust.data.assets fetch --quiet
+
+book: setup
+	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile $(PROFILE) --outdir book/chapters
+	$(MAKE) --no-print-directory html
+
+html:
+	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going --quiet
+
+chapter: setup
+	@test -n "$(NB)" || { echo "error: give NB=notebooks/NN_name.py" >&2; exit 2; }
+	$(PY) -m facerobust.runner $(NB) --profile $(PROFILE) -o _build/chapters/$(basename $(notdir $(NB))).ipynb
+
+regen: setup
+	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile ci --outdir tests/notebooks --force
+
+sync: $(VENV)/.stamp
+	$(BIN)/jupytext --sync $(NOTEBOOKS)
+
+lint: $(VENV)/.stamp
+	$(BIN)/ruff check lib tests notebooks benchmarks tools
+	$(BIN)/mypy lib
+
+unit: setup
+	$(BIN)/pytest -q tests --ignore=tests/notebooks -m "not browser"
+
+nbval: setup
+	$(BIN)/pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
+
+browser-check: setup
+	@if [ ! -f _build/html/index.html ]; then \
+	  for f in tests/notebooks/*.ipynb; do test -f book/chapters/$$(basename $$f) || cp $$f book/chapters/; done; \
+	  $(MAKE) --no-print-directory html; fi
+	$(BIN)/pytest -q tests/test_book_browser.py
+
+test: lint unit nbval browser-check
+
+bench: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+
+clean:
+	rm -rf _build book/chapters/*.ipynb

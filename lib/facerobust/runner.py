@@ -1,0 +1,159 @@
+"""Execute a chapter with papermill on a profile, cleanly and with a cache.
+
+``python -m facerobust.runner notebooks/03_x.py --profile ci -o book/chapters/03_x.ipynb``
+
+- validates the profile and every ``-p NAME VALUE`` override *before* starting a kernel and
+  prints a one-line error naming a bad parameter (exit code 2);
+- reads the jupytext ``py:percent`` source, injects ``profile`` and ``overrides`` with
+  papermill, never touching the paired notebook;
+- strips papermill's timing metadata and collapses carriage-return progress updates, so
+  the rendered page shows one final progress line, not hundreds;
+- skips the run when the output was made from the same notebook source, parameters,
+  library code and asset manifest (``--force`` re-runs).
+
+Used by ``make book``, ``make chapter`` and ``make regen``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .params import ParameterError, load
+from .paths import repo_root
+
+_CR = re.compile(r"[^\n]*\r(?!\n)")
+
+
+def _digest(nb_source: Path, profile: str, overrides: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(nb_source.read_bytes())
+    h.update(repr((profile, sorted(overrides.items()), __version__)).encode())
+    root = repo_root()
+    params = root / "params" / f"{nb_source.stem}.yml"
+    if params.exists():
+        h.update(params.read_bytes())
+    for p in sorted((Path(__file__).parent).rglob("*")):
+        if p.suffix in (".py", ".json", ".csv", ".yml") and "__pycache__" not in p.parts:
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _clean(nb: Any, digest: str, profile: str) -> None:
+    nb.metadata.pop("papermill", None)
+    nb.metadata["facerobust"] = {"digest": digest, "profile": profile, "version": __version__}
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                out["text"] = _CR.sub("", out["text"])
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p`` value: a Python literal if it parses as one, else the string itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def run(
+    notebook: Path,
+    output: Path,
+    profile: str,
+    overrides: dict[str, Any] | None = None,
+    force: bool = False,
+) -> bool:
+    """Execute ``notebook`` (a ``.py``) into ``output``; returns False when skipped (cached)."""
+    import jupytext
+    import nbformat
+    import papermill as pm
+
+    overrides = dict(overrides or {})
+    load(notebook.stem, profile, overrides)  # one-line ParameterError before any kernel starts
+    digest = _digest(notebook, profile, overrides)
+    if output.exists() and not force:
+        old = nbformat.read(output, as_version=4)
+        if old.metadata.get("facerobust", {}).get("digest") == digest:
+            return False
+    nb = jupytext.read(notebook)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp_in = output.with_name(f".{output.stem}.in.ipynb")
+    tmp_out = output.with_name(f".{output.stem}.out.ipynb")
+    nbformat.write(nb, tmp_in)
+    try:
+        pm.execute_notebook(
+            str(tmp_in), str(tmp_out), parameters={"profile": profile, "overrides": overrides},
+            kernel_name="python3", progress_bar=False, cwd=str(notebook.parent.resolve()),
+        )
+        done = nbformat.read(tmp_out, as_version=4)
+        _clean(done, digest, profile)
+        nbformat.write(done, tmp_out)
+        tmp_out.replace(output)
+    except BaseException:
+        if tmp_out.exists():  # keep the partial run for the reader to inspect
+            tmp_out.replace(output.with_suffix(".failed.ipynb"))
+        raise
+    finally:
+        tmp_in.unlink(missing_ok=True)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m facerobust.runner", description=__doc__.split("\n")[0])
+    ap.add_argument("notebooks", nargs="+", type=Path, help="chapter sources, notebooks/NN_name.py")
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("-o", "--output", type=Path, help="output .ipynb (one notebook) ")
+    ap.add_argument("--outdir", type=Path, help="output folder (several notebooks)")
+    ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap.add_argument("--force", action="store_true")
+    args = ap.parse_args(argv)
+    overrides = {k: parse_value(v) for k, v in args.p}
+    if args.output and len(args.notebooks) > 1:
+        print("error: -o takes one notebook; use --outdir for several", file=sys.stderr)
+        return 2
+    if not args.output and not args.outdir:
+        print("error: give -o OUT.ipynb or --outdir DIR (the paired notebook is never overwritten)",
+              file=sys.stderr)
+        return 2
+    for nb in args.notebooks:
+        if not nb.exists() or nb.suffix != ".py":
+            print(f"error: notebook {nb} does not exist (expected notebooks/NN_name.py)", file=sys.stderr)
+            return 2
+        try:
+            load(nb.stem, args.profile, overrides)
+        except ParameterError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    for nb in args.notebooks:
+        out = args.output or args.outdir / f"{nb.stem}.ipynb"
+        t0 = time.perf_counter()
+        try:
+            ran = run(nb, out, args.profile, overrides, args.force)
+        except Exception as exc:  # papermill's PapermillExecutionError carries the cell error
+            first = str(exc).strip().splitlines()
+            print(f"error: {nb.name} failed on profile {args.profile}: "
+                  f"{first[-1] if first else type(exc).__name__}", file=sys.stderr)
+            print(f"       partial run kept in {out.with_suffix('.failed.ipynb')}", file=sys.stderr)
+            return 1
+        status = f"ran in {time.perf_counter() - t0:.0f} s" if ran else "up to date"
+        print(f"{nb.name} [{args.profile}] -> {out}: {status}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
