@@ -1,0 +1,23 @@
+"""Shared test settings: deterministic, two threads, no network, caches in a temp folder."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _deterministic() -> None:
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+
+
+@pytest.fixture
+def tmp_cache(tmp_path, monkeypatch):
+    """A private FACEROBUST_CACHE for tests that train or cache something."""
+    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
