@@ -67,6 +67,9 @@ nbval: setup
 	$(BIN)/pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
 
 browser-check: setup
+	@if [ -n "$$CI" ] && ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium for the browser check (CI only)"; \
+	  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -q chromium >/dev/null; }; fi
 	@if [ ! -f _build/html/index.html ]; then \
 	  for f in tests/notebooks/*.ipynb; do test -f book/chapters/$$(basename $$f) || cp $$f book/chapters/; done; \
 	  $(MAKE) --no-print-directory html; fi
