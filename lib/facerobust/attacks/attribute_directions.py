@@ -1,0 +1,97 @@
+"""Attack directions for binary attribute classifiers: FGS and FFA (Rozsa et al. 2016, Eqs. 5-6).
+
+Both work on a *bank* of attribute networks (``facerobust.models.attribute_nets``): ``bank(x)``
+gives raw outputs (N, A, n_out) for a batch with one image per (sample, attribute) pair,
+``x`` of shape (N, A, C, H, W). Because the networks are independent, one backward pass of the
+summed loss gives every pair's own gradient.
+
+* FGS, Eq. (5): ``sign(grad_x J(x, y))`` with ``J`` the training loss -- ``(f - y)^2`` for a
+  single output, cross-entropy for two logits. It needs a label; we use the current decision
+  ``c(x)`` (identical to the paper for correctly classified images, and the direction that
+  *corrects* a misclassified one, which is what a natural adversarial needs).
+* FFA, Eq. (6) with the sign fix: the paper back-propagates the *inverted score* ``-f(x)``,
+  i.e. ``-f(x) * grad f``; up to a positive factor that the line search absorbs this is
+  ``-sign(f(x)) * grad_x f(x)``, which points to the decision boundary from either side.
+  It needs no label and uses the raw gradient, scaled so ``max |d| = 1`` (one grey level per
+  unit weight). Used by chapters 02-03.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+from .base import AttackResult, check_batch
+from .line_search import line_search
+
+
+class Bank(Protocol):
+    n_out: int
+
+    def __call__(self, x: Tensor) -> Tensor: ...
+
+
+def score_of(out: Tensor) -> Tensor:
+    """``f`` from raw outputs (..., n_out): the output (n_out=1) or ``z+ - z-`` (n_out=2)."""
+    return out[..., 0] if out.shape[-1] == 1 else out[..., 1] - out[..., 0]
+
+
+def decision(out: Tensor) -> Tensor:
+    """``c(x)`` of Eq. (2): +1 where ``f(x) > 0``, else -1 (int64)."""
+    return torch.where(score_of(out) > 0, 1, -1)
+
+
+def pair_loss(out: Tensor, y: Tensor) -> Tensor:
+    """Per-pair training loss (N, A): ``(f - y)^2`` (Eq. 1) or softmax cross-entropy."""
+    if out.shape[-1] == 1:
+        return (out[..., 0] - y.to(out.dtype)) ** 2
+    target = (y > 0).long()
+    return F.cross_entropy(out.flatten(0, -2), target.flatten(), reduction="none").view(y.shape)
+
+
+def _input_grad(bank: Bank, x: Tensor, objective) -> tuple[Tensor, Tensor]:  # type: ignore[no-untyped-def]
+    if x.ndim != 5:
+        raise ValueError(f"expected one image per (sample, attribute): (N, A, C, H, W), got {tuple(x.shape)}")
+    xg = x.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        out = bank(xg)
+        grad, = torch.autograd.grad(objective(out).sum(), xg)
+    return grad, out.detach()
+
+
+def fgs_direction(bank: Bank, x: Tensor, labels: Tensor | None = None) -> Tensor:
+    """FGS (Eq. 5): ``sign(grad_x J(x, label))`` per pair, (N, A, C, H, W) in {-1, 0, 1}.
+    ``labels`` (N, A) in {-1, +1}; default: the bank's current decision."""
+    if labels is None:
+        with torch.no_grad():
+            labels = decision(bank(x))
+    grad, _ = _input_grad(bank, x, lambda out: pair_loss(out, labels))
+    return grad.sign()
+
+
+def ffa_direction(bank: Bank, x: Tensor) -> Tensor:
+    """FFA (Eq. 6, sign-fixed): ``-sign(f) * grad_x f`` per pair, scaled to ``max |d| = 1``."""
+    grad, out = _input_grad(bank, x, score_of)
+    s = torch.where(score_of(out) > 0, -1.0, 1.0)
+    d = grad * s[..., None, None, None]
+    peak = d.flatten(2).abs().amax(2).clamp_min(1e-12)
+    return d / peak[..., None, None, None]
+
+
+def flip_attack(bank: Bank, x: Tensor, method: str, w0: float = 1.0, w_max: float = 256.0,
+                tol: float = 0.25, labels: Tensor | None = None) -> AttackResult:
+    """FGS or FFA direction + the doubling/bisection line search, on every attribute at once.
+
+    ``x`` (N, C, H, W) in [0, 1] is attacked separately for each of the bank's ``A`` networks;
+    returns the :class:`AttackResult` of :func:`line_search` (``x_adv`` (N*A, C, H, W)).
+    """
+    if method not in ("fgs", "ffa"):
+        raise ValueError(f"method must be 'fgs' or 'ffa', got {method!r}")
+    check_batch(x)
+    a = int(getattr(bank, "n_attributes", 1))
+    x5 = x.unsqueeze(1).expand(-1, a, -1, -1, -1).contiguous()
+    d = fgs_direction(bank, x5, labels) if method == "fgs" else ffa_direction(bank, x5)
+    return line_search(lambda z: score_of(bank(z)), x5, d, w0, w_max, tol)

@@ -1,0 +1,145 @@
+"""Defense-GAN (Samangouei et al., 2018): project the input onto the range of a generator.
+
+For an image x, run L steps of gradient descent (TF's momentum optimizer, as in the official
+code) on the per-image loss mean((G(z) - x)^2) from R random starts z_0 ~ N(0, I / k), keep the
+restart with the lowest loss and return G(z*) with its mean squared error (the detection score
+of Sec. 5.4). All R restarts of all images of a batch are one (R * N, k) tensor, so restarts run
+in parallel. Starting points are drawn from a seeded generator as one (R, N, k) tensor: the
+result is deterministic, and the first r restarts of a run with R > r are exactly the restarts
+of a run with R = r. With a constant step size the first l steps of an L-step run are an l-step
+run, so :meth:`DefenseGAN.project_path` records a whole L x R grid in one projection.
+
+As an ``nn.Module`` it is a preprocessor, ``nn.Sequential(DefenseGAN(G), classifier)``. When the
+input requires grad (a white-box attack), ``forward`` builds the graph of the unrolled
+projection (the L nested steps of Sec. 5.6) so the attack differentiates through it.
+Used by the Defense-GAN chapter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from ..attacks.base import check_batch
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Best reconstruction per image: ``x_rec`` (N, C, H, W), ``mse`` (N,), ``z`` (N, k), ``best`` (N,)."""
+
+    x_rec: Tensor
+    mse: Tensor
+    z: Tensor
+    best: Tensor
+
+
+@dataclass(frozen=True)
+class ProjectionPath:
+    """Per-restart results at several step counts: ``mse`` (len(steps), R, N), ``x_rec`` (len(steps), R, N, C, H, W)."""
+
+    steps: tuple[int, ...]
+    mse: Tensor
+    x_rec: Tensor
+
+    def best(self, L: int, R: int) -> Projection:
+        """The Defense-GAN output for L steps and the first R restarts."""
+        if L not in self.steps or not 1 <= R <= self.mse.shape[1]:
+            raise ValueError(f"path holds L in {self.steps} and R <= {self.mse.shape[1]}, asked L={L}, R={R}")
+        i = self.steps.index(L)
+        mse, best = self.mse[i, :R].min(dim=0)
+        rec = self.x_rec[i, best, torch.arange(len(best))]
+        return Projection(rec, mse, torch.empty(0), best)
+
+
+class DefenseGAN(nn.Module):
+    """Projection of images onto the range of ``generator`` (L GD steps, R restarts).
+
+    ``lr`` = 10 and ``momentum`` = 0.7 are the official code's values; ``init_std`` defaults
+    to sqrt(1 / latent) as there. ``chunk`` bounds how many images are projected at once
+    (memory only: results do not depend on it).
+    """
+
+    def __init__(self, generator: nn.Module, L: int = 200, R: int = 10, lr: float = 10.0,
+                 momentum: float = 0.7, seed: int = 0, init_std: float | None = None, chunk: int = 256) -> None:
+        super().__init__()
+        if L < 0 or R < 1 or lr <= 0 or not 0 <= momentum < 1 or chunk < 1:
+            raise ValueError(f"need L >= 0, R >= 1, lr > 0, 0 <= momentum < 1, chunk >= 1; got {L}, {R}, {lr}, {momentum}, {chunk}")
+        self.generator = generator.requires_grad_(False).eval()
+        self.latent = int(getattr(generator, "latent"))
+        self.L, self.R, self.lr, self.momentum, self.seed, self.chunk = L, R, lr, momentum, seed, chunk
+        self.init_std = init_std if init_std is not None else math.sqrt(1.0 / self.latent)
+
+    # -- building blocks -------------------------------------------------------------------
+    def initial_z(self, n: int, R: int | None = None, seed: int | None = None) -> Tensor:
+        """Starting points (R, n, k); the first r restarts do not depend on R."""
+        g = torch.Generator().manual_seed(self.seed if seed is None else seed)
+        return torch.randn(R or self.R, n, self.latent, generator=g) * self.init_std
+
+    def _loss(self, z: Tensor, x: Tensor) -> Tensor:
+        """Per-(restart, image) mean squared error, (R, N)."""
+        R, n = z.shape[:2]
+        rec = self.generator(z.reshape(R * n, -1))
+        return ((rec.view(R, n, *x.shape[1:]) - x.unsqueeze(0)) ** 2).flatten(2).mean(2)
+
+    def unrolled(self, x: Tensor, z0: Tensor, L: int | None = None, create_graph: bool = False,
+                 record: tuple[int, ...] = ()) -> tuple[Tensor, list[Tensor]]:
+        """z_L from starts ``z0`` (R, N, k) by L momentum-GD steps; with ``create_graph`` z_L is
+        a differentiable function of ``x`` (the unrolled projection). Also returns z at the
+        step counts in ``record``."""
+        L = self.L if L is None else L
+        z, v, kept = z0, torch.zeros_like(z0), []
+        if 0 in record:
+            kept.append(z.detach())
+        for step in range(1, L + 1):
+            with torch.enable_grad():
+                zz = z if z.requires_grad else z.detach().requires_grad_(True)
+                (g,) = torch.autograd.grad(self._loss(zz, x).sum(), zz, create_graph=create_graph)
+            v = self.momentum * v + g
+            z = z - self.lr * v
+            if not create_graph:
+                z, v = z.detach(), v.detach()
+            if step in record:
+                kept.append(z.detach())
+        return z, kept
+
+    # -- public API ------------------------------------------------------------------------
+    def project(self, x: Tensor, L: int | None = None, R: int | None = None, seed: int | None = None) -> Projection:
+        """Defense-GAN reconstruction of ``x`` (no graph); the best of R restarts per image."""
+        path = self.project_path(x, (self.L if L is None else L,), R, seed)
+        return path.best(path.steps[0], path.mse.shape[1])
+
+    def project_path(self, x: Tensor, steps: tuple[int, ...], R: int | None = None,
+                     seed: int | None = None) -> ProjectionPath:
+        """One projection of ``x`` with max(steps) steps and R restarts, recorded at ``steps``."""
+        check_batch(x)
+        R = self.R if R is None else R
+        steps = tuple(sorted(set(int(s) for s in steps)))
+        z0 = self.initial_z(len(x), R, seed)
+        mses, recs = [], []
+        for i in range(0, len(x), self.chunk):
+            xb = x[i:i + self.chunk].detach()
+            _, kept = self.unrolled(xb, z0[:, i:i + self.chunk], steps[-1], record=steps)
+            with torch.no_grad():
+                ms, rs = [], []
+                for z in kept:
+                    rec = self.generator(z.reshape(-1, self.latent)).view(R, len(xb), *x.shape[1:])
+                    rs.append(rec)
+                    ms.append(((rec - xb.unsqueeze(0)) ** 2).flatten(2).mean(2))
+            mses.append(torch.stack(ms))
+            recs.append(torch.stack(rs))
+        return ProjectionPath(steps, torch.cat(mses, 2), torch.cat(recs, 2))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """G(z*) for each image; differentiable through the unrolled steps when ``x`` requires grad."""
+        if not (torch.is_grad_enabled() and x.requires_grad):
+            return self.project(x).x_rec
+        check_batch(x.detach())
+        z0 = self.initial_z(len(x))
+        zL, _ = self.unrolled(x, z0, create_graph=True)
+        with torch.no_grad():
+            best = self._loss(zL.detach(), x.detach()).argmin(0)
+        z_star = zL[best, torch.arange(len(x))]
+        return self.generator(z_star)

@@ -1,0 +1,4 @@
+"""Experiments of the Defense-GAN chapter (``notebooks/04_defense_gan.py``).
+
+Modules are imported by path (``facerobust.experiments.defense_gan.gan_training`` etc.).
+"""

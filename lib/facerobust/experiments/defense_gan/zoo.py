@@ -1,0 +1,136 @@
+"""Data splits and every trained model of the Defense-GAN chapter, cached by configuration.
+
+:func:`prepare` returns a :class:`Bundle` for one dataset: the training split, the attacker's
+150-image holdout, the test images, the WGAN-GP generator, the classifiers (undefended,
+adversarially trained, Defense-GAN-Rec), the substitutes and the MagNet reformer.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ... import cache
+from ...attacks import blackbox, fgsm
+from ...data import digits
+from ...defenses import adversarial_training as advtr
+from ...defenses import defense_gan, magnet
+from ...models import classifiers, gan
+from . import gan_training
+
+
+@dataclass
+class Bundle:
+    """Everything one dataset's experiments need (Defense-GAN chapter)."""
+
+    name: str
+    x_train: Tensor
+    y_train: Tensor
+    x_hold: Tensor
+    x_test: Tensor
+    y_test: Tensor
+    G: gan.Generator
+    gan_meta: dict[str, Any]
+    classifiers: dict[str, nn.Module] = field(default_factory=dict)
+    substitutes: dict[str, nn.Module] = field(default_factory=dict)
+    reformer: nn.Module | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def load_split(dataset: str, n_train: int, n_test: int, n_holdout: int = 150, seed: int = 0
+               ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """(x_train, y_train, x_holdout, x_test, y_test): seeded subsets; the holdout is disjoint from the test images."""
+    loader = {"mnist5k": digits.mnist5k, "fashion_mnist": digits.fashion_mnist}.get(dataset)
+    if loader is None:
+        raise ValueError(f"dataset must be 'mnist5k' or 'fashion_mnist', got {dataset!r}")
+    tr, te = loader("train"), loader("test")
+    g = torch.Generator().manual_seed(seed)
+    itr = torch.randperm(len(tr), generator=g)[:n_train]
+    ite = torch.randperm(len(te), generator=g)
+    if n_holdout + n_test > len(te):
+        raise ValueError(f"{dataset}: holdout {n_holdout} + test {n_test} > {len(te)} test images")
+    hold, test = ite[:n_holdout], ite[n_holdout:n_holdout + n_test]
+    return tr.x[itr], tr.y[itr], te.x[hold], te.x[test], te.y[test]
+
+
+def _code() -> list[Any]:
+    return [classifiers, advtr, fgsm, blackbox, magnet, defense_gan, gan, sys.modules[__name__]]
+
+
+def _classifier(b: Bundle, kind: str, arch: str, P: Mapping[str, Any], data: Callable[[], tuple[Tensor, Tensor]],
+                n: int, epochs: int, extra: Mapping[str, Any]) -> nn.Module:
+    cfg = {"dataset": b.name, "kind": kind, "arch": arch, "n_train": n, "epochs": epochs,
+           "seed": P["seed"], **extra}
+
+    def fit(m: nn.Module) -> dict[str, Any]:
+        x, y = data()
+        eps = float(extra.get("adv_eps", 0.0))
+        return {"loss": advtr.train_classifier(m, x, y, epochs=epochs, seed=P["seed"], adv_eps=eps,
+                                               desc=f"{b.name} {kind} {arch}")}
+
+    model, _ = cache.cached_module("dgan-clf", cfg, lambda: classifiers.build(arch), fit, code=_code())
+    return model.requires_grad_(False)
+
+
+def _substitute(b: Bundle, arch: str, target: nn.Module, P: Mapping[str, Any]) -> nn.Module:
+    cfg = {"dataset": b.name, "arch": arch, "rounds": P["sub_rounds"], "lmbda": P["sub_lambda"],
+           "epochs": P["sub_epochs"], "seed": P["seed"], "n_hold": len(b.x_hold), "n_train": len(b.x_train),
+           "target_epochs": P["epochs"]}
+
+    def fit(m: nn.Module) -> dict[str, Any]:
+        def fit_round(sub: nn.Module, x: Tensor, y: Tensor, rho: int) -> object:
+            return advtr.train_classifier(sub, x, y, epochs=P["sub_epochs"], seed=P["seed"] + rho)
+        return blackbox.train_substitute(target, m, b.x_hold, fit_round, P["sub_rounds"], P["sub_lambda"])
+
+    model, _ = cache.cached_module("dgan-sub", cfg, lambda: classifiers.build(arch), fit, code=_code())
+    return model.requires_grad_(False)
+
+
+def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
+    """Train (or load from cache) everything for ``dataset`` with the chapter's parameters ``P``."""
+    import time
+
+    n_train = P["n_train_mnist"] if dataset == "mnist5k" else P["n_train_fashion"]
+    xtr, ytr, xh, xte, yte = load_split(dataset, n_train, P["n_test"], 150, P["seed"])
+    t0 = time.perf_counter()
+    gcfg = gan_training.GANConfig(dataset, width=P["gan_width"], iters=P["gan_iters"], seed=P["seed"])
+    G, meta = gan_training.train_generator(xtr, gcfg)
+    b = Bundle(dataset, xtr, ytr, xh, xte, yte, G, meta)
+    b.seconds["gan"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for arch in P["classifiers"]:
+        n = len(xtr)
+        b.classifiers[arch] = _classifier(b, "orig", arch, P, lambda: (xtr, ytr), n, P["epochs"], {})
+        for eps in P["adv_eps"]:
+            b.classifiers[f"{arch}-adv{eps}"] = _classifier(b, "adv", arch, P, lambda: (xtr, ytr), n,
+                                                             P["adv_epochs"], {"adv_eps": eps})
+        nr = min(P["n_rec_train"], n)
+        b.classifiers[f"{arch}-rec"] = _classifier(
+            b, "rec", arch, P, lambda: (_rec_train_set(b, P), ytr[:nr]), nr, P["rec_epochs"],
+            {"gan": asdict(gcfg), "rec_L": P["rec_train_L"], "rec_R": P["rec_train_R"]})
+    b.seconds["classifiers"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    target = b.classifiers[P["classifiers"][0]]
+    for arch in P["substitutes"]:
+        b.substitutes[arch] = _substitute(b, arch, target, P)
+    b.seconds["substitutes"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rcfg = {"dataset": dataset, "width": P["gan_width"], "epochs": P["magnet_epochs"], "n_train": len(xtr),
+            "seed": P["seed"]}
+    b.reformer, _ = cache.cached_module(
+        "dgan-magnet", rcfg, lambda: magnet.MagNetReformer(P["gan_width"]),
+        lambda m: {"loss": magnet.train_reformer(m, xtr, epochs=P["magnet_epochs"], seed=P["seed"])}, code=_code())
+    b.reformer.requires_grad_(False)
+    b.seconds["magnet"] = time.perf_counter() - t0
+    return b
+
+
+def _rec_train_set(b: Bundle, P: Mapping[str, Any]) -> Tensor:
+    """Defense-GAN reconstructions of the first ``n_rec_train`` training images (for the Rec classifier)."""
+    d = defense_gan.DefenseGAN(b.G, L=P["rec_train_L"], R=P["rec_train_R"], seed=P["seed"] + 1)
+    return d.project(b.x_train[:P["n_rec_train"]]).x_rec

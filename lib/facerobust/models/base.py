@@ -1,0 +1,53 @@
+"""Common base of the pretrained face models: frozen weights as buffers, input checks, eval mode.
+
+Used by every model in :mod:`facerobust.models` (face chapters).
+"""
+
+from __future__ import annotations
+
+import re
+
+from torch import Tensor, nn
+
+from ._checks import check_images
+
+
+class PretrainedFaceModel(nn.Module):
+    """An inference-only port: takes (N, C, size, size) images in [0, 1]; weights are buffers.
+
+    Subclasses set ``size`` and ``channels`` and implement ``_forward`` on checked input.
+    The module is differentiable with respect to its input; its weights never require grad.
+    """
+
+    size: int = 0
+    channels: int = 3
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._names: dict[str, str] = {}
+
+    def _store(self, weights: dict[str, Tensor]) -> None:
+        """Register decoded weights as buffers, keeping the original (TF) names for lookup."""
+        for name, value in weights.items():
+            key = re.sub(r"\W", "_", name)
+            while key in self._buffers:
+                key += "_"
+            self._names[name] = key
+            self.register_buffer(key, value.detach().clone(), persistent=True)
+
+    def w(self, name: str) -> Tensor:
+        """A weight by its original manifest name."""
+        try:
+            return getattr(self, self._names[name])
+        except KeyError:
+            raise KeyError(f"{type(self).__name__}: no weight named {name!r}") from None
+
+    def check(self, x: Tensor) -> None:
+        check_images(x, self.size, self.channels, type(self).__name__)
+
+    def forward(self, x: Tensor):  # type: ignore[override]
+        self.check(x)
+        return self._forward(x)
+
+    def _forward(self, x: Tensor):  # pragma: no cover - abstract
+        raise NotImplementedError
