@@ -111,6 +111,8 @@ def test_idx_bad_inputs(tmp_path: Path) -> None:
         idx_dataset(tmp_path, "test", ("a",), "tiny")
     with pytest.raises(ValueError, match="split"):
         idx_dataset(tmp_path, "valid", ("a",), "tiny")
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        mnist("train", str(tmp_path / "nowhere"))
 
 
 def test_mnist5k_split() -> None:
@@ -302,3 +304,23 @@ def test_skimage_faces() -> None:
     assert len(lfw_subset(faces_only=False)) == 200
     a = astronaut()
     assert a.shape == (1, 3, 512, 512) and 0 <= float(a.min()) and float(a.max()) <= 1
+
+
+def test_detection_cache_is_read_back(tmp_path: Path) -> None:
+    """Detections come from the JSON cache keyed by the photo's sha256 (no re-detection)."""
+    from facerobust.data import faces as F
+
+    ref = detections()
+    for p in F.PHOTOS:
+        src = F._cache_file(p)
+        dst = F._cache_file(p, tmp_path)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        blob = json.loads(src.read_text())
+        assert blob["sha256"].startswith(dst.stem.rsplit("-", 1)[1])
+        dst.write_text(json.dumps(blob))
+    got = detections(root=tmp_path)
+    assert [d.face_id for d in got] == [d.face_id for d in ref]
+    assert all(np.array_equal(a.landmarks, b.landmarks) for a, b in zip(got, ref, strict=True))
+    report = F.detection_report(tmp_path)
+    assert int(report["faces kept"].sum()) == len(ref)
+    assert set(report.photo) == {p.key for p in F.PHOTOS}

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from facerobust.models import attribute_models, face_descriptor
 
 FIX = Path(__file__).parent / "fixtures" / "models"

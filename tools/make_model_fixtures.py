@@ -13,7 +13,12 @@ What it does (network: PyPI and npm only, at fixture-making time):
    (:data:`NPM`) in the work folder, then a small Node script loads the faceres and emotion
    graph models from the verified asset files and runs fixed inputs (4 face chips of the
    labelled photos + 2 blocky random images) -> ``tfjs_faceres.npz``, ``tfjs_emotion.npz``.
-3. 112-px chips of the four labelled photos for the AgeGenderNet check -> ``age_gender_chips.npz``.
+3. AgeGenderNet and FaceRecognitionNet through face-api.js itself:
+   ``npm pack @vladmandic/face-api@1.7.15`` (sha256 checked against ``assets.json``), its
+   ``dist/face-api.esm-nobundle.js`` with the pure-JS ``@tensorflow/tfjs`` (+ the wasm/webgl
+   backends it imports; the cpu backend is used), run on the
+   112-px chips of the four labelled photos + 2 blocky random images -> ``tfjs_age_gender.npz``,
+   and on the 150-px chips of step 1 -> ``tfjs_face_descriptor.npz``.
 
 Chips come from ``facerobust.data.faces.real_faces`` (dlib HOG + 5-point landmarks +
 ``dlib.get_face_chip``). All fixtures are ``.npz`` files readable with ``allow_pickle=False``.
@@ -37,7 +42,9 @@ FRM = "face_recognition_models==0.3.0"
 FRM_ARCHIVE = "face_recognition_models-0.3.0.tar.gz"
 FRM_SHA256 = "b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf"
 NPM = ["@tensorflow/tfjs-core@4.22.0", "@tensorflow/tfjs-converter@4.22.0",
-       "@tensorflow/tfjs-backend-cpu@4.22.0"]
+       "@tensorflow/tfjs-backend-cpu@4.22.0", "@tensorflow/tfjs@4.22.0",
+       "@tensorflow/tfjs-backend-wasm@4.22.0", "@tensorflow/tfjs-backend-webgl@4.22.0"]
+FACE_API = "@vladmandic/face-api@1.7.15"
 PHOTOS = ["obama1", "obama2", "obama3", "biden"]
 DESCRIPTOR_FACES = PHOTOS + ["t1_0", "t1_1", "t1_2", "t1_3", "t1_4", "t1_5", "sample1_0", "sample3_0"]
 FACERES_OUT = ["gender_pred/BiasAdd", "gender_pred/Sigmoid", "age_pred/Softmax", "global_pooling/Mean"]
@@ -60,7 +67,9 @@ async function run(jsonPath, binPaths, inPath, shape, outputs, outPath) {
   const x = tf.tensor(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), shape, 'float32');
   const ys = model.execute(x, outputs);
   const res = {};
-  for (let i = 0; i < outputs.length; i++) res[outputs[i]] = {shape: ys[i].shape, data: Array.from(ys[i].dataSync())};
+  for (let i = 0; i < outputs.length; i++) {
+    res[outputs[i]] = {shape: ys[i].shape, data: Array.from(ys[i].dataSync())};
+  }
   fs.writeFileSync(outPath, JSON.stringify(res));
 }
 (async () => {
@@ -97,7 +106,8 @@ def dlib_reference(work: Path) -> None:
                         FRM, "-d", str(work)], check=True)
     if sha256(archive) != FRM_SHA256:
         raise SystemExit(f"{archive.name}: sha256 mismatch, refusing to use it")
-    member = "face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat"
+    member = ("face_recognition_models-0.3.0/face_recognition_models/models/"
+              "dlib_face_recognition_resnet_model_v1.dat")
     with tarfile.open(archive) as tar:
         data = tar.extractfile(member).read()  # type: ignore[union-attr]
     dat = work / "dlib_face_recognition_resnet_model_v1.dat"
@@ -119,7 +129,7 @@ def blocky_random(n: int, size: int, channels: int, seed: int) -> np.ndarray:
 def tfjs_reference(work: Path) -> None:
     from facerobust.data.assets import asset_path
 
-    if not (work / "node_modules" / "@tensorflow" / "tfjs-converter").exists():
+    if not all((work / "node_modules" / p.rsplit("@", 1)[0]).exists() for p in NPM):
         (work / "package.json").write_text('{"name": "fixtures", "private": true}')
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", *NPM], cwd=work, check=True)
     face224 = np.concatenate([chips(224, 0.25, PHOTOS), blocky_random(2, 224, 3, 0)])
@@ -135,7 +145,8 @@ def tfjs_reference(work: Path) -> None:
             "weightsManifest"] for p in g["paths"]]
         (work / f"{name}.in").write_bytes(inputs[name].astype("<f4").tobytes())
         jobs.append({"json": str(mj), "bins": bins, "input": str(work / f"{name}.in"),
-                     "shape": list(inputs[name].shape), "outputs": outputs, "output": str(work / f"{name}.out")})
+                     "shape": list(inputs[name].shape), "outputs": outputs,
+                     "output": str(work / f"{name}.out")})
     (work / "jobs.json").write_text(json.dumps(jobs))
     (work / "run.js").write_text(NODE_SCRIPT)
     subprocess.run(["node", "run.js", "jobs.json"], cwd=work, check=True)
@@ -146,7 +157,69 @@ def tfjs_reference(work: Path) -> None:
     np.savez_compressed(OUT / "tfjs_faceres.npz", inputs=face224, gender_logit=f[FACERES_OUT[0]][:, 0],
                         p_male=f[FACERES_OUT[1]][:, 0], age_probs=f[FACERES_OUT[2]],
                         descriptor=f[FACERES_OUT[3]])
-    np.savez_compressed(OUT / "tfjs_emotion.npz", grey=grey64, logits=e[EMOTION_OUT[0]], probs=e[EMOTION_OUT[1]])
+    np.savez_compressed(OUT / "tfjs_emotion.npz", grey=grey64, logits=e[EMOTION_OUT[0]],
+                        probs=e[EMOTION_OUT[1]])
+
+
+FACE_API_SCRIPT = r"""
+import * as faceapi from './faceapi.mjs';
+import fs from 'fs';
+const tf = faceapi.tf;
+await tf.setBackend('cpu'); await tf.ready();
+for (const j of JSON.parse(fs.readFileSync(process.argv[2]))) {
+  const specs = [].concat(...JSON.parse(fs.readFileSync(j.manifest)).map(g => g.weights));
+  const buf = fs.readFileSync(j.bin);
+  const net = new faceapi[j.net]();
+  net.loadFromWeightMap(tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+                                            specs));
+  const raw = fs.readFileSync(j.input);
+  const x = tf.tensor(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), j.shape);
+  const out = net.forwardInput(await faceapi.toNetInput(tf.unstack(x)));
+  const res = out.age ? {age: Array.from(out.age.dataSync()), gender: Array.from(out.gender.dataSync())}
+                      : {descriptor: Array.from(out.dataSync())};
+  fs.writeFileSync(j.output, JSON.stringify(res));
+}
+console.log('face-api', faceapi.version, 'tfjs', tf.version_core, 'backend', tf.getBackend());
+"""
+
+
+def face_api_reference(work: Path) -> None:
+    from facerobust.data.assets import asset_path, manifest
+
+    src = next(s for s in manifest() if s.id == "face-api")
+    archive = work / src.archive
+    if not archive.exists():
+        subprocess.run(["npm", "pack", FACE_API], cwd=work, check=True)
+    if sha256(archive) != src.archive_sha256:
+        raise SystemExit(f"{archive.name}: sha256 mismatch, refusing to use it")
+    with tarfile.open(archive) as tar:
+        js = tar.extractfile("package/dist/face-api.esm-nobundle.js").read().decode()  # type: ignore[union-attr]
+    for pkg in ("tfjs", "tfjs-backend-wasm", "tfjs-backend-webgl"):  # CJS entry points for Node
+        js = js.replace(f'from"@tensorflow/{pkg}/dist/index.js"', f'from"@tensorflow/{pkg}"')
+    (work / "faceapi.mjs").write_text(js)
+    (work / "face_api.mjs").write_text(FACE_API_SCRIPT)
+    with np.load(OUT / "dlib_descriptors.npz", allow_pickle=False) as f:
+        c150 = f["chips"]
+    inputs = {"age_gender": np.concatenate([chips(112, 0.25, PHOTOS), blocky_random(2, 112, 3, 3)]),
+              "face_recognition": c150}
+    nets = {"age_gender": "AgeGenderNet", "face_recognition": "FaceRecognitionNet"}
+    jobs = []
+    for name, x in inputs.items():
+        (work / f"{name}.in").write_bytes(x.astype("<f4").tobytes())
+        model = f"face-api/model/{name}_model"
+        jobs.append({"net": nets[name], "manifest": str(asset_path(f"{model}-weights_manifest.json")),
+                     "bin": str(asset_path(f"{model}.bin")), "input": f"{name}.in",
+                     "shape": list(x.shape), "output": f"{name}.out"})
+    (work / "face_api_jobs.json").write_text(json.dumps(jobs))
+    subprocess.run(["node", "face_api.mjs", "face_api_jobs.json"], cwd=work, check=True)
+    ag = json.loads((work / "age_gender.out").read_text())
+    x = inputs["age_gender"]
+    np.savez_compressed(OUT / "tfjs_age_gender.npz", face_ids=np.array(PHOTOS + ["random0", "random1"]),
+                        chips=x, age=np.array(ag["age"], np.float32),
+                        gender_probs=np.array(ag["gender"], np.float32).reshape(len(x), 2))
+    fr = json.loads((work / "face_recognition.out").read_text())
+    np.savez_compressed(OUT / "tfjs_face_descriptor.npz",
+                        descriptors=np.array(fr["descriptor"], np.float32).reshape(len(c150), 128))
 
 
 def main() -> None:
@@ -157,7 +230,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     dlib_reference(args.work)
     tfjs_reference(args.work)
-    np.savez_compressed(OUT / "age_gender_chips.npz", face_ids=np.array(PHOTOS), chips=chips(112, 0.25, PHOTOS))
+    face_api_reference(args.work)
     for p in sorted(OUT.glob("*.npz")):
         print(f"{p.relative_to(ROOT)}  {p.stat().st_size / 1e3:.0f} kB")
 

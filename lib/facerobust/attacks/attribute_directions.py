@@ -58,7 +58,7 @@ def _input_grad(bank: Bank, x: Tensor, objective) -> tuple[Tensor, Tensor]:  # t
     xg = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         out = bank(xg)
-        grad, = torch.autograd.grad(objective(out).sum(), xg)
+        (grad,) = torch.autograd.grad(objective(out).sum(), xg)
     return grad, out.detach()
 
 
@@ -81,8 +81,15 @@ def ffa_direction(bank: Bank, x: Tensor) -> Tensor:
     return d / peak[..., None, None, None]
 
 
-def flip_attack(bank: Bank, x: Tensor, method: str, w0: float = 1.0, w_max: float = 256.0,
-                tol: float = 0.25, labels: Tensor | None = None) -> AttackResult:
+def flip_attack(
+    bank: Bank,
+    x: Tensor,
+    method: str,
+    w0: float = 1.0,
+    w_max: float = 256.0,
+    tol: float = 0.25,
+    labels: Tensor | None = None,
+) -> AttackResult:
     """FGS or FFA direction + the doubling/bisection line search, on every attribute at once.
 
     ``x`` (N, C, H, W) in [0, 1] is attacked separately for each of the bank's ``A`` networks;

@@ -32,7 +32,7 @@ def _solve(model: nn.Module, x: Tensor, t: Tensor, c: Tensor, iters: int) -> Ten
         norm = (p.flatten(1).pow(2).sum(1) + 1e-12).sqrt()
         loss = (c.double() * norm).sum() + ce.double().sum()
         (g,) = torch.autograd.grad(loss, p)
-        return float(loss), g.reshape(-1).numpy()
+        return float(loss.detach()), g.reshape(-1).numpy()
 
     lo = (-x64).reshape(-1).numpy()
     hi = (1 - x64).reshape(-1).numpy()

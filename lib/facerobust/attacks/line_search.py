@@ -25,8 +25,14 @@ def perturb(x255: Tensor, d: Tensor, w: Tensor) -> Tensor:
     return (x255 + w[..., None, None, None] * d).round_().clamp_(0, 255).div_(255)
 
 
-def line_search(scores: Callable[[Tensor], Tensor], x: Tensor, d: Tensor, w0: float = 1.0,
-                w_max: float = 256.0, tol: float = 0.25) -> AttackResult:
+def line_search(
+    scores: Callable[[Tensor], Tensor],
+    x: Tensor,
+    d: Tensor,
+    w0: float = 1.0,
+    w_max: float = 256.0,
+    tol: float = 0.25,
+) -> AttackResult:
     """Smallest weight ``w`` (within ``tol``) for which ``sign(scores(x + w d))`` flips.
 
     ``scores`` maps (n, A, C, H, W) -> (n, A) real scores ``f`` (decision = sign). Returns an
@@ -77,5 +83,8 @@ def line_search(scores: Callable[[Tensor], Tensor], x: Tensor, d: Tensor, w0: fl
         success = (scores(x_adv) > 0) != c0
     shape = (n, a)
     flat = x_adv if not single else x_adv.squeeze(1)
-    return AttackResult(flat.reshape(-1, *x.shape[2:]), success.reshape(-1),
-                        {"weight": hi.reshape(-1), "shape": shape, "queries": queries + 2})
+    return AttackResult(
+        flat.reshape(-1, *x.shape[2:]),
+        success.reshape(-1),
+        {"weight": hi.reshape(-1), "shape": shape, "queries": queries + 2},
+    )

@@ -24,7 +24,7 @@ import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from ..paths import assets_dir
@@ -116,13 +116,14 @@ def _write_atomic(dest: Path, data: bytes) -> None:
         raise
 
 
-@lru_cache(maxsize=None)
+@cache
 def _verified(path: str, mtime_ns: int, size: int, sha: str) -> bool:
     return sha256_file(Path(path)) == sha
 
 
 def asset_path(dest: str, root: Path | None = None) -> Path:
-    """Path of a verified asset file, by its manifest name (e.g. ``"face-api/model/face_recognition_model.bin"``).
+    """Path of a verified asset file, by its manifest name
+    (e.g. ``"face-api/model/face_recognition_model.bin"``).
 
     Raises :class:`AssetError` naming the asset if it is unknown, missing or its sha256 differs
     (a tampered file is never served).

@@ -62,8 +62,9 @@ def idx_dataset(root: Path, split: str, classes: tuple[str, ...], name: str) -> 
 def fashion_mnist(split: str = "train", root: str | None = None) -> ImageSet:
     """Fashion-MNIST, 60 000 train / 10 000 test, 1x28x28 in [0, 1]. ``root``: official files."""
     if root is None:
-        base = asset_path(f"fashion-mnist/fashion-mnist/{'train' if split == 'train' else 't10k'}-images-idx3-ubyte.gz").parent
-        asset_path(f"fashion-mnist/fashion-mnist/{'train' if split == 'train' else 't10k'}-labels-idx1-ubyte.gz")
+        prefix = "fashion-mnist/fashion-mnist/" + ("train" if split == "train" else "t10k")
+        base = asset_path(f"{prefix}-images-idx3-ubyte.gz").parent
+        asset_path(f"{prefix}-labels-idx1-ubyte.gz")
     else:
         base = Path(root)
     return idx_dataset(base, split, FASHION_CLASSES, "fashion-mnist")
@@ -84,7 +85,9 @@ def _mnist5k_all() -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def stratified_split(y: torch.Tensor, n_test_per_class: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def stratified_split(
+    y: torch.Tensor, n_test_per_class: int, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Indices (train, test) with ``n_test_per_class`` test items per class, fixed by ``seed``."""
     g = torch.Generator().manual_seed(seed)
     train, test = [], []

@@ -26,7 +26,8 @@ from torch import Tensor
 from ..cache import atomic_write_bytes
 from ..paths import cache_dir
 from .assets import _by_dest, asset_path
-from .types import AttributeSet, ImageSet
+from .skimage_faces import astronaut, lfw_subset
+from .types import AttributeSet
 
 LABELS_CSV = Path(__file__).with_name("real_faces_labels.csv")
 LABEL_COLUMNS = ("face_id", "photo", "identity", "gender", "smiling", "eyeglasses", "age_group", "note")
@@ -123,7 +124,10 @@ def _cached_faces(photo: Photo, root: Path | None = None) -> list[dict[str, obje
     path = _cache_file(photo, root)
     sha = _by_dest()[photo.asset][1].sha256
     if path.exists():
-        data = json.loads(path.read_text())
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError:  # a damaged cache entry is recomputed
+            data = {}
         if data.get("sha256") == sha and data.get("detector") == DETECTOR:
             return list(data["faces"])
     img = load_rgb(photo)
@@ -285,22 +289,5 @@ def real_faces(size: int = 150, padding: float = 0.25) -> FaceSet:
     return FaceSet(x, df, size, padding)
 
 
-def lfw_subset(faces_only: bool = True) -> ImageSet:
-    """scikit-image's ``lfw_subset``: 100 real 25x25 grey LFW faces (rows 0-99) and, unless
-    ``faces_only``, 100 non-face patches; class 1 = face."""
-    arr = np.load(asset_path("skimage/lfw_subset.npy"), allow_pickle=False).astype(np.float32)
-    y = torch.tensor([1] * 100 + [0] * (len(arr) - 100))
-    x = torch.from_numpy(arr).unsqueeze(1)
-    if x.max() > 1.0:
-        x = x / 255.0
-    s = ImageSet(x.contiguous(), y, ("non-face", "face"), "lfw-subset")
-    return s.subset(slice(0, 100)) if faces_only else s
-
-
-def astronaut() -> Tensor:
-    """scikit-image's astronaut portrait (Eileen Collins), (1, 3, 512, 512) in [0, 1]."""
-    from PIL import Image
-
-    with Image.open(asset_path("skimage/astronaut.png")) as im:
-        arr = np.asarray(im.convert("RGB"), dtype=np.uint8)
-    return torch.from_numpy(arr.copy()).permute(2, 0, 1).unsqueeze(0).float().div_(255.0)
+__all__ = ["FaceSet", "Detection", "PHOTOS", "NOT_FACES", "real_faces", "detections", "detection_report",
+           "face_chip", "load_rgb", "read_labels", "lfw_subset", "astronaut"]

@@ -39,8 +39,10 @@ for _name, (_cls, _why) in ATTRIBUTES.items():
 def attribute_table() -> pd.DataFrame:
     """The attribute definitions as a table (one row per attribute, one column per class),
     with '+' where the attribute is present, and the rationale: rendered in chapter 01."""
-    rows = {name: {c: ("+" if c in cls else "") for c in FASHION_CLASSES} | {"rationale": why}
-            for name, (cls, why) in ATTRIBUTES.items()}
+    rows = {
+        name: {c: ("+" if c in cls else "") for c in FASHION_CLASSES} | {"rationale": why}
+        for name, (cls, why) in ATTRIBUTES.items()
+    }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -54,8 +56,9 @@ def class_to_attributes(names: tuple[str, ...] | None = None) -> torch.Tensor:
     return m.long()
 
 
-def fashion_attributes(split: str = "train", names: tuple[str, ...] | None = None,
-                       limit: int | None = None, offset: int = 0) -> AttributeSet:
+def fashion_attributes(
+    split: str = "train", names: tuple[str, ...] | None = None, limit: int | None = None, offset: int = 0
+) -> AttributeSet:
     """Fashion-MNIST images (N, 1, 28, 28) in [0, 1] with attributes (N, A) in {-1, +1}.
 
     ``split``: 'train' (60 000) or 'test' (10 000); ``limit``/``offset``: the slice

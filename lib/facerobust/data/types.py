@@ -23,7 +23,8 @@ class ImageSet:
 
     def __post_init__(self) -> None:
         if self.x.ndim != 4 or self.x.dtype != torch.float32:
-            raise ValueError(f"{self.name}: images must be float32 NCHW, got {self.x.dtype} {tuple(self.x.shape)}")
+            raise ValueError(
+                f"{self.name}: images must be float32 NCHW, got {self.x.dtype} {tuple(self.x.shape)}")
         if len(self.y) != len(self.x):
             raise ValueError(f"{self.name}: {len(self.x)} images but {len(self.y)} labels")
 
@@ -47,9 +48,11 @@ class AttributeSet:
 
     def __post_init__(self) -> None:
         if self.x.ndim != 4 or self.x.dtype != torch.float32:
-            raise ValueError(f"{self.name}: images must be float32 NCHW, got {self.x.dtype} {tuple(self.x.shape)}")
+            raise ValueError(
+                f"{self.name}: images must be float32 NCHW, got {self.x.dtype} {tuple(self.x.shape)}")
         if self.a.shape != (len(self.x), len(self.names)):
-            raise ValueError(f"{self.name}: attributes must be (N, {len(self.names)}), got {tuple(self.a.shape)}")
+            raise ValueError(
+                f"{self.name}: attributes must be (N, {len(self.names)}), got {tuple(self.a.shape)}")
 
     def __len__(self) -> int:
         return len(self.x)

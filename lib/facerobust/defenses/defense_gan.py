@@ -38,11 +38,13 @@ class Projection:
 
 @dataclass(frozen=True)
 class ProjectionPath:
-    """Per-restart results at several step counts: ``mse`` (len(steps), R, N), ``x_rec`` (len(steps), R, N, C, H, W)."""
+    """Per-restart results at several step counts: ``mse`` (len(steps), R, N), ``x_rec``
+    (len(steps), R, N, C, H, W) and ``z`` (len(steps), R, N, k)."""
 
     steps: tuple[int, ...]
     mse: Tensor
     x_rec: Tensor
+    z: Tensor
 
     def best(self, L: int, R: int) -> Projection:
         """The Defense-GAN output for L steps and the first R restarts."""
@@ -50,8 +52,8 @@ class ProjectionPath:
             raise ValueError(f"path holds L in {self.steps} and R <= {self.mse.shape[1]}, asked L={L}, R={R}")
         i = self.steps.index(L)
         mse, best = self.mse[i, :R].min(dim=0)
-        rec = self.x_rec[i, best, torch.arange(len(best))]
-        return Projection(rec, mse, torch.empty(0), best)
+        idx = torch.arange(len(best))
+        return Projection(self.x_rec[i, best, idx], mse, self.z[i, best, idx], best)
 
 
 class DefenseGAN(nn.Module):
@@ -63,12 +65,14 @@ class DefenseGAN(nn.Module):
     """
 
     def __init__(self, generator: nn.Module, L: int = 200, R: int = 10, lr: float = 10.0,
-                 momentum: float = 0.7, seed: int = 0, init_std: float | None = None, chunk: int = 256) -> None:
+                 momentum: float = 0.7, seed: int = 0, init_std: float | None = None,
+                 chunk: int = 256) -> None:
         super().__init__()
         if L < 0 or R < 1 or lr <= 0 or not 0 <= momentum < 1 or chunk < 1:
-            raise ValueError(f"need L >= 0, R >= 1, lr > 0, 0 <= momentum < 1, chunk >= 1; got {L}, {R}, {lr}, {momentum}, {chunk}")
+            raise ValueError(f"need L >= 0, R >= 1, lr > 0, 0 <= momentum < 1, chunk >= 1; "
+                             f"got {L}, {R}, {lr}, {momentum}, {chunk}")
         self.generator = generator.requires_grad_(False).eval()
-        self.latent = int(getattr(generator, "latent"))
+        self.latent = int(getattr(generator, "latent"))  # noqa: B009
         self.L, self.R, self.lr, self.momentum, self.seed, self.chunk = L, R, lr, momentum, seed, chunk
         self.init_std = init_std if init_std is not None else math.sqrt(1.0 / self.latent)
 
@@ -106,7 +110,8 @@ class DefenseGAN(nn.Module):
         return z, kept
 
     # -- public API ------------------------------------------------------------------------
-    def project(self, x: Tensor, L: int | None = None, R: int | None = None, seed: int | None = None) -> Projection:
+    def project(self, x: Tensor, L: int | None = None, R: int | None = None,
+                seed: int | None = None) -> Projection:
         """Defense-GAN reconstruction of ``x`` (no graph); the best of R restarts per image."""
         path = self.project_path(x, (self.L if L is None else L,), R, seed)
         return path.best(path.steps[0], path.mse.shape[1])
@@ -118,7 +123,7 @@ class DefenseGAN(nn.Module):
         R = self.R if R is None else R
         steps = tuple(sorted(set(int(s) for s in steps)))
         z0 = self.initial_z(len(x), R, seed)
-        mses, recs = [], []
+        mses, recs, zs = [], [], []
         for i in range(0, len(x), self.chunk):
             xb = x[i:i + self.chunk].detach()
             _, kept = self.unrolled(xb, z0[:, i:i + self.chunk], steps[-1], record=steps)
@@ -130,7 +135,8 @@ class DefenseGAN(nn.Module):
                     ms.append(((rec - xb.unsqueeze(0)) ** 2).flatten(2).mean(2))
             mses.append(torch.stack(ms))
             recs.append(torch.stack(rs))
-        return ProjectionPath(steps, torch.cat(mses, 2), torch.cat(recs, 2))
+            zs.append(torch.stack(kept))
+        return ProjectionPath(steps, torch.cat(mses, 2), torch.cat(recs, 2), torch.cat(zs, 2))
 
     def forward(self, x: Tensor) -> Tensor:
         """G(z*) for each image; differentiable through the unrolled steps when ``x`` requires grad."""

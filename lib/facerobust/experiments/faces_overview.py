@@ -20,7 +20,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 from ..data.faces import FaceSet, real_faces
-from ..models import MATCH_THRESHOLD, attribute_models, face_descriptor
+from ..models import MATCH_THRESHOLD, YOUNG_AGE, attribute_models, face_descriptor
 
 # attribute -> (label column, value meaning "present")
 LABEL_OF: dict[str, tuple[str, object]] = {
@@ -191,5 +191,5 @@ def identity_distances(face_ids: Sequence[str] = IDENTIFIED) -> pd.DataFrame:
     return pd.DataFrame(dist, index=list(face_ids), columns=list(face_ids))
 
 
-__all__ = ["MATCH_THRESHOLD", "LABEL_OF", "accuracy_table", "errors", "identity_distances",
+__all__ = ["MATCH_THRESHOLD", "YOUNG_AGE", "LABEL_OF", "accuracy_table", "errors", "identity_distances",
            "model_scores", "score_heatmap", "spread_ids", "truth", "wilson"]

@@ -84,15 +84,16 @@ def class_grid(data: ImageSet, per_class: int, seed: int = 0) -> Figure:
     """A grid with one row per class (named on the left) and ``per_class`` random examples."""
     g = torch.Generator().manual_seed(seed)
     k = len(data.classes)
-    size = (min(0.75 * per_class + 1.2, 9.0), 0.72 * k + 0.3)
-    fig, axes = plt.subplots(k, per_class, figsize=size, squeeze=False)
+    cell, margin = 0.62, 1.0  # inches per image; room for the class names
+    width = margin + cell * per_class
+    fig, axes = plt.subplots(k, per_class, figsize=(width, cell * k), squeeze=False)
     for c, name in enumerate(data.classes):
         idx = torch.nonzero(data.y == c).flatten()
         pick = idx[torch.randperm(len(idx), generator=g)[:per_class]]
         for j, i in enumerate(pick.tolist()):
             _show(axes[c, j], data.x[i])
         axes[c, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
-    fig.subplots_adjust(wspace=0.05, hspace=0.05, left=0.16, right=0.99, top=0.99, bottom=0.01)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05, left=margin / width, right=0.99, top=0.99, bottom=0.01)
     return fig
 
 

@@ -40,8 +40,9 @@ def ecc_align(moving: np.ndarray, fixed: np.ndarray, max_shift: float = 0.25) ->
     h, w = fixed.shape[1:]
     warp = np.eye(3, dtype=np.float32)
     try:
-        _, warp = cv2.findTransformECC(_grey(fixed), _grey(moving), warp, cv2.MOTION_HOMOGRAPHY,
-                                       _CRITERIA, None, 1)
+        _, warp = cv2.findTransformECC(  # type: ignore[call-overload]
+            _grey(fixed), _grey(moving), warp, cv2.MOTION_HOMOGRAPHY, _CRITERIA, None, 1
+        )
     except cv2.error:
         return moving, False
     corners = np.array([[0, 0, 1], [w - 1, 0, 1], [0, h - 1, 1], [w - 1, h - 1, 1]], np.float32).T
@@ -51,18 +52,28 @@ def ecc_align(moving: np.ndarray, fixed: np.ndarray, max_shift: float = 0.25) ->
     shift = np.abs(moved[:2] / moved[2] - corners[:2]).max()
     if shift > max_shift * max(h, w):
         return moving, False
-    chans = [cv2.warpPerspective(c.astype(np.float32), warp, (w, h),
-                                 flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-             for c in moving]
+    chans = [
+        cv2.warpPerspective(
+            c.astype(np.float32),
+            warp,
+            (w, h),
+            flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        for c in moving
+    ]
     return np.stack(chans), True
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """SSIM of two (C, H, W) images in [0, 1] (Gaussian window, sigma 1.5; mean over channels)."""
     win = min(11, *(s - (1 - s % 2) for s in a.shape[1:]))
-    vals = [structural_similarity(x, y, data_range=1.0, gaussian_weights=True, sigma=1.5,
-                                  use_sample_covariance=False, win_size=win)
-            for x, y in zip(a.astype(np.float64), b.astype(np.float64), strict=True)]
+    vals = [
+        structural_similarity(
+            x, y, data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, win_size=win
+        )
+        for x, y in zip(a.astype(np.float64), b.astype(np.float64), strict=True)
+    ]
     return float(np.mean(vals))
 
 
@@ -79,7 +90,9 @@ def pass_score(x_adv: Tensor, x: Tensor, threads: int = 2, return_ecc: bool = Fa
 
     With ``return_ecc`` also a bool (N,) mask: True where the ECC alignment was used."""
     if x_adv.shape != x.shape or x.ndim != 4:
-        raise ValueError(f"need two (N, C, H, W) batches of equal shape, got {tuple(x_adv.shape)}, {tuple(x.shape)}")
+        raise ValueError(
+            f"need two (N, C, H, W) batches of equal shape, got {tuple(x_adv.shape)}, {tuple(x.shape)}"
+        )
     if min(x.shape[2:]) < 7:
         raise ValueError("images must be at least 7x7 for SSIM; upsample tiny images first")
     a, b = x_adv.detach().cpu().numpy(), x.detach().cpu().numpy()

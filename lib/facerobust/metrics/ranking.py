@@ -45,3 +45,8 @@ def mse(x: Tensor, x_adv: Tensor) -> Tensor:
     if x.shape != x_adv.shape:
         raise ValueError(f"shape mismatch {tuple(x.shape)} vs {tuple(x_adv.shape)}")
     return (x - x_adv).flatten(1).pow(2).mean(1)
+
+
+def runner_up(scores: Tensor, y: Tensor) -> Tensor:
+    """The best-scoring label other than ``y`` (r_x(2) for a correctly classified sample)."""
+    return scores.masked_fill(torch.nn.functional.one_hot(y, scores.shape[1]).bool(), -torch.inf).argmax(1)

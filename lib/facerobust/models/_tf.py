@@ -9,6 +9,7 @@ Used by :mod:`.face_descriptor`, :mod:`.age_gender` and :mod:`.tfjs_graph` (all 
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -35,7 +36,8 @@ def conv(x: Tensor, w: Tensor, stride: int, padding: str, groups: int = 1) -> Te
         x = pad_same(x, (w.shape[2], w.shape[3]), (stride, stride))
     elif padding.upper() != "VALID":
         raise ValueError(f"unsupported padding {padding!r}")
-    return F.conv2d(x, w, stride=stride, groups=groups)
+    # channels-last memory: PyTorch's CPU depthwise convolution is ~5x faster on it
+    return F.conv2d(x.contiguous(memory_format=torch.channels_last), w, stride=stride, groups=groups)
 
 
 def max_pool(x: Tensor, k: int, stride: int, padding: str) -> Tensor:

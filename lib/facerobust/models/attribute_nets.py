@@ -54,16 +54,24 @@ class AttributeBank(nn.Module):
 
 
 class SmallAttributeCNN(AttributeBank):
-    """``A`` independent small CNNs (3 conv + 2 dense layers each) as grouped convolutions."""
+    """``A`` independent small CNNs as grouped convolutions. Each network: conv3x3/2 (8) - conv3x3
+    (16) - pool - conv3x3 (32) - pool - dense (32) - dense (n_out), ReLU, ~15k weights."""
 
-    def __init__(self, n_attributes: int, n_out: int = 1, in_channels: int = 1, size: int = 28,
-                 widths: tuple[int, int, int] = (8, 16, 32), hidden: int = 32) -> None:
+    def __init__(
+        self,
+        n_attributes: int,
+        n_out: int = 1,
+        in_channels: int = 1,
+        size: int = 28,
+        widths: tuple[int, int, int] = (8, 16, 32),
+        hidden: int = 32,
+    ) -> None:
         super().__init__()
         if n_out not in (1, 2) or n_attributes < 1 or size % 4 or size < 24:
             raise ValueError("need n_out in {1, 2}, n_attributes >= 1 and size a multiple of 4 >= 24")
         self.n_attributes, self.n_out, self.in_channels, self.size = n_attributes, n_out, in_channels, size
         a, (w1, w2, w3) = n_attributes, widths
-        self.c1 = nn.Conv2d(a * in_channels, a * w1, 3, padding=1, groups=a)
+        self.c1 = nn.Conv2d(a * in_channels, a * w1, 3, stride=2, padding=1, groups=a)
         self.c2 = nn.Conv2d(a * w1, a * w2, 3, padding=1, groups=a)
         self.c3 = nn.Conv2d(a * w2, a * w3, 3, padding=1, groups=a)
         self.fc1 = nn.Conv2d(a * w3, a * hidden, size // 8, groups=a)
@@ -73,7 +81,7 @@ class SmallAttributeCNN(AttributeBank):
         x = _check(x, self.in_channels, self.n_attributes)
         n = x.shape[0]
         h = (x.reshape(n, -1, *x.shape[-2:]) - 0.5) / 0.5
-        h = F.max_pool2d(F.relu(self.c1(h)), 2)
+        h = F.relu(self.c1(h))
         h = F.max_pool2d(F.relu(self.c2(h)), 2)
         h = F.max_pool2d(F.relu(self.c3(h)), 2)
         h = self.fc2(F.relu(self.fc1(h)))
@@ -86,7 +94,9 @@ class SmallAttributeCNN(AttributeBank):
                 p.view(a, -1)[mask] = q.view(a, -1)[mask]
 
 
-def vgg16_attribute(n_out: int = 1, in_channels: int = 3, height: int = 218, width: int = 178) -> nn.Sequential:
+def vgg16_attribute(
+    n_out: int = 1, in_channels: int = 3, height: int = 218, width: int = 178
+) -> nn.Sequential:
     """The paper's network: VGG-16 (Parkhi et al.'s VGG-Face topology) for 178x218 aligned
     CelebA crops with one output (Euclidean) or two (softmax). Pooling uses ``ceil_mode`` like
     Caffe, so the last feature map is 512 x 7 x 6. Input in [0, 1], centred inside."""
@@ -98,8 +108,16 @@ def vgg16_attribute(n_out: int = 1, in_channels: int = 3, height: int = 218, wid
             c = w
         layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
         height, width = -(-height // 2), -(-width // 2)
-    layers += [nn.Flatten(), nn.Linear(512 * height * width, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
-               nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(4096, n_out)]
+    layers += [
+        nn.Flatten(),
+        nn.Linear(512 * height * width, 4096),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
+        nn.Linear(4096, 4096),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
+        nn.Linear(4096, n_out),
+    ]
     return nn.Sequential(*layers)
 
 
@@ -123,11 +141,13 @@ class NetBank(AttributeBank):
     def take_attributes(self, src: AttributeBank, mask: Tensor) -> None:
         if not isinstance(src, NetBank):
             raise ValueError("can only take networks from another NetBank")
-        for i in torch.flatnonzero(mask).tolist():
+        for i in mask.nonzero().flatten().tolist():
             self.nets[i].load_state_dict(src.nets[i].state_dict())
 
 
-def make_bank(arch: str, n_attributes: int, n_out: int, in_channels: int = 1, size: int = 28) -> AttributeBank:
+def make_bank(
+    arch: str, n_attributes: int, n_out: int, in_channels: int = 1, size: int = 28
+) -> AttributeBank:
     """``arch``: 'small' (grouped small CNNs) or 'vgg16' (one paper VGG-16 per attribute)."""
     if arch == "small":
         return SmallAttributeCNN(n_attributes, n_out, in_channels, size)

@@ -56,7 +56,8 @@ class Critic(nn.Module):
         return self.net(x).flatten()
 
 
-def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor,
+                     generator: torch.Generator | None = None) -> Tensor:
     """Gulrajani et al.'s penalty E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates."""
     eps = torch.rand(len(real), 1, 1, 1, generator=generator, dtype=real.dtype)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)

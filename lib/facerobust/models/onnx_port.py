@@ -98,16 +98,20 @@ class OnnxGraph(PretrainedFaceModel):
         inits = {t.name for t in g.initializer}
         self.input_name = next(i.name for i in g.input if i.name not in inits)
         self.output_names = [o.name for o in g.output]
+        self._last_use = {i: k for k, n in enumerate(self.nodes) for i in n["input"]}
         self.eval().requires_grad_(False)
 
     def forward(self, x: Tensor, output: str = "") -> Tensor:  # type: ignore[override]
         target = output or self.output_names[0]
         values: dict[str, Tensor] = {self.input_name: x}
-        for n in self.nodes:
+        for k, n in enumerate(self.nodes):
             args = [values[i] if i in values else self.w(i) for i in n["input"] if i]
             values[n["output"][0]] = _OPS[n["op"]](n, args)
             if target in values:
                 return values[target]
+            for i in n["input"]:  # free intermediates after their last use
+                if self._last_use.get(i) == k:
+                    values.pop(i, None)
         raise KeyError(f"no value named {target!r} in the graph")
 
 

@@ -90,7 +90,7 @@ def fit_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int, lr: f
             opt.zero_grad()
             loss.backward()
             opt.step()
-            tot += float(loss) * len(b)
+            tot += float(loss.detach()) * len(b)
             correct += int((out.argmax(1) == y[b]).sum())
         sched.step()
         hist["loss"].append(tot / len(x))

@@ -148,7 +148,8 @@ def advhat(model: nn.Module, face: Tensor, anchor: Tensor, cfg: AdvHatConfig, ge
         raise ValueError(f"face must be one chip (1, 3, N, N), got {tuple(face.shape)}")
     run = optimise_sticker(model, face, anchor, cfg, generator, desc)
     with torch.no_grad():
-        x_adv = render(face, run.sticker, eot_mod.fixed(eot_mod.EOT.official(flat=cfg.flat)), cfg.src, cfg.dst)
+        view = eot_mod.fixed(eot_mod.EOT.official(flat=cfg.flat))
+        x_adv = render(face, run.sticker, view, cfg.src, cfg.dst)
         d = (model(x_adv) - anchor[None]).norm(dim=1)
     return AttackResult(x_adv, d >= threshold, {"run": run, "sticker": run.sticker, "distance": d})
 
@@ -167,7 +168,8 @@ def save_run(run: AdvHatRun, cfg: AdvHatConfig, name: str, extra: dict[str, Any]
     """Write ``sticker.png``, ``losses.json`` and ``settings.json`` atomically; return the folder."""
     folder = (root or cache_dir()) / "advhat" / name
     atomic_write_bytes(folder / "sticker.png", _png(run.sticker))
-    atomic_write_bytes(folder / "losses.json", json.dumps({"losses": run.losses, "stages": run.stages}).encode())
+    curve = {"losses": run.losses, "stages": run.stages}
+    atomic_write_bytes(folder / "losses.json", json.dumps(curve).encode())
     settings = {"config": cfg.as_dict(), "seconds": run.seconds, "steps": len(run.losses), **(extra or {})}
     atomic_write_bytes(folder / "settings.json", json.dumps(settings, indent=1, default=str).encode())
     return folder

@@ -21,25 +21,37 @@ TRAIN_KEYS = ("arch", "lr", "rms_decay", "lr_gamma", "lr_power", "batch", "max_e
 def attribute_data(P: Mapping[str, Any]) -> dict[str, AttributeSet]:
     """{'train', 'valid', 'test'} AttributeSets for the chapter's parameters."""
     names = tuple(P["attributes"]) if P.get("attributes") else None
+    if P.get("arch") == "vgg16" and not P.get("celeba_root"):
+        raise ValueError("the VGG-16 (full) profile needs CelebA: pass -p celeba_root /path/to/celeba")
     if P.get("celeba_root"):
         from ...data.celeba import celeba
 
         size = P.get("image_size")
-        return {s: celeba(P["celeba_root"], split, names, size=size, limit=P[f"n_{s}"])
-                for s, split in (("train", "train"), ("valid", "valid"), ("test", "test"))}
-    return {"train": fashion_attributes("train", names, P["n_train"], 0),
-            "valid": fashion_attributes("train", names, P["n_valid"], 60000 - P["n_valid"]),
-            "test": fashion_attributes("test", names, P["n_test"], 0)}
+        return {
+            s: celeba(P["celeba_root"], split, names, size=size, limit=P[f"n_{s}"])
+            for s, split in (("train", "train"), ("valid", "valid"), ("test", "test"))
+        }
+    return {
+        "train": fashion_attributes("train", names, P["n_train"], 0),
+        "valid": fashion_attributes("train", names, P["n_valid"], 60000 - P["n_valid"]),
+        "test": fashion_attributes("test", names, P["n_test"], 0),
+    }
 
 
 def data_key(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[str, Any]:
-    return {"dataset": "celeba" if P.get("celeba_root") else "fashion",
-            "names": list(data["train"].names), "sizes": [len(data[s]) for s in ("train", "valid", "test")],
-            "shape": list(data["train"].x.shape[1:])}
+    return {
+        "dataset": "celeba" if P.get("celeba_root") else "fashion",
+        "names": list(data["train"].names),
+        "sizes": [len(data[s]) for s in ("train", "valid", "test")],
+        "shape": list(data["train"].x.shape[1:]),
+    }
 
 
-def attribute_models(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[str, tuple[Snapshots, dict]]:
+def attribute_models(
+    P: Mapping[str, Any], data: Mapping[str, AttributeSet]
+) -> dict[str, tuple[Snapshots, dict]]:
     """{loss: (snapshots, training history)} for both losses, cached."""
     cfg = {k: P[k] for k in TRAIN_KEYS}
-    return {loss: trained_snapshots(loss, data["train"], data["valid"], cfg, data_key(P, data))
-            for loss in LOSSES}
+    return {
+        loss: trained_snapshots(loss, data["train"], data["valid"], cfg, data_key(P, data)) for loss in LOSSES
+    }

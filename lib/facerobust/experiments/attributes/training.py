@@ -63,13 +63,14 @@ def errors(bank: nn.Module, data: AttributeSet, batch: int = 1000) -> Tensor:
     """Per-attribute error E (Eqs. 2-3): share of images with ``y c(x) <= 0``, (A,)."""
     wrong = torch.zeros(data.a.shape[1])
     for i in range(0, len(data), batch):
-        c = dirs.decision(bank(data.x[i:i + batch]))
-        wrong += (c != data.a[i:i + batch]).sum(0)
+        c = dirs.decision(bank(data.x[i : i + batch]))
+        wrong += (c != data.a[i : i + batch]).sum(0)
     return wrong / len(data)
 
 
-def fit_snapshots(snap: Snapshots, train: AttributeSet, valid: AttributeSet, cfg: Mapping[str, Any],
-                  desc: str = "") -> dict[str, Any]:
+def fit_snapshots(
+    snap: Snapshots, train: AttributeSet, valid: AttributeSet, cfg: Mapping[str, Any], desc: str = ""
+) -> dict[str, Any]:
     """Train ``snap.converged`` in place; fill ``snap.epoch2``; return the history."""
     bank = snap.converged
     g = torch.Generator().manual_seed(int(cfg["seed"]))
@@ -84,13 +85,13 @@ def fit_snapshots(snap: Snapshots, train: AttributeSet, valid: AttributeSet, cfg
         bank.train()
         order, tot = torch.randperm(len(train), generator=g), 0.0
         for i in range(0, len(train), cfg["batch"]):
-            idx = order[i:i + cfg["batch"]]
+            idx = order[i : i + cfg["batch"]]
             loss = dirs.pair_loss(bank(train.x[idx]), train.a[idx]).mean(0).sum()
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
-            tot += float(loss) * len(idx)
+            tot += loss.item() * len(idx)
         bank.eval()
         err = errors(bank, valid)
         hist["val_error"].append(err.tolist())
@@ -111,8 +112,9 @@ def fit_snapshots(snap: Snapshots, train: AttributeSet, valid: AttributeSet, cfg
     return hist
 
 
-def trained_snapshots(loss: str, train: AttributeSet, valid: AttributeSet, cfg: Mapping[str, Any],
-                      data_key: Mapping[str, Any]) -> tuple[Snapshots, dict[str, Any]]:
+def trained_snapshots(
+    loss: str, train: AttributeSet, valid: AttributeSet, cfg: Mapping[str, Any], data_key: Mapping[str, Any]
+) -> tuple[Snapshots, dict[str, Any]]:
     """Both snapshots of the ``loss`` bank, from the cache or trained now.
 
     ``cfg``: arch, lr, rms_decay, lr_gamma, lr_power, batch, max_epochs, patience, seed;
@@ -127,7 +129,11 @@ def trained_snapshots(loss: str, train: AttributeSet, valid: AttributeSet, cfg: 
 
     torch.manual_seed(int(cfg["seed"]))
     config = dict(cfg) | dict(data_key) | {"loss": loss}
-    model, meta = cache.cached_module(f"rozsa-{loss}", config, make,
-                                      lambda m: fit_snapshots(m, train, valid, cfg, desc=f"train {loss}"),
-                                      code=[nets, sys.modules[__name__], dirs])
+
+    def fit(m: nn.Module) -> dict[str, Any]:
+        assert isinstance(m, Snapshots)
+        return fit_snapshots(m, train, valid, cfg, f"train {loss}")
+
+    code = [nets, sys.modules[__name__], dirs]
+    model, meta = cache.cached_module(f"rozsa-{loss}", config, make, fit, code=code)
     return model, meta  # type: ignore[return-value]

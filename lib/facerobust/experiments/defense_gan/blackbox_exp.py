@@ -66,13 +66,14 @@ def table(r: BlackBoxRun, pairs: list[str]) -> pd.DataFrame:
         clf = b.classifiers
         rows[pair] = [_acc(clf[c], b.x_test, y), _acc(clf[c], xa, y), _acc(clf[f"{c}-rec"], rec, y),
                       _acc(clf[c], rec, y), _acc(clf[c], x_mag, y),
-                      _acc(clf[f"{c}-adv0.3"], xa, y) if f"{c}-adv0.3" in clf else np.nan,
-                      _acc(clf[f"{c}-adv0.15"], xa, y) if f"{c}-adv0.15" in clf else np.nan]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS)).rename_axis("Classifier/Substitute")
+                      *(_acc(clf[k], xa, y) if k in clf else np.nan for k in (f"{c}-adv0.3", f"{c}-adv0.15"))]
+    df = pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS))
+    return df.rename_axis("Classifier/Substitute")
 
 
 def sweep(r: BlackBoxRun, pair: str, L_for_R: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tables 5.8-5.11: clean and adversarial accuracy (Rec and Orig) vs L (R = R_max) and vs R (L = L_for_R)."""
+    """Tables 5.8-5.11: clean and adversarial accuracy (Rec and Orig) vs L (R = R_max) and
+    vs R (L = L_for_R)."""
     c, s = pair.split("/")
     b, y = r.bundle, r.bundle.y_test
     Rmax = r.clean.mse.shape[1]
@@ -83,8 +84,8 @@ def sweep(r: BlackBoxRun, pair: str, L_for_R: int) -> tuple[pd.DataFrame, pd.Dat
                 _acc(b.classifiers[f"{c}-rec"], ad, y), _acc(b.classifiers[c], ad, y)]
 
     cols = ["Rec, no attack", "Orig, no attack", "Rec, adversarial", "Orig, adversarial"]
-    by_L = pd.DataFrame([row(L, Rmax) for L in r.clean.steps if L > 0], columns=cols,
-                        index=pd.Index([L for L in r.clean.steps if L > 0], name="L"))
+    Ls = [L for L in r.clean.steps if L > 0]
+    by_L = pd.DataFrame([row(L, Rmax) for L in Ls], columns=cols, index=pd.Index(Ls, name="L"))
     Rs = [R for R in (1, 2, 5, 10, 20) if R <= Rmax]
     by_R = pd.DataFrame([row(L_for_R, R) for R in Rs], columns=cols, index=pd.Index(Rs, name="R"))
     return by_L, by_R
@@ -116,8 +117,10 @@ def detection(r: BlackBoxRun, sub: str, L_for_R: int) -> pd.DataFrame:
 
 
 def eps_sweep(r: BlackBoxRun, pair: str, eps_grid: list[float], n: int, L: int, R: int,
-              seed: int) -> tuple[pd.DataFrame, dict[float, tuple[np.ndarray, np.ndarray]]]:
-    """Table 5.3: Rec accuracy and detection AUC under black-box FGSM for several eps (first n test images)."""
+              seed: int, keep: int = 4) -> tuple[pd.DataFrame, dict[float, Any]]:
+    """Table 5.3: Rec accuracy and detection AUC under black-box FGSM for several eps
+    (first n test images). Also returns, per eps, the ROC curve and the first ``keep``
+    adversarial images with their reconstructions (for Fig. 5.7)."""
     c, s = pair.split("/")
     b = r.bundle
     x, y = b.x_test[:n], b.y_test[:n]
@@ -128,7 +131,7 @@ def eps_sweep(r: BlackBoxRun, pair: str, eps_grid: list[float], n: int, L: int, 
         xa = fgsm(b.substitutes[s], x, y, eps).x_adv
         p = d.project(xa)
         fpr, tpr, auc = roc(clean.mse, p.mse)
-        curves[eps] = (fpr, tpr)
+        curves[eps] = {"roc": (fpr, tpr), "x": x[:keep], "adv": xa[:keep], "rec": p.x_rec[:keep]}
         rows.append({"eps": eps, "No defense": _acc(b.classifiers[c], xa, y),
                      "Defense-GAN-Rec": _acc(b.classifiers[f"{c}-rec"], p.x_rec, y), "AUC": auc})
     return pd.DataFrame(rows).set_index("eps"), curves

@@ -53,7 +53,8 @@ def _train(G: gan_mod.Generator, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
     opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=(0.5, 0.9))
     rng = torch.Generator().manual_seed(cfg.seed)
-    start, hist = 0, {"iter": [], "wdist": [], "gp": []}
+    hist: dict[str, list[float]] = {"iter": [], "wdist": [], "gp": []}
+    start = 0
     ckpt = _checkpoint_path(cfg)
     if ckpt.exists():  # resume an interrupted run
         s = cache.load_state(ckpt)
@@ -62,7 +63,8 @@ def _train(G: gan_mod.Generator, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
         rng.set_state(s["rng"])
         start, hist = int(s["iter"]), {k: list(v) for k, v in s["hist"].items()}
     t0 = time.perf_counter()
-    for it in progress(range(start, cfg.iters), desc=f"WGAN-GP {cfg.dataset}", initial=start, total=cfg.iters):
+    bar = progress(range(start, cfg.iters), desc=f"WGAN-GP {cfg.dataset}", initial=start, total=cfg.iters)
+    for it in bar:
         for _ in range(cfg.critic_iters):
             real = x[torch.randint(len(x), (cfg.batch,), generator=rng)]
             with torch.no_grad():
@@ -78,8 +80,8 @@ def _train(G: gan_mod.Generator, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
         opt_g.step()
         if it % 50 == 0:
             hist["iter"].append(it)
-            hist["wdist"].append(float(wdist))
-            hist["gp"].append(float(gp))
+            hist["wdist"].append(float(wdist.detach()))
+            hist["gp"].append(float(gp.detach()))
         if (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
             cache.save_state(ckpt, {"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
                                     "opt_d": opt_d.state_dict(), "rng": rng.get_state(), "iter": it + 1,
@@ -104,7 +106,8 @@ def train_generator(x: Tensor, cfg: GANConfig) -> tuple[gan_mod.Generator, dict[
         assert isinstance(G, gan_mod.Generator)
         return _train(G, x, cfg)
 
-    G, meta = cache.cached_module("wgan-gp", asdict(cfg), lambda: gan_mod.Generator(cfg.width), fit, code=_code())
+    G, meta = cache.cached_module("wgan-gp", asdict(cfg), lambda: gan_mod.Generator(cfg.width), fit,
+                                  code=_code())
     meta["from_cache"] = not loaded["fresh"]
     G.requires_grad_(False)
     assert isinstance(G, gan_mod.Generator)

@@ -35,8 +35,8 @@ def attacks(P: Mapping[str, Any]) -> dict[str, Attack]:
     if P["cw_steps"] > 0:
         from ...attacks.cw import cw_l2
 
-        out["CW-L2"] = lambda m, x, y: cw_l2(m, x, y, c=P["cw_c"], binary_steps=1, steps=P["cw_steps"],
-                                             lr=P["cw_lr"])
+        out["CW-L2"] = lambda m, x, y: cw_l2(m, x, y, c=P["cw_c"], binary_steps=1,
+                                             steps=P["cw_steps"], lr=P["cw_lr"])
     return out
 
 
@@ -46,8 +46,8 @@ def run(b: Bundle, P: Mapping[str, Any], arch: str = "A") -> pd.DataFrame:
     n = P["n_whitebox"]
     x, y = b.x_test[:n], b.y_test[:n]
     clf, rec_clf = b.classifiers[arch], b.classifiers[f"{arch}-rec"]
-    attacker_view = nn.Sequential(DefenseGAN(b.G, L=P["L_whitebox"], R=P["R_whitebox"], seed=P["seed"] + 1000),
-                                  rec_clf)
+    attacker_defense = DefenseGAN(b.G, L=P["L_whitebox"], R=P["R_whitebox"], seed=P["seed"] + 1000)
+    attacker_view = nn.Sequential(attacker_defense, rec_clf)
     defense = DefenseGAN(b.G, L=P["L_whitebox"], R=P["R_whitebox"], seed=P["seed"])
     assert b.reformer is not None
     magnet_model = nn.Sequential(b.reformer, clf)
@@ -58,7 +58,8 @@ def run(b: Bundle, P: Mapping[str, Any], arch: str = "A") -> pd.DataFrame:
         xa = attack(attacker_view, x, y).x_adv
         row["Defense-GAN-Rec"] = accuracy(rec_clf, defense.project(xa).x_rec, y)
         row["MagNet"] = accuracy(magnet_model, attack(magnet_model, x, y).x_adv, y)
-        row["Adv. tr. eps=0.3"] = accuracy(adv_clf, attack(adv_clf, x, y).x_adv, y) if adv_clf is not None else float("nan")
+        row["Adv. tr. eps=0.3"] = (accuracy(adv_clf, attack(adv_clf, x, y).x_adv, y)
+                                   if adv_clf is not None else float("nan"))
         rows[name] = row
     df = pd.DataFrame.from_dict(rows, orient="index").rename_axis("Attack")
     return df

@@ -7,7 +7,6 @@ adversarially trained, Defense-GAN-Rec), the substitutes and the MagNet reformer
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -44,13 +43,17 @@ class Bundle:
 
 def load_split(dataset: str, n_train: int, n_test: int, n_holdout: int = 150, seed: int = 0
                ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """(x_train, y_train, x_holdout, x_test, y_test): seeded subsets; the holdout is disjoint from the test images."""
-    loader = {"mnist5k": digits.mnist5k, "fashion_mnist": digits.fashion_mnist}.get(dataset)
+    """(x_train, y_train, x_holdout, x_test, y_test): seeded subsets; the holdout is disjoint
+    from the test images."""
+    loaders: dict[str, Callable[[str], Any]] = {"mnist5k": digits.mnist5k,
+                                                "fashion_mnist": digits.fashion_mnist}
+    loader = loaders.get(dataset)
     if loader is None:
         raise ValueError(f"dataset must be 'mnist5k' or 'fashion_mnist', got {dataset!r}")
     tr, te = loader("train"), loader("test")
     g = torch.Generator().manual_seed(seed)
-    itr = torch.randperm(len(tr), generator=g)[:n_train]
+    perm = torch.randperm(len(tr), generator=g)
+    itr = torch.arange(len(tr)) if n_train >= len(tr) else perm[:n_train]  # all: keep the file's order
     ite = torch.randperm(len(te), generator=g)
     if n_holdout + n_test > len(te):
         raise ValueError(f"{dataset}: holdout {n_holdout} + test {n_test} > {len(te)} test images")
@@ -58,12 +61,21 @@ def load_split(dataset: str, n_train: int, n_test: int, n_holdout: int = 150, se
     return tr.x[itr], tr.y[itr], te.x[hold], te.x[test], te.y[test]
 
 
+def _seeded(build: Callable[[], nn.Module], seed: int) -> Callable[[], nn.Module]:
+    """``build`` with the global torch seed fixed first, so initial weights do not depend on call order."""
+    def make() -> nn.Module:
+        torch.manual_seed(seed)
+        return build()
+    return make
+
+
 def _code() -> list[Any]:
-    return [classifiers, advtr, fgsm, blackbox, magnet, defense_gan, gan, sys.modules[__name__]]
+    return [classifiers, advtr, fgsm, blackbox, magnet, defense_gan, gan]
 
 
-def _classifier(b: Bundle, kind: str, arch: str, P: Mapping[str, Any], data: Callable[[], tuple[Tensor, Tensor]],
-                n: int, epochs: int, extra: Mapping[str, Any]) -> nn.Module:
+def _classifier(b: Bundle, kind: str, arch: str, P: Mapping[str, Any],
+                data: Callable[[], tuple[Tensor, Tensor]], n: int, epochs: int,
+                extra: Mapping[str, Any]) -> nn.Module:
     cfg = {"dataset": b.name, "kind": kind, "arch": arch, "n_train": n, "epochs": epochs,
            "seed": P["seed"], **extra}
 
@@ -73,7 +85,8 @@ def _classifier(b: Bundle, kind: str, arch: str, P: Mapping[str, Any], data: Cal
         return {"loss": advtr.train_classifier(m, x, y, epochs=epochs, seed=P["seed"], adv_eps=eps,
                                                desc=f"{b.name} {kind} {arch}")}
 
-    model, _ = cache.cached_module("dgan-clf", cfg, lambda: classifiers.build(arch), fit, code=_code())
+    model, _ = cache.cached_module("dgan-clf", cfg, _seeded(lambda: classifiers.build(arch), P["seed"]), fit,
+                                   code=_code())
     return model.requires_grad_(False)
 
 
@@ -87,7 +100,8 @@ def _substitute(b: Bundle, arch: str, target: nn.Module, P: Mapping[str, Any]) -
             return advtr.train_classifier(sub, x, y, epochs=P["sub_epochs"], seed=P["seed"] + rho)
         return blackbox.train_substitute(target, m, b.x_hold, fit_round, P["sub_rounds"], P["sub_lambda"])
 
-    model, _ = cache.cached_module("dgan-sub", cfg, lambda: classifiers.build(arch), fit, code=_code())
+    model, _ = cache.cached_module("dgan-sub", cfg, _seeded(lambda: classifiers.build(arch), P["seed"]), fit,
+                                   code=_code())
     return model.requires_grad_(False)
 
 
@@ -95,10 +109,10 @@ def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
     """Train (or load from cache) everything for ``dataset`` with the chapter's parameters ``P``."""
     import time
 
-    n_train = P["n_train_mnist"] if dataset == "mnist5k" else P["n_train_fashion"]
-    xtr, ytr, xh, xte, yte = load_split(dataset, n_train, P["n_test"], 150, P["seed"])
+    key = "mnist" if dataset == "mnist5k" else "fashion"
+    xtr, ytr, xh, xte, yte = load_split(dataset, P[f"n_train_{key}"], P[f"n_test_{key}"], 150, P["seed"])
     t0 = time.perf_counter()
-    gcfg = gan_training.GANConfig(dataset, width=P["gan_width"], iters=P["gan_iters"], seed=P["seed"])
+    gcfg = gan_training.GANConfig(dataset, width=P["gan_width"], iters=P[f"gan_iters_{key}"], seed=P["seed"])
     G, meta = gan_training.train_generator(xtr, gcfg)
     b = Bundle(dataset, xtr, ytr, xh, xte, yte, G, meta)
     b.seconds["gan"] = time.perf_counter() - t0
@@ -110,8 +124,12 @@ def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
             b.classifiers[f"{arch}-adv{eps}"] = _classifier(b, "adv", arch, P, lambda: (xtr, ytr), n,
                                                              P["adv_epochs"], {"adv_eps": eps})
         nr = min(P["n_rec_train"], n)
+
+        def rec_data(nr: int = nr) -> tuple[Tensor, Tensor]:
+            return _rec_train_set(b, P), ytr[:nr]
+
         b.classifiers[f"{arch}-rec"] = _classifier(
-            b, "rec", arch, P, lambda: (_rec_train_set(b, P), ytr[:nr]), nr, P["rec_epochs"],
+            b, "rec", arch, P, rec_data, nr, P["rec_epochs"],
             {"gan": asdict(gcfg), "rec_L": P["rec_train_L"], "rec_R": P["rec_train_R"]})
     b.seconds["classifiers"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -122,9 +140,14 @@ def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
     t0 = time.perf_counter()
     rcfg = {"dataset": dataset, "width": P["gan_width"], "epochs": P["magnet_epochs"], "n_train": len(xtr),
             "seed": P["seed"]}
+
+    def fit_reformer(m: nn.Module) -> dict[str, Any]:
+        assert isinstance(m, magnet.MagNetReformer)
+        return {"loss": magnet.train_reformer(m, xtr, epochs=P["magnet_epochs"], seed=P["seed"])}
+
     b.reformer, _ = cache.cached_module(
-        "dgan-magnet", rcfg, lambda: magnet.MagNetReformer(P["gan_width"]),
-        lambda m: {"loss": magnet.train_reformer(m, xtr, epochs=P["magnet_epochs"], seed=P["seed"])}, code=_code())
+        "dgan-magnet", rcfg, _seeded(lambda: magnet.MagNetReformer(P["gan_width"]), P["seed"]), fit_reformer,
+        code=_code())
     b.reformer.requires_grad_(False)
     b.seconds["magnet"] = time.perf_counter() - t0
     return b

@@ -1,0 +1,54 @@
+"""Cross-attribute portability (Fig. 4 of Rozsa et al. 2016; chapter 03).
+
+``matrix[tgt, src]`` = share (%) of the PASS-valid FFA adversarials made on the Euclidean
+network of attribute ``src`` that also change the decision of the *converged* network of
+attribute ``tgt`` (relative to its decision on the clean image). Adversarials made on the
+converged networks give the left panel, those made on the two-epoch networks the right one,
+whose diagonal is the share of two-epoch adversarials still adversarial after training.
+Columns of attributes without adversarials are NaN (empty, as in the paper).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from .adversarial import adversarial
+
+
+@torch.no_grad()
+def portability(
+    res: Mapping[str, Tensor],
+    converged: Any,
+    source_stage: str,
+    names: tuple[str, ...],
+    loss: str = "euclidean",
+    method: str = "ffa",
+) -> pd.DataFrame:
+    """The (A, A) portability matrix (%) of ``source_stage`` adversarials on converged nets."""
+    x = res["x"].float() / 255
+    x_adv = res[f"{loss}/{source_stage}/{method}/x_adv"].float() / 255
+    adv = adversarial(res, loss, source_stage, method)
+    clean = converged.scores(x) > 0
+    a = len(names)
+    m = np.full((a, a), np.nan)
+    for src in range(a):
+        rows = adv[:, src].nonzero().squeeze(1)
+        if len(rows):
+            flipped = (converged.scores(x_adv[rows, src]) > 0) != clean[rows]
+            m[:, src] = flipped.float().mean(0).numpy() * 100
+    return pd.DataFrame(m, index=list(names), columns=list(names))
+
+
+def top_offdiagonal(m: pd.DataFrame, k: int = 5) -> pd.DataFrame:
+    """The ``k`` largest off-diagonal entries: source attribute -> tested attribute, %."""
+    s = m.stack()
+    s = s[[i != j for i, j in s.index]].sort_values(ascending=False).head(k)
+    return pd.DataFrame(
+        {"source": [j for _, j in s.index], "tested": [i for i, _ in s.index], "flipped (%)": s.values}
+    )

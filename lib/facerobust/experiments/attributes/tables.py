@@ -1,0 +1,183 @@
+"""Tables of the Rozsa chapters: test errors and t-tests (Fig. 2), success rates (Fig. 3),
+Table I with overlaps, and natural adversarials, all from computed tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import torch
+from scipy import stats
+from torch import Tensor
+
+from ...data.types import AttributeSet
+from . import paper
+from .adversarial import METHODS, adversarial
+from .training import errors
+
+
+def error_table(models: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> pd.DataFrame:
+    """Per-attribute test error (%) of both losses at both snapshots and of Trivial (the
+    training set's majority class), sorted by the converged Euclidean error (Fig. 2)."""
+    test, train = data["test"], data["train"]
+    cols = {
+        f"{loss} ({stage})": errors(getattr(snap, stage), test) * 100
+        for loss, (snap, _) in models.items()
+        for stage in ("epoch2", "converged")
+    }
+    majority = torch.where(train.a.float().mean(0) > 0, 1, -1)
+    cols["trivial"] = (test.a != majority).float().mean(0) * 100
+    cols["positive share"] = (test.a > 0).float().mean(0) * 100
+    df = pd.DataFrame({k: v.numpy() for k, v in cols.items()}, index=list(test.names))
+    return df.sort_values("euclidean (converged)")
+
+
+def paired_tests(err: pd.DataFrame) -> pd.DataFrame:
+    """Paired t-tests over attributes (the paper pairs its 40 attributes the same way)."""
+    pairs = [
+        ("euclidean (converged)", "softmax (converged)"),
+        ("euclidean (epoch2)", "euclidean (converged)"),
+        ("euclidean (converged)", "trivial"),
+    ]
+    rows = []
+    for a, b in pairs:
+        t, p = stats.ttest_rel(err[a], err[b]) if (err[a] != err[b]).any() else (0.0, 1.0)
+        rows.append(
+            {
+                "A": a,
+                "B": b,
+                "mean A (%)": err[a].mean(),
+                "mean B (%)": err[b].mean(),
+                "t": float(t),
+                "p": float(p),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def success_rates(
+    res: Mapping[str, Tensor], names: tuple[str, ...], loss: str = "euclidean", stage: str = "converged"
+) -> pd.DataFrame:
+    """Fig. 3: per attribute, the share (%) of correctly (+) / wrongly (-) classified images
+    that FGS and FFA turn into PASS-valid adversarials; NaN where no image is in the group."""
+    correct = res[f"{loss}/{stage}/correct"]
+    out = {}
+    for m in METHODS:
+        adv = adversarial(res, loss, stage, m)
+        for sign, grp in (("+", correct), ("-", ~correct)):
+            n = grp.sum(0).float()
+            out[f"{m.upper()}{sign}"] = torch.where(
+                n > 0, (adv & grp).sum(0) / n.clamp_min(1) * 100, float("nan")
+            )
+    df = pd.DataFrame({k: v.numpy() for k, v in out.items()}, index=list(names))
+    df["n-"] = (~correct).sum(0).numpy()
+    return df.sort_values("FGS+", ascending=False)
+
+
+def table_one(res: Mapping[str, Tensor], losses: tuple[str, ...] = ("euclidean", "softmax")) -> pd.DataFrame:
+    """Table I: counts of FGS+/FGS-/FFA+/FFA- adversarial pairs at two epochs and at
+    convergence, and their overlap (pairs adversarial with the same sign at both stages),
+    beside the paper's counts (which are over 40 attributes x 1000 images)."""
+    rows = []
+    for loss in losses:
+        for m in METHODS:
+            for sign in ("+", "-"):
+                cnt, masks = {}, {}
+                for st in ("epoch2", "converged"):
+                    ok = res[f"{loss}/{st}/correct"]
+                    masks[st] = adversarial(res, loss, st, m) & (ok if sign == "+" else ~ok)
+                    cnt[st] = int(masks[st].sum())
+                p2, pc, po = paper.TABLE_I[(loss, f"{m.upper()}{sign}")]
+                rows.append(
+                    {
+                        "loss": loss,
+                        "type": f"{m.upper()}{sign}",
+                        "two epochs": cnt["epoch2"],
+                        "converged": cnt["converged"],
+                        "overlap": int((masks["epoch2"] & masks["converged"]).sum()),
+                        "paper two epochs": p2,
+                        "paper converged": pc,
+                        "paper overlap": po,
+                    }
+                )
+    return pd.DataFrame(rows).set_index(["loss", "type"])
+
+
+def overlap_breakdown(
+    res: Mapping[str, Tensor], loss: str = "euclidean", method: str = "ffa"
+) -> pd.DataFrame:
+    """Pairs adversarial at both stages, split by correctness at two epochs x at convergence
+    (the paper's overlap rows do not say which stage decides '+' or '-')."""
+    both = adversarial(res, loss, "epoch2", method) & adversarial(res, loss, "converged", method)
+    c2, cc = res[f"{loss}/epoch2/correct"], res[f"{loss}/converged/correct"]
+    return pd.DataFrame(
+        {
+            f"converged {sc}": {
+                f"two epochs {s2}": int((both & (c2 == v2) & (cc == vc)).sum())
+                for s2, v2 in (("+", True), ("-", False))
+            }
+            for sc, vc in (("+", True), ("-", False))
+        }
+    )
+
+
+def natural_adversarials(res: Mapping[str, Tensor], loss: str = "euclidean") -> pd.DataFrame:
+    """Natural adversarials per method: misclassified pairs, how many an imperceptible
+    perturbation corrects (share), and of the two-epoch ones, how many are no longer natural
+    adversarials at convergence and how many of those the converged nets classify correctly."""
+    rows = []
+    for m in METHODS:
+        wrong_c, wrong_2 = ~res[f"{loss}/converged/correct"], ~res[f"{loss}/epoch2/correct"]
+        nat_c = adversarial(res, loss, "converged", m) & wrong_c
+        nat_2 = adversarial(res, loss, "epoch2", m) & wrong_2
+        lost = nat_2 & ~nat_c
+        rows.append(
+            {
+                "method": m.upper(),
+                "misclassified (converged)": int(wrong_c.sum()),
+                "natural adversarials (converged)": int(nat_c.sum()),
+                "share": float(nat_c.sum() / wrong_c.sum().clamp_min(1)),
+                "natural at two epochs": int(nat_2.sum()),
+                "not natural at convergence": int(lost.sum()),
+                "of which learnt (correct at convergence)": int((lost & ~wrong_c).sum()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("method")
+
+
+def overshoot(res: Mapping[str, Tensor], stage: str = "converged") -> pd.DataFrame:
+    """The FGS failure mode of the Euclidean loss: where the output overshoots its label
+    (``y f > 1``), ``sign(f - y)`` points *away* from the boundary. Flip rates (%) of FGS and FFA
+    on correctly classified pairs, with and without overshoot."""
+    f, y = res[f"euclidean/{stage}/score"], res["y"]
+    ok = res[f"euclidean/{stage}/correct"]
+    rows = {}
+    for name, grp in (("y f > 1 (overshoot)", ok & (y * f > 1)), ("0 < y f <= 1", ok & (y * f <= 1))):
+        n = int(grp.sum())
+        rows[name] = {"pairs": n} | {
+            f"{m.upper()} flips (%)": float((res[f"euclidean/{stage}/{m}/flip"] & grp).sum())
+            / max(n, 1)
+            * 100
+            for m in METHODS
+        }
+    return pd.DataFrame(rows).T
+
+
+def pass_summary(
+    res: Mapping[str, Tensor], loss: str = "euclidean", stage: str = "converged"
+) -> pd.DataFrame:
+    """Per method: flipped pairs, how many PASS accepts, median weight and PASS, ECC fallbacks."""
+    rows = {}
+    for m in METHODS:
+        flip, p = res[f"{loss}/{stage}/{m}/flip"], res[f"{loss}/{stage}/{m}/pass"]
+        w = res[f"{loss}/{stage}/{m}/weight"]
+        rows[m.upper()] = {
+            "pairs": flip.numel(),
+            "flipped": int(flip.sum()),
+            "PASS >= 0.95": int(adversarial(res, loss, stage, m).sum()),
+            "median weight (grey levels)": float(w[flip].median()) if flip.any() else float("nan"),
+            "median PASS": float(p[flip].median()) if flip.any() else float("nan"),
+            "ECC fallbacks": int((flip & ~res[f"{loss}/{stage}/{m}/ecc"]).sum()),
+        }
+    return pd.DataFrame(rows).T

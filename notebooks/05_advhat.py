@@ -1,0 +1,427 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 5. AdvHat: an adversarial sticker on a hat
+#
+# Komkov and Petiushko {cite}`komkov2021advhat` print a rectangular paper sticker, put it on the front of a
+# cap, and make the public ArcFace model {cite}`deng2019arcface` (LResNet100E-IR) stop recognising the
+# person wearing it. The sticker is optimised digitally under a model of how a flat sheet looks once bent
+# over a cap and tilted (the "off-plane" transformation), averaged over random placements, and the attack
+# is said to transfer to other face-ID models. The paper's text and numbers could not be recovered; its
+# official code could, so this chapter rebuilds the method from the code in PyTorch, attacks a real face
+# recogniser with real faces, and tests five claims (A1-A5) digitally.
+#
+# ```{important}
+# **The target is not ArcFace.** No ArcFace weights can be had offline (the model zoos download them at
+# run time), so the white-box target is **dlib's ResNet face descriptor** {cite}`king2009dlib` (128-d,
+# 150-px aligned chips, "same person" if the Euclidean distance is below 0.6; here its face-api.js port),
+# and the transfer target is the **faceres** network's 1024-d descriptor {cite}`savchenko2019hse`. What
+# changes: dlib reads a tighter crop (the cap is partly cut off, see below), its descriptors are not
+# normalised and their cosines are compressed (two *different* people still have a high cosine, see
+# experiment 1), and it is a smaller network. The attack is digital only: no printing, no cap, no camera.
+# ```
+
+# %% tags=["parameters"]
+profile = "default"
+overrides = {}
+
+# %%
+import facerobust as fr
+from facerobust import params, session
+
+print(fr.check_version("0.1.0"))
+P = params.load("05_advhat", profile, overrides)
+gen = session.start(P.seed)
+P
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from myst_nb import glue
+
+from facerobust.experiments.advhat import claims, evaluate, figures, setup
+
+T_START = time.perf_counter()
+ctx = setup.load(P)
+print(f"attacked: {', '.join(ctx.attacked)}; loaded for identity checks: {', '.join(ctx.faces.face_ids)}")
+
+# %% [markdown]
+# ## The method
+#
+# ### The off-plane sticker model
+#
+# The sticker $S\in[0,1]^{h\times w\times 3}$ (the official one is $400\times900$; ours is $48\times108$,
+# about one sticker pixel per pixel of the descriptor's input) goes through four steps, all in
+# [`projection.py`](../../lib/facerobust/attacks/advhat/projection.py).
+#
+# **A. Parabolic bending.** On the cap the sticker follows the parabolic cylinder $z=a u^2$. Seen from the
+# front, the output column at distance $u$ from the centre shows the sticker at arc length
+#
+# $$
+# s(u)=\int_0^u\sqrt{1+(2at)^2}\,dt=\tfrac12 u\sqrt{1+4a^2u^2}+\frac{\operatorname{asinh}(2au)}{4a},
+# $$ (eq-arc)
+#
+# and each output column is the mean of the sticker columns between $s(u)$ and $s(u+1)$ (official
+# default $a=0.0013$ per pixel of a 900-px-wide sticker; we keep that unit and rescale; $a=0$ means flat).
+#
+# **B. Pitch.** The bent sticker is tilted by $\varphi$ (default $17^\circ$) about the horizontal axis.
+# With the depth $z(c)=a\,(c-c_0)^2$ of column $c$, sticker row $v$ appears at height
+#
+# $$
+# y = v\cos\varphi + z(c)\sin\varphi ,
+# $$ (eq-pitch)
+#
+# so every output row averages the sticker rows $v(y_r,c)\ldots v(y_{r+1},c)$ with
+# $v(y,c)=(y-z(c)\sin\varphi)/\cos\varphi$: an arch whose sides hang lower than its centre.
+#
+# **C. Placement.** An affine warp (scale $s_1$, shift $x_1,y_1$ in face pixels, rotation $\alpha_1$)
+#
+# $$
+# \theta_1 = s_1^{-1}\begin{bmatrix}\cos\alpha_1&\sin\alpha_1&-x_1/450\\
+#  -\sin\alpha_1&\cos\alpha_1&-y_1/450\end{bmatrix}
+# $$ (eq-theta1)
+#
+# puts the arch on the aligned face, and an all-ones sticker sent through A-C gives the mask $M$:
+#
+# $$
+# U = P_{\theta_1}(S)\odot M + X\odot(1-M).
+# $$ (eq-composite)
+#
+# **D. Crop.** $U$ is resampled to the recogniser's input by a second affine $\theta_2$ (zoom $s_2$,
+# rotation $\alpha_2$, vertical shift $y_2$).
+#
+# The integer indices of A and B depend only on $(a,\varphi)$, so the render is a gather plus two
+# `grid_sample` calls, differentiable in $S$ and batched over placements. {numref}`fig-advhat-pipeline`
+# shows the steps on a test pattern.
+#
+# **Geometry for dlib.** The official code places the sticker on a $600\times600$ face aligned to ArcFace's
+# 112-px template. dlib aligns faces differently, so we express every frame in dlib's mean-face template
+# units and link it to the ArcFace frame by the similarity that maps the two templates' eye centres onto
+# each other. The sticker is composited on a dlib chip with padding 0.6 (220 px, forehead and cap
+# included) and that chip is cropped to the descriptor's 150-px chip (padding 0.25) by a fixed concentric
+# affine warp (ratio $1.5/2.2$) into which the jitter $\theta_2$ is folded.
+
+# %% mystnb={"figure": {"caption": "Steps A-D on a test pattern, for the first face: the flat sticker, the bent and pitched canvas, the sticker placed on the 220-px working chip and the 150-px chip the descriptor reads (dashed: the eye line).", "name": "fig-advhat-pipeline"}}
+figures.pipeline(ctx, ctx.attacked[0])
+plt.show()
+
+# %%
+geo = evaluate.geometry()
+glue("tab_geometry", geo, display=False)
+for k in ("cover600", "top600", "bottom600", "cover150", "gap150", "gap112", "scale"):
+    glue(f"geo_{k}", f"{geo.attrs[k]:.3g}" if k != "cover600" and k != "cover150" else f"{geo.attrs[k]:.1%}",
+         display=False)
+geo
+
+# %% [markdown]
+# With the default placement our port puts the sticker on rows
+# {glue:text}`geo_top600`-{glue:text}`geo_bottom600` of the 600-px ArcFace face, covering
+# {glue:text}`geo_cover600` of it, which are the numbers recovered from the official code (rows 42-246,
+# 18.0%); its lower edge is {glue:text}`geo_gap112` px above the eye line of the 112-px crop. In dlib's chip
+# one ArcFace pixel is {glue:text}`geo_scale` chip pixels, so the analogous gap is {glue:text}`geo_gap150`
+# px; but the chip's top edge cuts the upper part of the sticker off, and it covers
+# {glue:text}`geo_cover150` of the descriptor's input. The tests (`tests/test_advhat.py`) check these
+# numbers, that $a=0,\varphi=0$ give a flat rectangle, that the render is differentiable, and that no random
+# placement covers the eyes.
+#
+# ### Loss and optimiser
+#
+# For a batch of $B$ random placements $T_b$ the loss is the mean cosine to the *anchor* $e_0$ (the
+# descriptor of the same face without a sticker) plus a smoothed total-variation penalty:
+#
+# $$
+# L(S)=\frac1B\sum_{b=1}^{B}\cos\big(e(T_b(X,S)),e_0\big)
+#  + w_{tv}\sum_{i,j,c}\sqrt{(\Delta^v S)_{ijc}^2+(\Delta^h S)_{ijc}^2+10^{-5}} .
+# $$ (eq-loss)
+#
+# The sticker starts grey ($127/255$) and follows the sign of a momentum average of the gradient,
+#
+# $$
+# m_{k+1}=\mu\,m_k+(1-\mu)\nabla_S L,\qquad
+#  S_{k+1}=\operatorname{clip}_{[0,1]}\big(S_k-\eta\,\operatorname{sign}(m_{k+1})\big),
+# $$ (eq-update)
+#
+# first with $\eta=5/255,\ \mu=0.9$, then with $\eta=1/255,\ \mu=0.995$. A stage ends once it has run its
+# minimum number of steps (official: 100, 200) and the least-squares slope of the last 100 validation
+# losses (the cosine at the fixed default placement) is no longer negative. The random placements are
+# drawn from the official ranges (pitch $\pm2^\circ$, bend $\pm0.0002$, scale $\pm0.02$, shift $\pm5.4$ px,
+# rotations $\pm1^\circ$, zoom $\times1.04^{\pm1}$), by
+# [`eot.py`](../../lib/facerobust/attacks/advhat/eot.py); loss and optimiser are in
+# [`optimise.py`](../../lib/facerobust/attacks/advhat/optimise.py), which also saves each sticker (PNG),
+# its loss curve and its settings (JSON). The budget of this profile:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+cfg = ctx.config
+print(f"sticker {cfg.sticker_hw}, EOT batch {cfg.eot_batch}, w_tv {cfg.w_tv:g}, slope window {cfg.window}")
+for k, s in enumerate(cfg.stages, 1):
+    print(f"stage {k}: step {s.step * 255:.0f}/255, momentum {s.momentum}, "
+          f"min {s.min_steps}, cap {s.max_steps}")
+glue("cap1", str(cfg.stages[0].max_steps), display=False)
+glue("cap2", str(cfg.stages[1].max_steps), display=False)
+glue("window", str(cfg.window), display=False)
+glue("eot_b", str(cfg.eot_batch), display=False)
+gs = evaluate.gradient_scale(ctx, ctx.attacked[0])
+glue("g_tv", f"{gs['tv']:.2g}", display=False)
+glue("g_cos", f"{gs['cos']:.1e}", display=False)
+
+# %% [markdown]
+# In `default` the stages are **capped** ({glue:text}`cap1` + {glue:text}`cap2` steps, slope window
+# {glue:text}`window`, EOT batch {glue:text}`eot_b`) so that the chapter fits ten minutes on two cores; the
+# `full` profile runs the official schedule. $w_{tv}$ is $10^{-5}$ instead of $10^{-4}$: on a slightly
+# noisy grey sticker the TV gradient is {glue:text}`g_tv` per pixel (mean) whereas dlib's cosine gradient
+# is {glue:text}`g_cos` (median), so the official weight would let smoothing decide most sign steps
+# (experiment 3 sweeps it).
+#
+# ## Experiment 1: the digital attack, face by face
+#
+# *Does the sticker make dlib's descriptor of a face move away from the same face without it?* For every
+# face we optimise one sticker and compare, over held-out random placements (drawn independently of the
+# optimiser), the cosine to the anchor for a grey sticker (the hat-only baseline), a random-noise sticker
+# and the adversarial sticker.
+
+# %%
+runs = {f: setup.sticker_run(ctx, f) for f in ctx.attacked}
+base = setup.baseline_stickers(ctx)
+adv = {f: r.sticker for f, r in runs.items()}
+long = evaluate.heldout_table(ctx, adv, base)
+summary = evaluate.summary(long)
+glue("tab_heldout", summary.round(3), display=False)
+summary.round(3)
+
+# %% tags=["remove-input"]
+# NBVAL_CHECK_OUTPUT
+print(summary[["grey", "adversarial", "drop"]].round(2).to_string())
+
+# %% mystnb={"figure": {"caption": "Mean cosine to the anchor over the held-out placements, per face and sticker.", "name": "fig-advhat-heldout"}}
+figures.heldout(summary)
+plt.show()
+
+# %%
+a1 = claims.a1(summary)
+resisted = summary[summary["drop"] < 0.2]
+glue("a1_text", a1[0], display=False)
+glue("n_faces", str(len(summary)), display=False)
+glue("n_resisted", str(len(resisted)), display=False)
+resisted_text = ", ".join(f"{f} (drop {d:.3f})" for f, d in resisted["drop"].items())
+glue("resisted", resisted_text or "none", display=False)
+glue("n_heldout", str(P.n_heldout), display=False)
+idc = evaluate.identity_cosines(ctx)
+glue("cos_same", f"{idc['same']:.2f}", display=False)
+glue("cos_diff", f"{idc['different']:.2f}", display=False)
+
+# %% [markdown]
+# Over {glue:text}`n_heldout` held-out placements ({numref}`fig-advhat-heldout`): {glue:text}`a1_text`.
+# Faces whose drop stayed below the 0.2 target ({glue:text}`n_resisted` of {glue:text}`n_faces`):
+# {glue:text}`resisted`. Keep dlib's compressed cosine scale in mind: photos of the same person (Obama) are
+# at mean cosine {glue:text}`cos_same` to each other, photos of Obama and Biden at {glue:text}`cos_diff`, so
+# a drop of 0.2 is a move further than the distance between two different people. The column "rejected"
+# says how often dlib's own rule (distance at least 0.6) declares the stickered face a stranger. The noise
+# sticker is a second baseline: an occluder as busy as the adversarial one, without the optimisation.
+#
+# The stickers, the faces wearing them and the loss curves:
+
+# %% mystnb={"figure": {"caption": "The adversarial stickers (48x108, 8-bit), one per face.", "name": "fig-advhat-stickers"}}
+figures.stickers({f: s for f, s in adv.items()})
+plt.show()
+
+# %% mystnb={"figure": {"caption": "Each face at the default placement wearing its own sticker, as the descriptor sees it (150-px dlib chip).", "name": "fig-advhat-faces"}}
+figures.faces_fixed_view(ctx, adv)
+plt.show()
+
+# %% mystnb={"figure": {"caption": "Validation loss (cosine at the fixed placement) per step; dotted lines mark the switch from stage 1 to stage 2.", "name": "fig-advhat-loss"}}
+figures.losses(runs)
+plt.show()
+
+# %%
+first = ctx.attacked[0]
+k = min(6, P.n_heldout)
+cos_first = long[(long.face == first) & (long.sticker == "adversarial")].cosine.to_numpy()[:k]
+stages = pd.DataFrame([{"face": f, **{f"stage {s['stage']}": f"{s['end'] - s['start']} ({s['reason']})"
+                                       for s in r.stages}, "seconds": round(r.seconds)}
+                       for f, r in runs.items()])
+glue("tab_stages", stages.set_index("face"), display=False)
+capped = sum(r.stages[0]["reason"] == "cap" for r in runs.values())
+glue("n_capped", f"{capped} of {len(runs)}", display=False)
+stages.set_index("face")
+
+# %% mystnb={"figure": {"caption": "The first face with its adversarial sticker under held-out random placements (pitch, bend, scale, shift, rotation, zoom), with the cosine to the anchor.", "name": "fig-advhat-views"}}
+figures.stickered_views(ctx, first, adv[first], evaluate.take(ctx.heldout, k), cos_first)
+plt.show()
+
+# %% [markdown]
+# The table above gives the number of steps of each stage and why it ended (`slope`: the official
+# criterion; `cap`: the budget of this profile), and the seconds per sticker on this machine (shared
+# with other jobs while it ran). In {glue:text}`n_capped` runs stage 1 was stopped by the cap, not by the
+# slope rule, i.e. while the loss was still falling: the official schedule (`full`) would push the
+# cosines further down than the numbers of this profile.
+#
+# **Does dlib reject the true person?** For Obama we have three photos, so we can ask the question the
+# way a face-ID system would: the distance from each stickered photo (held-out placements) to the plain
+# descriptors of his *other* photos, against dlib's threshold 0.6.
+
+# %%
+ob = evaluate.obama_distances(ctx, adv, base)
+by = ob.groupby("sticker")
+glue("ob_none", f"{by['mean distance'].max()['none']:.2f}", display=False)
+glue("ob_adv", f"{by['mean distance'].mean()['adversarial']:.2f}", display=False)
+glue("ob_share", f"{by['share >= 0.6'].mean()['adversarial']:.0%}", display=False)
+ob.round(3)
+
+# %% [markdown]
+# Without a sticker Obama's photos are at mean distance at most {glue:text}`ob_none` from his other photos
+# (dlib matches them below 0.6). With the adversarial sticker the mean distance is {glue:text}`ob_adv`, and
+# dlib rejects {glue:text}`ob_share` of the (placement, other photo) pairs ("share >= 0.6").
+#
+# ## Experiment 2: outside the training ranges
+#
+# *Does the sticker still work when the cap sits differently from what the optimiser saw?* We sweep one
+# placement parameter at a time far beyond its EOT range (grey band), the others at their defaults.
+
+# %%
+rob = evaluate.robustness(ctx, adv, base["grey"], P.sweep_points)
+a2 = claims.a2(rob)
+glue("a2_text", a2[0], display=False)
+a2[2].round(3)
+
+# %% mystnb={"figure": {"caption": "Cosine to the anchor (mean over the attacked faces) as pitch, bend rate, scale and vertical shift leave their EOT ranges (grey bands), for the grey and the adversarial sticker.", "name": "fig-advhat-robust"}}
+figures.robustness(rob)
+plt.show()
+
+# %% [markdown]
+# {numref}`fig-advhat-robust`: {glue:text}`a2_text` (drop outside the EOT range, up to five half-widths
+# away, divided by the drop inside it). A larger or lower sticker covers more of the descriptor's crop, so
+# even the grey one moves the descriptor more there; a smaller sticker, or one pushed up, leaves the chip
+# through its top edge and loses its effect.
+#
+# ## Experiment 3: is the off-plane model needed, and what does TV do?
+#
+# *A3:* a sticker optimised with a **flat** projection ($a=0$, $\varphi=0$) is evaluated, like the off-plane
+# one, under the off-plane held-out placements. *A5:* the same face attacked with several TV weights.
+
+# %%
+flat_runs = {f: setup.sticker_run(ctx, f, "flat", flat=True) for f in P.ablation_faces}
+flat = {f: r.sticker for f, r in flat_runs.items()}
+abl = pd.concat([evaluate.sticker_stats(ctx, f, {"off-plane": adv[f], "flat": flat[f]}, base["grey"],
+                                        ctx.heldout).assign(face=f) for f in P.ablation_faces])
+drops = abl.groupby("sticker")["drop"].mean()
+a3 = claims.a3(float(drops["off-plane"]), float(drops["flat"]))
+glue("a3_text", a3[0], display=False)
+abl.set_index(["face", "sticker"]).round(3)
+
+# %%
+weights = sorted({*P.tv_weights, P.w_tv})
+tv_runs = {w: setup.sticker_run(ctx, P.tv_face, f"tv{w:g}", w_tv=w) for w in weights if w != P.w_tv}
+tvs = {w: adv[P.tv_face] if w == P.w_tv else tv_runs[w].sticker for w in weights}
+stats = evaluate.sticker_stats(ctx, P.tv_face, {f"w_tv={w:g}": s for w, s in tvs.items()}, base["grey"],
+                               ctx.heldout).assign(w_tv=weights)
+a5 = claims.a5(stats)
+glue("a5_text", a5[0], display=False)
+stats.drop(columns="w_tv").set_index("sticker").round(4)
+
+# %% mystnb={"figure": {"caption": "Stickers for one face: off-plane vs flat projection (A3) and for increasing TV weight (A5).", "name": "fig-advhat-ablation"}}
+figures.stickers({**{f"{f}: flat": s for f, s in flat.items()},
+                  **{f"{P.tv_face}: w_tv={w:g}": s for w, s in tvs.items()}})
+plt.show()
+
+# %% [markdown]
+# A3: {glue:text}`a3_text`. A5: {glue:text}`a5_text` (TV(S) is the sum of eq. {eq}`eq-loss`'s smoothed
+# gradient norms; the high-frequency share is the fraction of the sticker's spectral energy above half the
+# Nyquist frequency, in the table).
+#
+# ## Experiment 4: transfer to faceres
+#
+# *Does a sticker made against dlib also move another, independently trained descriptor?* faceres reads a
+# 224-px chip cut from the same stickered working chip; we compare its cosine to its own anchor for the grey
+# and the adversarial sticker over the first held-out placements.
+
+# %%
+from facerobust.models.human_models import faceres
+
+tr = evaluate.transfer(ctx, faceres(), adv, base["grey"], P.transfer_views)
+a4 = claims.a4(float(tr["drop"].mean()), float(summary["drop"].mean()))
+glue("a4_text", a4[0], display=False)
+tr.round(3)
+
+# %% [markdown]
+# {glue:text}`a4_text` (mean over the attacked faces). faceres's cosines live on another scale (its
+# descriptor is not trained with a metric loss, and even the grey sticker moves it more than it moves
+# dlib's), so the test is only whether the adversarial sticker moves it further than the grey one, and by
+# less than on the model it was made for.
+#
+# ## Paper vs this book
+#
+# The verdicts follow the rule in the last column, applied to the numbers computed above. The paper's own
+# results were not recovered, so its column quotes the claim, not a number.
+
+# %%
+verdicts = claims.table({"A1": a1, "A2": a2[:2], "A3": a3, "A4": a4, "A5": a5})
+glue("tab_claims", verdicts, display=False)
+verdicts
+
+# %% tags=["remove-input"]
+# NBVAL_CHECK_OUTPUT
+print(verdicts["verdict"].to_string())
+
+# %% [markdown]
+# ## What differs from the paper
+#
+# - **Target model**: dlib's ResNet-29 descriptor (128-d, face-api.js port with uint8 weights) instead of
+#   ArcFace LResNet100E-IR (512-d), whose weights cannot be fetched offline; transfer is tested on faceres
+#   (1024-d), not on the paper's (unknown) list of models.
+# - **Alignment and crop**: dlib's 5-point chips instead of MTCNN + the ArcFace template. The official
+#   placement was carried over through the eye-centre similarity of the two templates; dlib's tighter crop
+#   cuts off the top of the sticker, so less of it reaches the network.
+# - **Sticker size** $48\times108$ instead of $400\times900$ (the descriptor reads about 100 px of it);
+#   $a$ keeps the official units. **TV weight** $10^{-5}$ instead of $10^{-4}$ (see above).
+# - **Budget**: stages capped in `default` (see the budget cell), EOT batch 4 instead of 20; `full` runs
+#   the official schedule. Stage 2 inherits stage 1's momentum as in the code, so a short stage 2 mostly
+#   follows stage 1's last direction.
+# - **Faces and protocol**: real photos from the shipped assets, one photo per sticker, the anchor being
+#   the same photo without a sticker (the paper uses a separate no-hat photo); no printing, no physical
+#   cap, no camera; the "hat" itself is not modelled (the grey sticker is the baseline). The
+#   official STN's sub-pixel quirk (scaling by $W-2$) and its skipped factor 2 in the gradient are not
+#   reproduced.
+#
+# ## Rerun it
+#
+# ```
+# python -m facerobust.runner notebooks/05_advhat.py --profile ci -o tests/notebooks/05_advhat.ipynb --force
+# python -m facerobust.runner notebooks/05_advhat.py --profile default -o book/chapters/05_advhat.ipynb
+# python -m facerobust.runner notebooks/05_advhat.py --profile full -o _build/chapters/05_advhat_full.ipynb
+# ```
+#
+# The stickers are cached under `.cache/advhat/` (a rerun with the same settings and code reads them back
+# and only re-evaluates). This run (profile {glue:text}`profile_name`) took {glue:text}`elapsed` on the
+# 2-core machine, of which {glue:text}`sticker_min` optimising the {glue:text}`n_stickers` stickers; it was
+# measured while five other jobs shared the two cores (load average about 12), so expect it to be several
+# times faster on an idle laptop, where one forward+backward pass of the descriptor costs about 90 ms per
+# image. `ci` took 1.5 minutes with cached stickers and about 5 minutes cold under the same load (under a
+# minute of CPU time). `benchmarks/bench_advhat.py` measures steps per second with EOT batch 20 with and
+# without the off-plane model (`benchmarks/results/advhat.json`).
+
+# %%
+glue("elapsed", f"{(time.perf_counter() - T_START) / 60:.1f} min", display=False)
+all_runs = [*runs.values(), *flat_runs.values(), *tv_runs.values()]
+glue("sticker_min", f"{sum(r.seconds for r in all_runs) / 60:.1f} min", display=False)
+glue("n_stickers", str(len(all_runs)), display=False)
+glue("profile_name", P.profile, display=False)
+
+# %% [markdown]
+# ## References
+#
+# Paper: {cite}`komkov2021advhat`; the models: {cite}`deng2019arcface` (the paper's target),
+# {cite}`king2009dlib` (ours), {cite}`savchenko2019hse` (transfer); averaging over transformations:
+# {cite}`athalye2018synthesizing`; momentum sign steps: {cite}`dong2018boosting`; earlier physical
+# accessories against face recognition: {cite}`sharif2016accessorize`. Full entries are in the
+# [bibliography](../bibliography.md).
