@@ -80,9 +80,10 @@ top.round(1)
 # on the converged network of the same attribute (the paper: more than 30 %), see
 # {numref}`fig-rozsa-portability`. The largest off-diagonal entry is
 # {glue:text}`rz3_top_source` -> {glue:text}`rz3_top_tested`
-# ({glue:text}`rz3_top_flipped:.0f` %). Attributes that share classes (Upper_Body, Long_Sleeves,
-# Front_Opening and Warm all hold for coats) are the ones that can port, the analogue of the
-# paper's Goatee -> No_Beard; attributes without a shared class have no reason to.
+# ({glue:text}`rz3_top_flipped:.0f` %). Large entries appear only between attributes whose
+# class sets are related, either overlapping (Upper_Body, Long_Sleeves, Front_Opening and Warm
+# all hold for coats) or mutually exclusive (Footwear and Textile are never both present), the
+# analogue of the paper's Goatee -> No_Beard; most of the matrix is near zero.
 
 # %% [markdown]
 # ## Experiment 6: real faces, real attribute models
@@ -114,6 +115,11 @@ sns.heatmap(tm, vmin=0, vmax=100, annot=True, fmt=".0f", cmap="viridis", ax=ax,
             cbar_kws={"label": "flipped (%)"})
 ax.set(xlabel="source model", ylabel="tested model")
 plt.show()
+
+# %% [markdown]
+# Same-attribute cells off the diagonal of {numref}`fig-rozsa-transfer` measure whether an
+# adversarial made for one Male (or Young) model fools another; the other cells measure
+# cross-attribute portability. The closing table compares their means.
 
 # %% mystnb={"figure": {"caption": "FFA on real faces (Fig. 1 analogue).", "name": "fig-rozsa-faces"}}
 rows = rf.gallery_rows(face_models, face_res, k=P.n_gallery)
@@ -159,7 +165,8 @@ glue("rz3_runtime", round(time.perf_counter() - t_start), display=False)
 #   - change of the tested network's decision on the clean image
 #   - ground truth is irrelevant to portability
 # * - CelebA faces, networks trained for the paper
-#   - 29 real faces with hand labels; pretrained models (face-api, faceres, dlib, an expression model)
+#   - the book's labelled real faces (tens, not thousands) and pretrained models
+#     (face-api, faceres, dlib, an expression model)
 #   - the models the book can load offline
 # * - one network per attribute
 #   - Male and Young from three models each
@@ -167,7 +174,7 @@ glue("rz3_runtime", round(time.perf_counter() - t_start), display=False)
 # ```
 #
 # Young is a threshold (35 years) on regressed ages, so its "label" is our call, as CelebA's is
-# the annotators'. Twenty-nine faces give counts, not rates: a claim that holds here is a
+# the annotators'. A few dozen faces give counts, not rates: a claim that holds here is a
 # sign, not a measurement.
 #
 # ## Rerun it

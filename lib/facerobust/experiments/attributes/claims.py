@@ -95,6 +95,8 @@ def attack_claims(res: Mapping[str, Tensor], still_adversarial: float | None = N
     nat = rate["ffa"][1]
     minus = [r[1] for r in rate.values()]
     plus = [r[0] for r in rate.values()]
+    known = [(a, b) for a, b in zip(minus, plus, strict=True) if a is not None and b is not None]
+    more_often = all(a > b for a, b in known) if len(known) == len(minus) else None
     rows = [
         _row(
             "FFA finds more adversarials than FGS",
@@ -125,7 +127,7 @@ def attack_claims(res: Mapping[str, Tensor], still_adversarial: float | None = N
                 f"{m.upper()} {p if p is None else f'{p:.0%}'} vs {q if q is None else f'{q:.0%}'}"
                 for m, (p, q) in zip(("fgs", "ffa"), zip(minus, plus, strict=True), strict=True)
             ),
-            None if None in minus + plus else all(a > b for a, b in zip(minus, plus, strict=True)),  # type: ignore[operator]
+            more_often,
         ),
         _row(
             "More training does not reduce adversarials",
