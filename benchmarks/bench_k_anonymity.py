@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from facerobust.attacks.cw import cw_l2
 from facerobust.attacks.deepfool import deepfool
 from facerobust.data.digits import mnist5k
@@ -41,8 +40,13 @@ def _ta(name: str) -> Attack:
     import torchattacks as ta
 
     def run(m, x, y):
-        atk = ta.DeepFool(m, steps=50, overshoot=0.02) if name == "df" else ta.CW(m, c=1.0, kappa=0, steps=100, lr=0.05)
+        atk = (
+            ta.DeepFool(m, steps=50, overshoot=0.02)
+            if name == "df"
+            else ta.CW(m, c=1.0, kappa=0, steps=100, lr=0.05)
+        )
         return atk(x, y)
+
     return run
 
 
@@ -51,9 +55,15 @@ def _fb(name: str) -> Attack:
 
     def run(m, x, y):
         fm = fb.PyTorchModel(m, bounds=(0, 1))
-        atk = (fb.attacks.L2DeepFoolAttack(steps=50, candidates=10, overshoot=0.02) if name == "df" else
-               fb.attacks.L2CarliniWagnerAttack(binary_search_steps=5, steps=100, stepsize=0.05, initial_const=1.0))
+        atk = (
+            fb.attacks.L2DeepFoolAttack(steps=50, candidates=10, overshoot=0.02)
+            if name == "df"
+            else fb.attacks.L2CarliniWagnerAttack(
+                binary_search_steps=5, steps=100, stepsize=0.05, initial_const=1.0
+            )
+        )
         return atk(fm, x, y, epsilons=None)[1]
+
     return run
 
 
@@ -62,12 +72,29 @@ def _art(name: str) -> Attack:
     from art.estimators.classification import PyTorchClassifier
 
     def run(m, x, y):
-        clf = PyTorchClassifier(m, loss=torch.nn.CrossEntropyLoss(), input_shape=tuple(x.shape[1:]), nb_classes=10,
-                                clip_values=(0.0, 1.0))
-        atk = (DeepFool(clf, max_iter=50, epsilon=0.02, nb_grads=10, batch_size=len(x), verbose=False) if name == "df"
-               else CarliniL2Method(clf, confidence=0.0, learning_rate=0.05, binary_search_steps=5, max_iter=100,
-                                    initial_const=1.0, batch_size=len(x), verbose=False))
+        clf = PyTorchClassifier(
+            m,
+            loss=torch.nn.CrossEntropyLoss(),
+            input_shape=tuple(x.shape[1:]),
+            nb_classes=10,
+            clip_values=(0.0, 1.0),
+        )
+        atk = (
+            DeepFool(clf, max_iter=50, epsilon=0.02, nb_grads=10, batch_size=len(x), verbose=False)
+            if name == "df"
+            else CarliniL2Method(
+                clf,
+                confidence=0.0,
+                learning_rate=0.05,
+                binary_search_steps=5,
+                max_iter=100,
+                initial_const=1.0,
+                batch_size=len(x),
+                verbose=False,
+            )
+        )
         return torch.from_numpy(atk.generate(x.numpy(), y=y.numpy())).float()
+
     return run
 
 
@@ -82,8 +109,13 @@ def measure(fn: Attack, m, x, y, repeats: int) -> dict[str, float]:
         succ.append(float(ok.float().mean()))
         l2.append(float((adv - x).flatten(1).norm(dim=1)[ok].median()) if ok.any() else float("nan"))
     t = statistics.median(times)
-    return {"img_per_s": len(x) / t, "seconds": t, "success": statistics.median(succ),
-            "median_l2": statistics.median(l2), "runs": repeats}
+    return {
+        "img_per_s": len(x) / t,
+        "seconds": t,
+        "success": statistics.median(succ),
+        "median_l2": statistics.median(l2),
+        "runs": repeats,
+    }
 
 
 def main() -> None:
@@ -95,20 +127,29 @@ def main() -> None:
     torch.set_num_threads(2)
     torch.manual_seed(0)
     tr = mnist5k("train")
-    model = _train("k-anon-lenet5", small_nets.lenet5, tr,
-                   {"n_train": 4000, "epochs": 20, "lr": 2e-3, "seed": 0})
+    model = _train(
+        "k-anon-lenet5", small_nets.lenet5, tr, {"n_train": 4000, "epochs": 20, "lr": 2e-3, "seed": 0}
+    )
     idx = torch.randperm(len(tr), generator=torch.Generator().manual_seed(1))[: 2 * args.n]
     with torch.no_grad():
         ok = model(tr.x[idx]).argmax(1) == tr.y[idx]
     x, y = tr.x[idx][ok][: args.n], tr.y[idx][ok][: args.n]
-    runs = {"DeepFool": {"ours": _ours_df, "torchattacks": _ta("df"), "foolbox": _fb("df"), "ART": _art("df")},
-            "C&W-L2": {"ours": _ours_cw, "torchattacks": _ta("cw"), "foolbox": _fb("cw"), "ART": _art("cw")}}
-    out: dict[str, object] = {"n_images": len(x), "threads": 2, "model": "LeNet-5 (MNIST-5k)",
-                              "machine": platform.machine(), "cpus": os.cpu_count(),
-                              "note": "timed on a shared 2-core machine under contention from other jobs",
-                              "settings": {"DeepFool": "steps 50, 10 candidates, overshoot 0.02",
-                                           "C&W-L2": "c0 = 1, 5 binary-search steps (torchattacks: none), "
-                                                     "100 Adam steps at lr 0.05"}}
+    runs = {
+        "DeepFool": {"ours": _ours_df, "torchattacks": _ta("df"), "foolbox": _fb("df"), "ART": _art("df")},
+        "C&W-L2": {"ours": _ours_cw, "torchattacks": _ta("cw"), "foolbox": _fb("cw"), "ART": _art("cw")},
+    }
+    out: dict[str, object] = {
+        "n_images": len(x),
+        "threads": 2,
+        "model": "LeNet-5 (MNIST-5k)",
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "note": "timed on a shared 2-core machine under contention from other jobs",
+        "settings": {
+            "DeepFool": "steps 50, 10 candidates, overshoot 0.02",
+            "C&W-L2": "c0 = 1, 5 binary-search steps (torchattacks: none), 100 Adam steps at lr 0.05",
+        },
+    }
     for attack, libs in runs.items():
         res = {}
         for lib, fn in libs.items():
@@ -120,9 +161,15 @@ def main() -> None:
         if "ours" in res and peers:
             fastest = max(peers, key=lambda k: peers[k]["img_per_s"])
             o, f = res["ours"], peers[fastest]
-            res["verdict"] = {"fastest_peer": fastest, "speed_ratio": o["img_per_s"] / f["img_per_s"],
-                              "target_met": bool(o["img_per_s"] >= f["img_per_s"] and o["success"] >= f["success"]
-                                                 and (np.isnan(f["median_l2"]) or o["median_l2"] <= 1.01 * f["median_l2"]))}
+            res["verdict"] = {
+                "fastest_peer": fastest,
+                "speed_ratio": o["img_per_s"] / f["img_per_s"],
+                "target_met": bool(
+                    o["img_per_s"] >= f["img_per_s"]
+                    and o["success"] >= f["success"]
+                    and (np.isnan(f["median_l2"]) or o["median_l2"] <= 1.01 * f["median_l2"])
+                ),
+            }
         out[attack] = res
     path = Path(__file__).parent / "results" / "k_anonymity.json"
     path.parent.mkdir(exist_ok=True)

@@ -52,7 +52,8 @@ P
 #
 # $$
 # \min_{\mathbf p}\; \|\mathbf p\|_2 + \big(1 - s(\mathbf x, \tilde{\mathbf x})\big)
-#   + \sum_{i=2}^{k} L_f\big(f(\tilde{\mathbf x}), r_{\mathbf x}(i)\big), \qquad \tilde{\mathbf x} = \mathbf x + \mathbf p,
+#   + \sum_{i=2}^{k} L_f\big(f(\tilde{\mathbf x}), r_{\mathbf x}(i)\big),
+#   \qquad \tilde{\mathbf x} = \mathbf x + \mathbf p,
 # $$ (eq-kanon-objective)
 #
 # until every target $r_{\mathbf x}(2), \dots, r_{\mathbf x}(k)$ (the clean image's runner-ups) ranks
@@ -67,7 +68,8 @@ P
 # two images in every sub-band and local window,
 #
 # $$
-# \tilde S(c_x, c_y) = \frac{2\,\big|\sum_i c_{x,i}\, c_{y,i}^*\big| + \kappa}{\sum_i |c_{x,i}|^2 + \sum_i |c_{y,i}|^2 + \kappa},
+# \tilde S(c_x, c_y) = \frac{2\,\big|\sum_i c_{x,i}\, c_{y,i}^*\big| + \kappa}
+#   {\sum_i |c_{x,i}|^2 + \sum_i |c_{y,i}|^2 + \kappa},
 # $$ (eq-cwssim)
 #
 # averaged over windows and sub-bands (`facerobust.metrics.cw_ssim.cw_ssim`, a differentiable
@@ -125,7 +127,7 @@ times
 #
 # Question: after each attack, with which probability is the true label found at rank $j$?
 
-# %% mystnb={"figure": {"caption": "Probability of finding the true label at rank j after each attack (MNIST-5k/LeNet-5 top, Fashion-MNIST/MobileNetV2 bottom). Red lines: 1/5 (dashed) and 1/9 (dotted). The baselines and K = 1 put almost all mass at rank 2; K = 5 and K = 9 spread it over ranks 2..K+1.", "name": "fig-kanon-pmf"}}
+# %% mystnb={"figure": {"caption": "Rank pmfs (Fig. 1 analogue).", "name": "fig-kanon-pmf"}}
 import matplotlib.pyplot as plt
 
 ka.pmf_figure(tables)
@@ -141,7 +143,9 @@ glue("mnist_max_k9", float(tables[settings[0].name].loc["K-anon. K=9", "pmf"].ma
 print(pmf_table.to_string())
 
 # %% [markdown]
-# {numref}`fig-kanon-pmf` reproduces the qualitative picture of the paper's Fig. 1. After C&W on MNIST
+# {numref}`fig-kanon-pmf` shows MNIST-5k/LeNet-5 in the top row and Fashion-MNIST/MobileNetV2 in the
+# bottom row; the red lines mark 1/5 (dashed) and 1/9 (dotted).
+# It reproduces the qualitative picture of the paper's Fig. 1. After C&W on MNIST
 # the true label sits at rank 2 with probability {glue:text}`mnist_p2_cw:.2f`; the same pile-up shows
 # after L-BFGS, DeepFool and the K = 1 variant. With K = 5 the largest bin on MNIST is
 # {glue:text}`mnist_max_k5:.3f` (1/K = 0.2) and with K = 9 it is {glue:text}`mnist_max_k9:.3f`
@@ -188,12 +192,14 @@ print(rec.to_string())
 #
 # ## What the perturbations look like (Fig. 2 of the paper)
 
-# %% mystnb={"figure": {"caption": "Three MNIST-5k digits (left) and each attack's perturbation magnified x10 (grey = no change, white = brighter, black = darker).", "name": "fig-kanon-gallery"}}
+# %% mystnb={"figure": {"caption": "Perturbations x10 (Fig. 2 analogue).", "name": "fig-kanon-gallery"}}
 ka.gallery(settings[0], n=3, factor=10.0)
 plt.show()
 
 # %% [markdown]
-# {numref}`fig-kanon-gallery`: DeepFool and C&W concentrate their change on the strokes; the K-anonymity
+# {numref}`fig-kanon-gallery` shows three MNIST-5k digits (left) and each attack's perturbation
+# magnified ten times (grey = no change, white = brighter, black = darker).
+# DeepFool and C&W concentrate their change on the strokes; the K-anonymity
 # perturbations grow with K, since more runner-up labels must overtake the true one.
 #
 # ## Paper vs this book
@@ -236,9 +242,9 @@ claims
 # ## Rerun it
 #
 # ```bash
-# python -m facerobust.runner notebooks/06_k_anonymity.py --profile ci -o _build/chapters/06_k_anonymity.ipynb
-# python -m facerobust.runner notebooks/06_k_anonymity.py --profile default -o _build/chapters/06_k_anonymity.ipynb
-# python -m facerobust.runner notebooks/06_k_anonymity.py --profile full -o _build/chapters/06_k_anonymity.ipynb
+# make chapter NB=notebooks/06_k_anonymity.py PROFILE=ci
+# make chapter NB=notebooks/06_k_anonymity.py PROFILE=default
+# make chapter NB=notebooks/06_k_anonymity.py PROFILE=full
 # ```
 #
 # The `ci` profile takes about a minute and `default` several minutes on two shared cores (see the

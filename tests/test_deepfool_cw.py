@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
-
 from facerobust.attacks.cw import cw_l2
 from facerobust.attacks.deepfool import deepfool
 from facerobust.attacks.lbfgs import lbfgs
+from torch import nn
 
 
 def _affine(d: int = 64, seed: int = 0) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
@@ -112,7 +111,9 @@ def test_deepfool_agrees_with_foolbox(lenet):
     model, x, y = lenet
     ours = deepfool(model, x, y, candidates=10, steps=50, overshoot=0.02)
     fmodel = fb.PyTorchModel(model, bounds=(0, 1))
-    _, adv, ok = fb.attacks.L2DeepFoolAttack(steps=50, candidates=10, overshoot=0.02)(fmodel, x, y, epsilons=None)
+    _, adv, ok = fb.attacks.L2DeepFoolAttack(steps=50, candidates=10, overshoot=0.02)(
+        fmodel, x, y, epsilons=None
+    )
     assert ours.success.all() and ok.all()
     ratio = ours.perturbation_norms(x) / (adv - x).flatten(1).norm(dim=1)
     assert (ratio - 1).abs().median() < 0.01 and (ratio - 1).abs().max() < 0.05
@@ -124,7 +125,9 @@ def test_cw_agrees_with_foolbox(lenet):
     model, x, y = lenet
     ours = cw_l2(model, x, y, binary_steps=5, steps=100, lr=0.05)
     fmodel = fb.PyTorchModel(model, bounds=(0, 1))
-    attack = fb.attacks.L2CarliniWagnerAttack(binary_search_steps=5, steps=100, stepsize=0.05, initial_const=1.0)
+    attack = fb.attacks.L2CarliniWagnerAttack(
+        binary_search_steps=5, steps=100, stepsize=0.05, initial_const=1.0
+    )
     _, adv, ok = attack(fmodel, x, y, epsilons=None)
     assert ours.success.all() and ok.all()
     theirs = (adv - x).flatten(1).norm(dim=1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from facerobust.attacks.k_anonymity import assign_groups, k_anonymity
 from facerobust.metrics.ranking import attack_success_rate, rank2_recovery, rank_pmf, true_label_rank
 

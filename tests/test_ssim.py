@@ -7,12 +7,11 @@ import math
 import numpy as np
 import pytest
 import torch
+from facerobust.metrics.cw_ssim import cw_ssim
+from facerobust.metrics.ssim import ms_ssim, ssim
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from skimage.metrics import structural_similarity
-
-from facerobust.metrics.cw_ssim import cw_ssim
-from facerobust.metrics.ssim import ms_ssim, ssim
 
 
 def _pair(seed: int, shape=(4, 1, 28, 28)) -> tuple[torch.Tensor, torch.Tensor]:
@@ -34,9 +33,15 @@ def test_ssim_matches_skimage(seed, channels):
     x, y = _pair(seed, (2, channels, 32, 30))
     ours = ssim(x, y)
     for i in range(2):
-        ref = structural_similarity(x[i].permute(1, 2, 0).numpy(), y[i].permute(1, 2, 0).numpy(),
-                                    gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-                                    data_range=1.0, channel_axis=2)
+        ref = structural_similarity(
+            x[i].permute(1, 2, 0).numpy(),
+            y[i].permute(1, 2, 0).numpy(),
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+            data_range=1.0,
+            channel_axis=2,
+        )
         assert abs(float(ours[i]) - ref) < 1e-4
 
 
@@ -76,7 +81,7 @@ def _cw_ssim_numpy(x: np.ndarray, y: np.ndarray, scales=3, orientations=4, win=7
             cx, cy = np.fft.ifft2(np.fft.fft2(x) * filt), np.fft.ifft2(np.fft.fft2(y) * filt)
             for i in range(h - win + 1):
                 for j in range(w - win + 1):
-                    a, b = cx[i:i + win, j:j + win], cy[i:i + win, j:j + win]
+                    a, b = cx[i : i + win, j : j + win], cy[i : i + win, j : j + win]
                     num = 2 * abs(np.sum(a * np.conj(b))) + k
                     vals.append(num / (np.sum(abs(a) ** 2) + np.sum(abs(b) ** 2) + k))
     return float(np.mean(vals))

@@ -55,7 +55,9 @@ def deepfool(
         logits0 = model(x)
     n_cls = logits0.shape[1]
     m = min(candidates, n_cls - 1)
-    ranked = logits0.masked_fill(nn.functional.one_hot(y, n_cls).bool(), -torch.inf).argsort(1, descending=True)
+    ranked = logits0.masked_fill(nn.functional.one_hot(y, n_cls).bool(), -torch.inf).argsort(
+        1, descending=True
+    )
     cand = ranked[:, :m]
     r_tot = torch.zeros_like(x)
     n_steps = torch.zeros(len(x), dtype=torch.int64)

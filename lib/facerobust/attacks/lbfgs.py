@@ -36,8 +36,14 @@ def _solve(model: nn.Module, x: Tensor, t: Tensor, c: Tensor, iters: int) -> Ten
 
     lo = (-x64).reshape(-1).numpy()
     hi = (1 - x64).reshape(-1).numpy()
-    res = minimize(fun, np.zeros(x.numel()), jac=True, method="L-BFGS-B",
-                   bounds=np.stack([lo, hi], 1), options={"maxiter": iters})
+    res = minimize(
+        fun,
+        np.zeros(x.numel()),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=np.stack([lo, hi], 1),
+        options={"maxiter": iters},
+    )
     return (x64 + torch.from_numpy(res.x).reshape(shape)).float().clamp(0, 1)
 
 

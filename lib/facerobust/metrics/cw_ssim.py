@@ -22,7 +22,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def pyramid_filters(h: int, w: int, scales: int, orientations: int, dtype: torch.dtype = torch.float64) -> Tensor:
+def pyramid_filters(
+    h: int, w: int, scales: int, orientations: int, dtype: torch.dtype = torch.float64
+) -> Tensor:
     """Fourier-domain filters (scales * orientations, h, w), real and non-negative."""
     fy = torch.fft.fftfreq(h, dtype=dtype).mul(2 * math.pi).view(-1, 1).expand(h, w)
     fx = torch.fft.fftfreq(w, dtype=dtype).mul(2 * math.pi).view(1, -1).expand(h, w)
@@ -36,7 +38,9 @@ def pyramid_filters(h: int, w: int, scales: int, orientations: int, dtype: torch
         radial = torch.where(rad > 0, radial, torch.zeros_like(radial))
         for o in range(orientations):
             ang = torch.remainder(theta - math.pi * o / orientations + math.pi, 2 * math.pi) - math.pi
-            a = torch.where(ang.abs() < math.pi / 2, torch.cos(ang) ** (orientations - 1), torch.zeros_like(ang))
+            a = torch.where(
+                ang.abs() < math.pi / 2, torch.cos(ang) ** (orientations - 1), torch.zeros_like(ang)
+            )
             out.append(radial * a)
     return torch.stack(out)
 
@@ -47,8 +51,9 @@ def subbands(x: Tensor, filters: Tensor) -> Tensor:
     return torch.fft.ifft2(spec.unsqueeze(2) * filters.to(x.dtype))
 
 
-def cw_ssim(x: Tensor, y: Tensor, *, scales: int = 3, orientations: int = 4, win: int = 7,
-            k: float = 1e-3) -> Tensor:
+def cw_ssim(
+    x: Tensor, y: Tensor, *, scales: int = 3, orientations: int = 4, win: int = 7, k: float = 1e-3
+) -> Tensor:
     """CW-SSIM per sample (N,) of two NCHW batches; differentiable in both arguments."""
     if x.shape != y.shape or x.ndim != 4:
         raise ValueError(f"expected two NCHW batches of one shape, got {tuple(x.shape)} and {tuple(y.shape)}")

@@ -19,7 +19,7 @@ MS_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 def _window(size: int, sigma: float, dtype: torch.dtype) -> Tensor:
     coords = torch.arange(size, dtype=dtype) - size // 2
-    g = torch.exp(-coords**2 / (2 * sigma**2))
+    g = torch.exp(-(coords**2) / (2 * sigma**2))
     return g / g.sum()
 
 
@@ -55,8 +55,9 @@ def ssim(x: Tensor, y: Tensor, *, win_size: int = 11, sigma: float = 1.5, data_r
     return s.mean(1)
 
 
-def ms_ssim(x: Tensor, y: Tensor, *, scales: int = 5, win_size: int = 11, sigma: float = 1.5,
-            data_range: float = 1.0) -> Tensor:
+def ms_ssim(
+    x: Tensor, y: Tensor, *, scales: int = 5, win_size: int = 11, sigma: float = 1.5, data_range: float = 1.0
+) -> Tensor:
     """MS-SSIM per sample (N,) over ``scales`` dyadic scales, Wang et al.'s weights renormalised."""
     _check(x, y, win_size)
     if not 1 <= scales <= len(MS_WEIGHTS) or min(x.shape[-2:]) < win_size * 2 ** (scales - 1):

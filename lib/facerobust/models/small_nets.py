@@ -16,6 +16,9 @@ from ..attacks.base import check_batch
 
 
 class _Normalise(nn.Module):
+    mean: Tensor
+    std: Tensor
+
     def __init__(self, mean: float, std: float, channels: int) -> None:
         super().__init__()
         self.channels = channels
@@ -32,9 +35,17 @@ def lenet5(n_classes: int = 10, channels: int = 1) -> nn.Sequential:
     """LeNet-5: conv6@5x5 (padded) - pool - conv16@5x5 - pool - fc120 - fc84 - fc10 (ReLU, max-pool)."""
     return nn.Sequential(
         _Normalise(0.13, 0.31, channels),
-        nn.Conv2d(channels, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Conv2d(channels, 6, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
         nn.Linear(84, n_classes),
     )
 
@@ -47,9 +58,14 @@ class InvertedResidual(nn.Module):
         hid = cin * expand
         self.skip = stride == 1 and cin == cout
         self.body = nn.Sequential(
-            nn.Conv2d(cin, hid, 1, bias=False), nn.BatchNorm2d(hid), nn.ReLU6(),
-            nn.Conv2d(hid, hid, 3, stride, 1, groups=hid, bias=False), nn.BatchNorm2d(hid), nn.ReLU6(),
-            nn.Conv2d(hid, cout, 1, bias=False), nn.BatchNorm2d(cout),
+            nn.Conv2d(cin, hid, 1, bias=False),
+            nn.BatchNorm2d(hid),
+            nn.ReLU6(),
+            nn.Conv2d(hid, hid, 3, stride, 1, groups=hid, bias=False),
+            nn.BatchNorm2d(hid),
+            nn.ReLU6(),
+            nn.Conv2d(hid, cout, 1, bias=False),
+            nn.BatchNorm2d(cout),
         )
 
     def forward(self, x: Tensor) -> Tensor:
@@ -60,19 +76,30 @@ def mobilenet_v2_small(n_classes: int = 10, channels: int = 1, width: int = 16) 
     """A MobileNetV2 for 28x28 inputs: stem stride 1, then stages 28 -> 14 -> 7, global pooling."""
     w = width
     cfg = [(w, 1, 1), (w * 3 // 2, 2, 6), (w * 3 // 2, 1, 6), (w * 2, 2, 6), (w * 2, 1, 6), (w * 4, 1, 6)]
-    layers: list[nn.Module] = [_Normalise(0.29, 0.35, channels),
-                               nn.Conv2d(channels, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU6()]
+    layers: list[nn.Module] = [
+        _Normalise(0.29, 0.35, channels),
+        nn.Conv2d(channels, w, 3, 1, 1, bias=False),
+        nn.BatchNorm2d(w),
+        nn.ReLU6(),
+    ]
     cin = w
     for cout, stride, expand in cfg:
         layers.append(InvertedResidual(cin, cout, stride, expand))
         cin = cout
-    layers += [nn.Conv2d(cin, w * 8, 1, bias=False), nn.BatchNorm2d(w * 8), nn.ReLU6(),
-               nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(w * 8, n_classes)]
+    layers += [
+        nn.Conv2d(cin, w * 8, 1, bias=False),
+        nn.BatchNorm2d(w * 8),
+        nn.ReLU6(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(w * 8, n_classes),
+    ]
     return nn.Sequential(*layers)
 
 
-def fit_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int, lr: float = 1e-3,
-                   batch: int = 128, seed: int = 0) -> dict[str, Any]:
+def fit_classifier(
+    model: nn.Module, x: Tensor, y: Tensor, *, epochs: int, lr: float = 1e-3, batch: int = 128, seed: int = 0
+) -> dict[str, Any]:
     """Train with Adam and cross-entropy; returns the per-epoch training loss and accuracy."""
     check_batch(x)
     g = torch.Generator().manual_seed(seed)
@@ -84,7 +111,7 @@ def fit_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int, lr: f
         perm = torch.randperm(len(x), generator=g)
         tot, correct = 0.0, 0
         for i in range(0, len(x), batch):
-            b = perm[i:i + batch]
+            b = perm[i : i + batch]
             out = model(x[b])
             loss = nn.functional.cross_entropy(out, y[b])
             opt.zero_grad()
@@ -103,5 +130,5 @@ def fit_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int, lr: f
 def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch: int = 500) -> float:
     """Top-1 accuracy of ``model`` on ``(x, y)``, in batches."""
     model.eval()
-    pred = torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
+    pred = torch.cat([model(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
     return float((pred == y).float().mean())

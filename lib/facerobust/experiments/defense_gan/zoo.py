@@ -123,14 +123,14 @@ def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
         for eps in P["adv_eps"]:
             b.classifiers[f"{arch}-adv{eps}"] = _classifier(b, "adv", arch, P, lambda: (xtr, ytr), n,
                                                              P["adv_epochs"], {"adv_eps": eps})
-        nr = min(P["n_rec_train"], n)
+        idx = _rec_subset(b, P)
 
-        def rec_data(nr: int = nr) -> tuple[Tensor, Tensor]:
-            return _rec_train_set(b, P), ytr[:nr]
+        def rec_data(idx: Tensor = idx) -> tuple[Tensor, Tensor]:
+            return _rec_train_set(b, P, idx), ytr[idx]
 
         b.classifiers[f"{arch}-rec"] = _classifier(
-            b, "rec", arch, P, rec_data, nr, P["rec_epochs"],
-            {"gan": asdict(gcfg), "rec_L": P["rec_train_L"], "rec_R": P["rec_train_R"]})
+            b, "rec", arch, P, rec_data, len(idx), P["rec_epochs"],
+            {"gan": asdict(gcfg), "rec_L": P["rec_train_L"], "rec_R": P["rec_train_R"], "subset": "random"})
     b.seconds["classifiers"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     target = b.classifiers[P["classifiers"][0]]
@@ -153,7 +153,13 @@ def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
     return b
 
 
-def _rec_train_set(b: Bundle, P: Mapping[str, Any]) -> Tensor:
-    """Defense-GAN reconstructions of the first ``n_rec_train`` training images (for the Rec classifier)."""
+def _rec_subset(b: Bundle, P: Mapping[str, Any]) -> Tensor:
+    """A seeded random subset of ``n_rec_train`` training indices (MNIST-5k's file is sorted by class)."""
+    g = torch.Generator().manual_seed(P["seed"] + 2)
+    return torch.randperm(len(b.x_train), generator=g)[:min(P["n_rec_train"], len(b.x_train))]
+
+
+def _rec_train_set(b: Bundle, P: Mapping[str, Any], idx: Tensor) -> Tensor:
+    """Defense-GAN reconstructions of the training images ``idx`` (for the Rec classifier)."""
     d = defense_gan.DefenseGAN(b.G, L=P["rec_train_L"], R=P["rec_train_R"], seed=P["seed"] + 1)
-    return d.project(b.x_train[:P["n_rec_train"]]).x_rec
+    return d.project(b.x_train[idx]).x_rec

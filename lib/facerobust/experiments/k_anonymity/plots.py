@@ -17,8 +17,14 @@ def pmf_figure(tables: dict[str, pd.DataFrame]) -> Figure:
     """Bars of P(rank of true label = j), one row per setting, one column per attack, 1/K lines."""
     names = list(tables)
     cols = [a for a in SHOWN if all(a in t.index for t in tables.values())]
-    fig, axes = plt.subplots(len(names), len(cols), figsize=(2.0 * len(cols), 1.9 * len(names) + 0.4),
-                             sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        len(names),
+        len(cols),
+        figsize=(2.0 * len(cols), 1.9 * len(names) + 0.4),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
     for i, name in enumerate(names):
         for j, a in enumerate(cols):
             ax = axes[i, j]
