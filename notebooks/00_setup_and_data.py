@@ -389,10 +389,10 @@ if P.models:
 #     -o _build/chapters/00_setup_and_data.ipynb
 # ```
 #
-# Measured on the 2-core machine while five other jobs shared it (load average about 12), with the
-# detection cache filled: the `ci` profile took 73 s and the `default` profile 91 s of wall-clock
-# time, of which only about 22 s and 23 s were CPU time for the whole run (kernel start included),
-# so on an otherwise idle machine both take well under a minute. This run took
+# Measured on the 2-core machine while other jobs shared it (load average about 9), with the
+# detection cache filled: the `ci` profile took 27 s and the `default` profile 43 s of wall-clock
+# time (26 s of CPU time for `default`, kernel start included); under heavier load (load average
+# 12) they took 73 s and 91 s. This run took
 # {glue:text}`run_s` s from the imports to the last cell. The first run on a new machine adds the
 # face detection (20-40 s). The `full` profile only shows more images.
 
