@@ -406,6 +406,3 @@ glue("run_s", f"{time.perf_counter() - T0:.0f}", display=False)
 # {cite}`liu2015celeba`; CIFAR-10 {cite}`krizhevsky2009cifar`; LFW {cite}`huang2007lfw`.
 # Models and tools: dlib {cite}`king2009dlib`; the HSE faceres network {cite}`savchenko2019hse`;
 # the expression network {cite}`arriaga2017realtime`.
-
-# %% tags=["remove-cell"]
-# ruff: noqa: E501 (figure captions live in one-line cell headers)

@@ -9,6 +9,7 @@ and always read back from its 8-bit PNG, so a cold and a warm run give the same 
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -88,7 +89,10 @@ def load(P: Mapping[str, Any], face_ids: list[str] | None = None) -> Context:
     plain = ah.crop(faces.x, ah.Placement.default(len(faces)), SRC, DST)
     g = torch.Generator().manual_seed(int(P["seed"]) + 1000)
     heldout = ah.sample(ah.EOT.official(), int(P["n_heldout"]), g)
-    return Context(model, faces, attacked, embed(model, plain), config_from(P), int(P["seed"]), heldout)
+    # One face per forward pass: a face's anchor must not depend on which other faces are loaded
+    # (batched convolutions round differently), or the sign steps and the cached stickers would.
+    anchors = torch.cat([embed(model, plain[i:i + 1]) for i in range(len(plain))])
+    return Context(model, faces, attacked, anchors, config_from(P), int(P["seed"]), heldout)
 
 
 def _quantise(s: Tensor) -> Tensor:
@@ -99,7 +103,8 @@ def sticker_run(ctx: Context, face_id: str, tag: str = "main", **changes: Any) -
     """The adversarial sticker for one face (``changes`` alter the config, e.g. ``flat=True``),
     optimised once and then read from the cache (sticker PNG, loss curve, settings JSON)."""
     cfg = replace(ctx.config, **changes)
-    conf = {"face": face_id, "seed": ctx.seed, **cfg.as_dict()}
+    anchor = hashlib.sha256(ctx.anchor(face_id).numpy().tobytes()).hexdigest()[:16]
+    conf = {"face": face_id, "seed": ctx.seed, "anchor": anchor, **cfg.as_dict()}
     k = cache.key(f"{face_id}-{tag}", conf, code=[projection, eot, optimise])
     folder = cache_dir() / "advhat" / k
     if not (folder / "settings.json").exists():
