@@ -27,8 +27,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--dis
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.skipif(not (HTML / "index.html").exists(), reason="no built book: run `make book PROFILE=ci`"),
+    pytest.mark.skipif(CHROMIUM is None,
+                       reason="headless Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not (HTML / "index.html").exists(),
+                       reason="no built book: run `make book PROFILE=ci`"),
 ]
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
-
 from facerobust import cache
+from torch import nn
 
 
 def _make() -> nn.Module:

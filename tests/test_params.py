@@ -8,7 +8,6 @@ from pathlib import Path
 
 import jupytext
 import pytest
-
 from facerobust import params
 from facerobust.params import ParameterError
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from facerobust import runner
 
 ROOT = Path(__file__).resolve().parents[1]
