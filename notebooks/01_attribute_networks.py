@@ -81,13 +81,13 @@ attribute_table().loc[list(names)] if not P.celeba_root else None
 # improving ("converged"; early stopping per attribute with a patience of a few epochs).
 #
 # One network per attribute: `SmallAttributeCNN` in
-# [`models/attribute_nets.py`](../lib/facerobust/models/attribute_nets.py) stores the
+# [`models/attribute_nets.py`](../../lib/facerobust/models/attribute_nets.py) stores the
 # networks as grouped convolutions, so group $a$ of every layer only sees group $a$ of the layer
 # before. The networks share no weight and, with a summed loss and the element-wise RMSProp,
 # each receives exactly the updates it would receive if trained alone; the batching only saves
 # time. The paper's VGG-16 for 178 x 218 crops is `vgg16_attribute` (the `full` profile).
 # Training is `fit_snapshots` in
-# [`experiments/attributes/training.py`](../lib/facerobust/experiments/attributes/training.py).
+# [`experiments/attributes/training.py`](../../lib/facerobust/experiments/attributes/training.py).
 
 # %% [markdown]
 # ## Experiment 1: how accurate are the networks?

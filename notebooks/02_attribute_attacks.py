@@ -58,13 +58,13 @@ P
 # corrects a misclassified one. With the Euclidean loss,
 # $\nabla_x J = 2 (f - y) \nabla_x f$: when the output *overshoots* its label ($y f > 1$),
 # $\operatorname{sign}(f - y)$ points **away** from the boundary, a failure FFA does not have.
-# Directions: [`attacks/attribute_directions.py`](../lib/facerobust/attacks/attribute_directions.py).
+# Directions: [`attacks/attribute_directions.py`](../../lib/facerobust/attacks/attribute_directions.py).
 #
 # **Magnitude.** The weight $w$ (in grey levels, $\max|d| = 1$) doubles, $w_0, 2w_0, 4w_0,
 # \dots \le w_{\max}$, until the decision flips; bisection inside the last interval then finds
 # the smallest flipping $w$ to within a tolerance. Every trial image is rounded to integers in
 # $[0, 255]$, as the paper's adversarial images are
-# ([`attacks/line_search.py`](../lib/facerobust/attacks/line_search.py); batched over images
+# ([`attacks/line_search.py`](../../lib/facerobust/attacks/line_search.py); batched over images
 # and attributes).
 #
 # **Imperceptibility.** PASS aligns $\tilde x$ to $x$ with the ECC homography $\psi$
@@ -77,7 +77,7 @@ P
 # The paper writes "$S < \tau$", but PASS is a similarity (1 = identical) and $\tau$ a cut-off
 # for adversarial, so we read it as $\ge$. When ECC does not converge, or returns a warp that
 # moves a corner by more than a quarter of the image, the identity is used (plain SSIM), which
-# can only make the test stricter ([`metrics/pass_score.py`](../lib/facerobust/metrics/pass_score.py)).
+# can only make the test stricter ([`metrics/pass_score.py`](../../lib/facerobust/metrics/pass_score.py)).
 
 # %%
 import time

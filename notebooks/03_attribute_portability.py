@@ -68,10 +68,11 @@ plt.show()
 diag = [right.iloc[i, i] for i in range(len(names)) if right.iloc[i, i] == right.iloc[i, i]]
 still = sum(diag) / len(diag) / 100 if diag else float("nan")
 top = portability.top_offdiagonal(left)
-glue("rz3_still", 100 * still, display=False)
+glue("rz3_still", float(100 * still), display=False)
 for key in ("source", "tested", "flipped (%)"):
     empty = float("nan") if key.startswith("flipped") else "none"
-    glue(f"rz3_top_{key.split()[0]}", top[key].iloc[0] if len(top) else empty, display=False)
+    value = top[key].iloc[0] if len(top) else empty
+    glue(f"rz3_top_{key.split()[0]}", value if isinstance(value, str) else float(value), display=False)
 print(f"still adversarial after training: {still:.3f}")
 top.round(1)
 
@@ -91,7 +92,7 @@ top.round(1)
 # *Question: do the paper's findings carry over to real pretrained face-attribute models?*
 # Each model of `facerobust.models.registry.attribute_models` gets the labelled real faces
 # as aligned chips at its own size and padding; FGS and FFA use the same line search and PASS
-# as above ([`experiments/attributes/real_faces.py`](../lib/facerobust/experiments/attributes/real_faces.py)).
+# as above ([`experiments/attributes/real_faces.py`](../../lib/facerobust/experiments/attributes/real_faces.py)).
 # "+" counts faces the model classified correctly (by our hand labels), "-" faces it got
 # wrong, i.e. natural adversarials.
 
