@@ -90,6 +90,8 @@ def run(
         if old.metadata.get("facerobust", {}).get("digest") == digest:
             return False
     nb = jupytext.read(notebook)
+    for i, cell in enumerate(nb.cells):  # stable ids: reruns diff only where outputs change
+        cell.id = f"cell-{i:03d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp_in = output.with_name(f".{output.stem}.in.ipynb")
