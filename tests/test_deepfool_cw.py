@@ -120,7 +120,8 @@ def test_deepfool_agrees_with_foolbox(lenet):
 
 
 def test_cw_agrees_with_foolbox(lenet):
-    """Tolerance: both turn every image; our median L2 is at most 5% above Foolbox's."""
+    """Tolerance: both turn exactly the same images (all but at most one of 16: one digit resists
+    both at this budget); on them our median L2 is at most 5% above Foolbox's."""
     fb = pytest.importorskip("foolbox")
     model, x, y = lenet
     ours = cw_l2(model, x, y, binary_steps=3, steps=60, lr=0.05)
@@ -129,6 +130,6 @@ def test_cw_agrees_with_foolbox(lenet):
         binary_search_steps=3, steps=60, stepsize=0.05, initial_const=1.0
     )
     _, adv, ok = attack(fmodel, x, y, epsilons=None)
-    assert ours.success.all() and ok.all()
-    theirs = (adv - x).flatten(1).norm(dim=1)
-    assert ours.perturbation_norms(x).median() <= 1.05 * theirs.median()
+    assert torch.equal(ours.success, ok) and int(ok.sum()) >= len(x) - 1
+    theirs = (adv - x).flatten(1).norm(dim=1)[ok]
+    assert ours.perturbation_norms(x)[ok].median() <= 1.05 * theirs.median()

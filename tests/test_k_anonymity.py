@@ -33,11 +33,12 @@ def lenet():
     from facerobust.models.small_nets import fit_classifier, lenet5
 
     torch.manual_seed(0)
-    data = mnist5k("train")
-    idx = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
+    data = mnist5k("train")  # the chapter's LeNet-5 set-up: all 4000 training digits, 20 epochs
     model = lenet5()
-    fit_classifier(model, data.x[idx[:1500]], data.y[idx[:1500]], epochs=3, seed=0)
-    x, y = data.x[idx[2000:2080]], data.y[idx[2000:2080]]
+    fit_classifier(model, data.x, data.y, epochs=20, seed=0)
+    tdata = mnist5k("test")
+    pick = torch.randperm(len(tdata), generator=torch.Generator().manual_seed(1))[:80]
+    x, y = tdata.x[pick], tdata.y[pick]
     with torch.no_grad():
         ok = model(x).argmax(1) == y
     return model, x[ok][:45], y[ok][:45]
