@@ -71,7 +71,7 @@ browser-check: setup
 	  echo "installing Debian's chromium for the browser check (CI only)"; \
 	  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -q chromium >/dev/null; }; fi
 	@if [ ! -f _build/html/index.html ]; then \
-	  for f in tests/notebooks/*.ipynb; do test -f book/chapters/$$(basename $$f) || cp $$f book/chapters/; done; \
+	  mkdir -p book/chapters; for f in tests/notebooks/*.ipynb; do test -f book/chapters/$$(basename $$f) || cp $$f book/chapters/; done; \
 	  $(MAKE) --no-print-directory html; fi
 	$(BIN)/pytest -q tests/test_book_browser.py
 
