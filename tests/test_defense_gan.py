@@ -174,3 +174,30 @@ def test_claim_rules() -> None:
     assert claims._trend([0.5, 0.6, 0.7]) == "holds"
     assert claims._trend([0.7, 0.5]) == "does not hold"
     assert claims._trend([0.9, 0.8], up=False) == "holds"
+
+
+def test_magnet_reformer_does_not_collapse() -> None:
+    """A short run on 400 digits learns input-dependent reconstructions (issue 5: the reformer used to
+    saturate its tanh code within one epoch and return about the mean image for every input)."""
+    from facerobust.data.digits import mnist5k
+    from facerobust.defenses.magnet import train_reformer
+
+    g = torch.Generator().manual_seed(0)
+    tr, te = mnist5k("train"), mnist5k("test")  # the files are sorted by class: sample at random
+    x = tr.x[torch.randperm(len(tr), generator=g)[:400]]
+    xv = te.x[torch.randperm(len(te), generator=g)[:200]]
+    torch.manual_seed(0)
+    model = MagNetReformer(width=8)
+    losses = train_reformer(model, x, epochs=12, seed=0)
+    assert len(losses) == 12 and losses[-1] < 0.5 * losses[0]
+    with torch.no_grad():
+        code, rec = model.encoder(xv), model(xv)
+    assert float((code.abs() > 0.99).float().mean()) < 0.2  # the tanh code is not saturated
+    mse = float(((rec - xv) ** 2).mean())
+    mse_mean_image = float(((xv - x.mean(0)) ** 2).mean())
+    assert mse < 0.6 * mse_mean_image
+    assert float(rec.std(0).mean()) > 0.5 * float(xv.std(0).mean())  # different digits, different outputs
+    nearest = torch.cdist(rec.flatten(1), xv.flatten(1)).argmin(1)  # each output is nearest its own input
+    assert float((nearest == torch.arange(len(xv))).float().mean()) > 0.8
+    with pytest.raises(ValueError):
+        train_reformer(model, x, epochs=1, batch=0)

@@ -69,8 +69,11 @@ def _seeded(build: Callable[[], nn.Module], seed: int) -> Callable[[], nn.Module
     return make
 
 
-def _code() -> list[Any]:
-    return [classifiers, advtr, fgsm, blackbox, magnet, defense_gan, gan]
+# The code each cached model depends on (its source is hashed into the model's cache key).
+_CLF_CODE = [classifiers, advtr, fgsm]
+_REC_CODE = [*_CLF_CODE, defense_gan, gan, gan_training]
+_SUB_CODE = [*_CLF_CODE, blackbox]
+_MAGNET_CODE = [magnet, gan]
 
 
 def _classifier(b: Bundle, kind: str, arch: str, P: Mapping[str, Any],
@@ -85,8 +88,9 @@ def _classifier(b: Bundle, kind: str, arch: str, P: Mapping[str, Any],
         return {"loss": advtr.train_classifier(m, x, y, epochs=epochs, seed=P["seed"], adv_eps=eps,
                                                desc=f"{b.name} {kind} {arch}")}
 
+    code = _REC_CODE if kind == "rec" else _CLF_CODE
     model, _ = cache.cached_module("dgan-clf", cfg, _seeded(lambda: classifiers.build(arch), P["seed"]), fit,
-                                   code=_code())
+                                   code=code)
     return model.requires_grad_(False)
 
 
@@ -101,7 +105,7 @@ def _substitute(b: Bundle, arch: str, target: nn.Module, P: Mapping[str, Any]) -
         return blackbox.train_substitute(target, m, b.x_hold, fit_round, P["sub_rounds"], P["sub_lambda"])
 
     model, _ = cache.cached_module("dgan-sub", cfg, _seeded(lambda: classifiers.build(arch), P["seed"]), fit,
-                                   code=_code())
+                                   code=_SUB_CODE)
     return model.requires_grad_(False)
 
 
@@ -147,7 +151,7 @@ def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
 
     b.reformer, _ = cache.cached_module(
         "dgan-magnet", rcfg, _seeded(lambda: magnet.MagNetReformer(P["gan_width"]), P["seed"]), fit_reformer,
-        code=_code())
+        code=_MAGNET_CODE)
     b.reformer.requires_grad_(False)
     b.seconds["magnet"] = time.perf_counter() - t0
     return b
