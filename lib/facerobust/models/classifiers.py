@@ -44,11 +44,17 @@ class DigitClassifier(nn.Module):
         return self.body(x)
 
 
-def _a(drop: bool) -> nn.Sequential:
+def _two_conv(c1: int, k1: int, c2: int, k2: int, side: int, drop: bool) -> nn.Sequential:
+    """Models A and C: Conv(c1, k1, SAME), ReLU, Conv(c2, k2, stride 2, VALID), ReLU, Dropout(0.25),
+    FC(128), ReLU, Dropout(0.5), FC(10); ``side`` is the second convolution's output size."""
     return nn.Sequential(
-        nn.Conv2d(1, 64, 5, padding=2), nn.ReLU(), nn.Conv2d(64, 64, 5, stride=2), nn.ReLU(),
-        nn.Dropout(0.25 if drop else 0.0), nn.Flatten(), nn.Linear(64 * 12 * 12, 128), nn.ReLU(),
+        nn.Conv2d(1, c1, k1, padding=k1 // 2), nn.ReLU(), nn.Conv2d(c1, c2, k2, stride=2), nn.ReLU(),
+        nn.Dropout(0.25 if drop else 0.0), nn.Flatten(), nn.Linear(c2 * side * side, 128), nn.ReLU(),
         nn.Dropout(0.5 if drop else 0.0), nn.Linear(128, 10))
+
+
+def _a(drop: bool) -> nn.Sequential:
+    return _two_conv(64, 5, 64, 5, 12, drop)
 
 
 def _b(drop: bool) -> nn.Sequential:
@@ -59,10 +65,7 @@ def _b(drop: bool) -> nn.Sequential:
 
 
 def _c(drop: bool) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(1, 128, 3, padding=1), nn.ReLU(), nn.Conv2d(128, 64, 3, stride=2), nn.ReLU(),
-        nn.Dropout(0.25 if drop else 0.0), nn.Flatten(), nn.Linear(64 * 13 * 13, 128), nn.ReLU(),
-        nn.Dropout(0.5 if drop else 0.0), nn.Linear(128, 10))
+    return _two_conv(128, 3, 64, 3, 13, drop)
 
 
 def _d(drop: bool) -> nn.Sequential:
