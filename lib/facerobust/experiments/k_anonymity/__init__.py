@@ -1,17 +1,30 @@
 """Experiments of the K-anonymity chapter (``notebooks/06_k_anonymity.py``)."""
 
-from .paper import PAPER_TABLE1, claims_table
+from .paper import PAPER_FOR, PAPER_TABLE1, claims_table
 from .plots import gallery, pmf_figure
-from .run import Setting, attack_all, fashion_setting, mnist_setting, summary_table
+from .run import (
+    Setting,
+    attack_all,
+    face_setting,
+    face_split,
+    fashion_setting,
+    mnist_setting,
+    pmf_frame,
+    summary_table,
+)
 
 __all__ = [
+    "PAPER_FOR",
     "PAPER_TABLE1",
     "Setting",
     "attack_all",
     "claims_table",
+    "face_setting",
+    "face_split",
     "fashion_setting",
     "gallery",
     "mnist_setting",
     "pmf_figure",
+    "pmf_frame",
     "summary_table",
 ]

@@ -1,5 +1,6 @@
 """Figures of the K-anonymity chapter: the rank pmfs (the paper's Fig. 1) and a perturbation gallery
-(its Fig. 2). Used by ``notebooks/06_k_anonymity.py``."""
+(its Fig. 2), for the digit settings and the face-identification setting. Used by
+``notebooks/06_k_anonymity.py``."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from .run import Setting
 SHOWN = ["L-BFGS", "DeepFool", "C&W", "K-anon. K=1", "K-anon. K=5", "K-anon. K=9"]
 
 
-def pmf_figure(tables: dict[str, pd.DataFrame]) -> Figure:
-    """Bars of P(rank of true label = j), one row per setting, one column per attack, 1/K lines."""
+def pmf_figure(tables: dict[str, pd.DataFrame], ranks: int = 10) -> Figure:
+    """Bars of P(rank of true label = j) for j = 1..``ranks``, one row per setting, one column per
+    attack, 1/K lines. Settings with more classes (the face identities) are cut at ``ranks``; the
+    mass beyond is printed in the panel when there is any."""
     names = list(tables)
     cols = [a for a in SHOWN if all(a in t.index for t in tables.values())]
     fig, axes = plt.subplots(
@@ -28,15 +31,19 @@ def pmf_figure(tables: dict[str, pd.DataFrame]) -> Figure:
     for i, name in enumerate(names):
         for j, a in enumerate(cols):
             ax = axes[i, j]
-            pmf = tables[name].loc[a, "pmf"]
+            full = np.asarray(tables[name].loc[a, "pmf"], dtype=float)
+            pmf, rest = full[:ranks], float(full[ranks:].sum())
             ax.bar(np.arange(1, len(pmf) + 1), pmf, color="C0" if a.startswith("K-anon") else "C7")
+            if rest > 0:
+                ax.text(0.97, 0.95, f">{ranks}: {rest:.2f}", transform=ax.transAxes, ha="right", va="top",
+                        fontsize="x-small")
             for K, ls in ((5, "--"), (9, ":")):
                 ax.axhline(1 / K, color="C3", ls=ls, lw=1, label=f"1/{K}")
-            ax.set_xticks(range(1, len(pmf) + 1, 2))
+            ax.set_xticks(range(1, ranks + 1, 2))
             if i == 0:
                 ax.set_title(a, fontsize="small")
             if j == 0:
-                ax.set_ylabel(f"{name.split(' ')[0]}\nP(rank = j)", fontsize="small")
+                ax.set_ylabel(f"{name.split(' / ')[0]}\nP(rank = j)", fontsize="small")
             if i == len(names) - 1:
                 ax.set_xlabel("rank j")
     axes[0, -1].legend(fontsize="x-small", loc="upper right")
