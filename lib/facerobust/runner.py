@@ -55,6 +55,8 @@ def _clean(nb: Any, digest: str, profile: str) -> None:
         cell.metadata.pop("execution", None)
         if cell.metadata.get("tags") == []:
             del cell.metadata["tags"]
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id on every run
         if cell.cell_type != "code":
             continue
         for out in cell.get("outputs", []):
