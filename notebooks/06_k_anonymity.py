@@ -107,6 +107,7 @@ P
 # photo, which is both its gallery photo and its probe.
 
 # %%
+import pandas as pd
 from myst_nb import glue
 from facerobust.experiments import k_anonymity as ka
 
@@ -119,7 +120,7 @@ glue("fashion_acc", 100 * settings[1].info["test_accuracy"], display=False)
 glue("n_mnist", len(settings[0].x), display=False)
 glue("n_fashion", len(settings[1].x), display=False)
 glue("face_scale", P.face_scale, display=False)
-__import__("pandas").DataFrame(acc).T
+pd.DataFrame(acc).T
 
 # %%
 info = {k: faces.info[k] for k in ("identities", "gallery photos", "held-out probes", "attacked probes",
@@ -133,7 +134,7 @@ glue("n_ids", faces.info["identities"], display=False)
 glue("face_margin", faces.info["clean cosine margin to runner-up"], display=False)
 glue("face_bin", 1 / len(faces.x), display=False)
 info = {k: ", ".join(v) if isinstance(v, list) else v for k, v in info.items()}
-__import__("pandas").Series(info, name=faces.name).to_frame()
+pd.Series(info, name=faces.name).to_frame()
 
 # %% [markdown]
 # LeNet-5 reaches {glue:text}`mnist_acc:.1f`% test accuracy and the MobileNetV2
@@ -157,7 +158,7 @@ tables = {}
 for s in settings:
     ka.attack_all(s, P)
     tables[s.name] = ka.summary_table(s)
-times = __import__("pandas").DataFrame({n: t["seconds"] for n, t in tables.items()}).round(1)
+times = pd.DataFrame({n: t["seconds"] for n, t in tables.items()}).round(1)
 times
 
 # %% [markdown]
@@ -231,7 +232,7 @@ for name, t in tables.items():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-rec = __import__("pandas").DataFrame({n: t["rank-2 recovery %"] for n, t in tables.items()}).round(1)
+rec = pd.DataFrame({n: t["rank-2 recovery %"] for n, t in tables.items()}).round(1)
 glue("rec_base_min", float(rec.loc[["L-BFGS", "DeepFool", "C&W"]].min().min()), display=False)
 glue("rec_k9_max", float(rec.loc["K-anon. K=9"].max()), display=False)
 print(rec.to_string())

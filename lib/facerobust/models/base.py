@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import re
 
+import torch
 from torch import Tensor, nn
 
 from ._checks import check_images
+
+
+def embed(model: nn.Module, x: Tensor, batch: int = 32) -> Tensor:
+    """``model(x)`` in chunks of ``batch`` images, without gradients: (N, D). Used by the AdvHat
+    chapter (anchors, held-out views) and the K-anonymity chapter's face gallery."""
+    if len(x) == 0:
+        raise ValueError("no images to embed")
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)])
 
 
 class PretrainedFaceModel(nn.Module):

@@ -22,13 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-
-@torch.no_grad()
-def embed(embedder: nn.Module, x: Tensor, batch: int = 32) -> Tensor:
-    """``embedder(x)`` in batches of ``batch`` images, without gradients: (N, D)."""
-    if len(x) == 0:
-        raise ValueError("no images to embed")
-    return torch.cat([embedder(x[i : i + batch]) for i in range(0, len(x), batch)])
+from .base import embed
 
 
 def templates(embeddings: Tensor, labels: Tensor, n_classes: int | None = None) -> Tensor:

@@ -16,8 +16,9 @@ from torch import Tensor, nn
 
 from ...attacks import advhat as ah
 from ...attacks.advhat.optimise import tv
+from ...models.base import embed
 from ...models.face_descriptor import MATCH_THRESHOLD
-from .setup import DST, SRC, Context, embed
+from .setup import DST, SRC, Context
 
 FACERES_FRAME = ah.Frame(224, 0.25)  # faceres reads 224-px chips; we cut dlib chips at padding 0.25
 # Sweeps outside the EOT ranges (the EOT range is centre +- half-width of table 2.7).

@@ -22,6 +22,7 @@ from ... import cache
 from ...attacks import advhat as ah
 from ...attacks.advhat import eot, optimise, projection
 from ...data.faces import FaceSet, real_faces
+from ...models.base import embed
 from ...models.face_descriptor import face_descriptor
 from ...paths import cache_dir
 
@@ -65,12 +66,6 @@ def config_from(P: Mapping[str, Any]) -> ah.AdvHatConfig:
     hw = (int(P["sticker_h"]), int(P["sticker_w"]))
     return ah.AdvHatConfig(sticker_hw=hw, eot_batch=int(P["eot_batch"]), w_tv=float(P["w_tv"]),
                            window=int(P["window"]), stages=stages, src=SRC, dst=DST)
-
-
-def embed(model: nn.Module, x: Tensor, batch: int = 32) -> Tensor:
-    """Descriptors of a batch of chips, without gradients, in chunks."""
-    with torch.no_grad():
-        return torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)])
 
 
 def load(P: Mapping[str, Any], face_ids: list[str] | None = None) -> Context:

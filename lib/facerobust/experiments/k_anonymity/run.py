@@ -33,6 +33,7 @@ from ...metrics.cw_ssim import cw_ssim
 from ...models import small_nets
 from ...models.face_descriptor import MATCH_THRESHOLD, face_descriptor
 from ...models.gallery import GalleryClassifier, embed, templates
+from ...models.human_models import LUMA
 from ...progress import progress
 
 
@@ -109,16 +110,13 @@ def fashion_setting(P: Mapping[str, Any]) -> Setting:
     )
 
 
-_LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601 weights
-
-
 def luma_cw_ssim(x: Tensor, y: Tensor) -> Tensor:
     """CW-SSIM (N,) of the luminance of two RGB batches: the face setting's s(x, x~) in Eq. (6).
 
     The paper's faces (Yale, LightCNN) are grey; on the luminance the term also costs a third of
     the RGB one, which matters at 150x150 (it is several times the descriptor's own cost per step).
     """
-    w = torch.tensor(_LUMA, dtype=x.dtype).view(1, 3, 1, 1)
+    w = torch.tensor(LUMA, dtype=x.dtype).view(1, 3, 1, 1)
     return cw_ssim((x * w).sum(1, keepdim=True), (y * w).sum(1, keepdim=True))
 
 
