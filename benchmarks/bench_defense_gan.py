@@ -15,9 +15,11 @@ import platform
 import time
 from pathlib import Path
 
-import torch
-from facerobust.defenses.defense_gan import DefenseGAN
-from facerobust.models.gan import Generator
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP: no busy-waiting
+
+import torch  # noqa: E402
+from facerobust.defenses.defense_gan import DefenseGAN  # noqa: E402
+from facerobust.models.gan import Generator  # noqa: E402
 
 
 def timed(fn, repeats: int = 1) -> float:  # type: ignore[no-untyped-def]
@@ -54,23 +56,30 @@ def main() -> None:
         out[f"s_per_img_R{R}"] = secs[R] / a.batch
     out["ratio_R10_R1"] = secs[10] / secs[1]
     out["ratio_R10_R1_dissertation_gpu"] = round(0.675 / 0.543, 2)
-    # per-image loop at R = 10: each image projected alone (its 10 restarts batched) and each
-    # (image, restart) pair alone; timed on loop_images images and scaled to the batch
+    # per-image loops, timed on loop_images images and scaled to the batch:
+    # - R = 1: each image projected alone (the plain reading of "a per-image loop");
+    # - R = 10, restarts batched: each image alone with its 10 restarts in one tensor;
+    # - R = 10, nothing batched: each (image, restart) pair alone.
     d10 = DefenseGAN(G, L=a.L, R=10)
     d1 = DefenseGAN(G, L=a.L, R=1)
     n = a.loop_images
+    t_img1 = timed(lambda: [d1.project(x[i:i + 1]) for i in range(n)]) * a.batch / n
     t_img = timed(lambda: [d10.project(x[i:i + 1]) for i in range(n)]) * a.batch / n
     pairs = [(i, r) for i in range(n // 2) for r in range(10)]
     t_pair = timed(lambda: [d1.project(x[i:i + 1], seed=r) for i, r in pairs]) * a.batch / (n // 2)
+    out["loop_per_image_R1_s"] = t_img1
     out["loop_per_image_s"] = t_img
     out["loop_per_image_restart_s"] = t_pair
+    out["speedup_batched_vs_image_loop_R1"] = t_img1 / secs[1]
     out["speedup_batched_vs_image_loop"] = t_img / secs[10]
     out["speedup_batched_vs_image_restart_loop"] = t_pair / secs[10]
-    # issue 5's target: batched >= 10x a per-image loop. Both readings of "per-image loop" are
-    # recorded; the verdict is not softened when one of them misses.
+    # issue 5's target: batched >= 10x a per-image loop. Every reading of "per-image loop" is
+    # recorded with its own verdict; none is softened when another one misses.
     out["target_speedup"] = 10.0
+    out["target_met_vs_image_loop_R1"] = out["speedup_batched_vs_image_loop_R1"] >= 10.0
     out["target_met_vs_image_loop"] = out["speedup_batched_vs_image_loop"] >= 10.0
     out["target_met_vs_image_restart_loop"] = out["speedup_batched_vs_image_restart_loop"] >= 10.0
+    out["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY", "")
     out["load_avg_end"] = os.getloadavg()[0]
     path = Path(__file__).parent / "results" / "defense_gan.json"
     path.parent.mkdir(exist_ok=True)

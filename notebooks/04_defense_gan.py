@@ -348,7 +348,7 @@ claims_table
 #   and `gan_iters_fashion` generator steps (official: 200,000), the official optimiser settings otherwise
 #   (Adam $10^{-4}$, $\beta = (0.5, 0.9)$, 5 critic steps, penalty 10, batch 50). This is the main difference
 #   and it bounds every Defense-GAN number.
-# - **Classifiers.** Model A only (all of A-D in `full`); `epochs` epochs of Adam; adversarial training
+# - **Classifiers.** Model A only (all of A-D in `full`); `epochs` epochs of Adam (official: 10); adversarial training
 #   from scratch for `adv_epochs` epochs; the Rec classifier is trained on the reconstructions of the first
 #   `n_rec_train` training images with `rec_train_L` steps and `rec_train_R` restarts. Dropout rates are
 #   read as drop probabilities.
