@@ -41,3 +41,6 @@ def test_parse_value() -> None:
     assert runner.parse_value("0.5") == 0.5
     assert runner.parse_value("[1, 2]") == [1, 2]
     assert runner.parse_value("/data/celeba") == "/data/celeba"
+    assert runner.parse_value("[mnist5k, fashion_mnist]") == ["mnist5k", "fashion_mnist"]  # YAML
+    assert runner.parse_value("{a: 1}") == {"a": 1}
+    assert runner.parse_value("[unclosed") == "[unclosed"

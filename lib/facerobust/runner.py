@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import __version__
 from .params import ParameterError, load
 from .paths import repo_root
@@ -65,11 +67,18 @@ def _clean(nb: Any, digest: str, profile: str) -> None:
 
 
 def parse_value(text: str) -> Any:
-    """A ``-p`` value: a Python literal if it parses as one, else the string itself."""
+    """A ``-p`` value: a Python literal if it parses as one; a YAML list or mapping as written in
+    ``params/*.yml`` (``[mnist5k, fashion_mnist]``); else the string itself."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        return text
+        pass
+    if text.lstrip().startswith(("[", "{")):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            pass
+    return text
 
 
 def run(
