@@ -201,3 +201,13 @@ def test_magnet_reformer_does_not_collapse() -> None:
     assert float((nearest == torch.arange(len(xv))).float().mean()) > 0.8
     with pytest.raises(ValueError):
         train_reformer(model, x, epochs=1, batch=0)
+
+
+def test_check_datasets() -> None:
+    from facerobust.experiments.defense_gan import zoo
+
+    zoo.check_datasets(["mnist5k"])
+    zoo.check_datasets(["mnist5k", "fashion_mnist"])
+    for bad in (["fashion_mnist"], ["mnist5k", "cifar10"], []):
+        with pytest.raises(ValueError, match="mnist5k"):
+            zoo.check_datasets(bad)

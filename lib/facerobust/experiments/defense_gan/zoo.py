@@ -7,7 +7,7 @@ adversarially trained, Defense-GAN-Rec), the substitutes and the MagNet reformer
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -39,6 +39,15 @@ class Bundle:
     substitutes: dict[str, nn.Module] = field(default_factory=dict)
     reformer: nn.Module | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+def check_datasets(datasets: Sequence[str]) -> None:
+    """The chapter's text and figures follow MNIST-5k; Fashion-MNIST is optional (``-p datasets
+    [mnist5k]`` halves the run). Raises ValueError naming the problem."""
+    known = ("mnist5k", "fashion_mnist")
+    bad = [d for d in datasets if d not in known]
+    if bad or "mnist5k" not in datasets:
+        raise ValueError(f"datasets must include 'mnist5k' and may add 'fashion_mnist'; got {list(datasets)}")
 
 
 def load_split(dataset: str, n_train: int, n_test: int, n_holdout: int = 150, seed: int = 0
