@@ -60,6 +60,10 @@ def table(R: Mapping[str, Any], labels: Mapping[str, str]) -> pd.DataFrame:
         v := _get(wb_m, "CW-L2", "Defense-GAN-Rec"), _at_least(v, 0.989))
     add("MNIST white-box CW-L2, model A, MagNet stays low", "0.038",
         v := _get(wb_m, "CW-L2", "MagNet"), _at_most(v, 0.038))
+    add("MNIST white-box CW-L2, model A, adv. training eps=0.3 collapses", "0.077",
+        v := _get(wb_m, "CW-L2", "Adv. tr. eps=0.3"), _at_most(v, 0.077))
+    add("MNIST white-box CW-L2, model A, no defense", "0.141",
+        v := _get(wb_m, "CW-L2", "No defense"), _at_most(v, 0.141))
     add(f"F-MNIST white-box FGSM, model A, Defense-GAN-Rec ({labels['wb']})", "0.879",
         v := _get(wb_f, "FGSM eps=0.3", "Defense-GAN-Rec"), _at_least(v, 0.879))
     bb_m, bb_f = R["bb"].get(m), R["bb"].get(f)
