@@ -139,6 +139,22 @@ for row, (ds, b) in zip(axes, B.items(), strict=True):
 plt.show()
 
 # %% [markdown]
+# Was the generator done learning when the budget ran out? The critic's estimate of the Wasserstein
+# distance between real and generated images falls as the generator improves
+# ({numref}`fig-dgan-gan-training`).
+
+# %% mystnb={"figure": {"caption": "WGAN-GP training: the critic's Wasserstein estimate and gradient penalty per generator step.", "name": "fig-dgan-gan-training"}}
+figures.gan_training_figure({ds: b.gan_meta["history"] for ds, b in B.items()})
+plt.show()
+hist = B["mnist5k"].gan_meta["history"]
+glue("gan_end", hist["wdist"][-1], display=False)
+glue("gan_drop", figures.late_drop(hist), display=False)
+glue("gan_state", figures.training_state(hist), display=False)
+
+# %% [markdown]
+# On MNIST-5k the estimate ends at {glue:text}`gan_end:.2f` and fell by {glue:text}`gan_drop:.2f` over
+# the last quarter of the run, {glue:text}`gan_state`.
+#
 # ## Experiment 1: black-box FGSM (Tables 5.1 and 5.2)
 #
 # Question: when an attacker without the model crafts FGSM images with $\epsilon=0.3$ on its own

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from facerobust.attacks import blackbox
@@ -211,3 +213,21 @@ def test_check_datasets() -> None:
     for bad in (["fashion_mnist"], ["mnist5k", "cifar10"], []):
         with pytest.raises(ValueError, match="mnist5k"):
             zoo.check_datasets(bad)
+
+
+def test_late_drop() -> None:
+    from facerobust.experiments.defense_gan.figures import late_drop
+
+    falling = {"wdist": [float(20 - i) for i in range(20)]}
+    flat = {"wdist": [5.0] * 20}
+    assert late_drop(falling) == pytest.approx(3.0)  # records 14..16 average 5, the last three 2
+    assert late_drop(flat) == 0.0
+    assert math.isnan(late_drop({"wdist": [1.0, 0.5]}))
+
+
+def test_training_state() -> None:
+    from facerobust.experiments.defense_gan.figures import training_state
+
+    assert training_state({"wdist": [float(20 - i) for i in range(20)]}).startswith("still falling")
+    assert training_state({"wdist": [5.0] * 20}) == "levelling off"
+    assert training_state({"wdist": [1.0]}) == "too short a run to tell"
