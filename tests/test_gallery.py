@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import torch
-from facerobust.models.gallery import GalleryClassifier, embed, templates
+from facerobust.models.base import embed
+from facerobust.models.gallery import GalleryClassifier, templates
 from torch import nn
 
 

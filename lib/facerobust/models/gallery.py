@@ -22,8 +22,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .base import embed
-
 
 def templates(embeddings: Tensor, labels: Tensor, n_classes: int | None = None) -> Tensor:
     """Unit-norm identity templates (C, D): per class, the normalised mean of the normalised
@@ -72,10 +70,14 @@ class GalleryClassifier(nn.Module):
 
     def cosine(self, x: Tensor) -> Tensor:
         """Cosine similarity (N, C) of each image's embedding to every identity template."""
-        return F.normalize(self.embedder(x), dim=1) @ self.templates.T
+        return self.cosine_of(self.embedder(x))
+
+    def cosine_of(self, embeddings: Tensor) -> Tensor:
+        """:meth:`cosine` from embeddings (N, D) already computed (no embedder pass)."""
+        return F.normalize(embeddings, dim=1) @ self.templates.T
 
     def forward(self, x: Tensor) -> Tensor:  # type: ignore[override]
         return self.scale * self.cosine(x)
 
 
-__all__ = ["GalleryClassifier", "embed", "templates"]
+__all__ = ["GalleryClassifier", "templates"]

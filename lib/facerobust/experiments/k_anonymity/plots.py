@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .run import Setting
+from .run import Setting, pmf_frame
 
 SHOWN = ["L-BFGS", "DeepFool", "C&W", "K-anon. K=1", "K-anon. K=5", "K-anon. K=9"]
 
@@ -20,6 +20,7 @@ def pmf_figure(tables: dict[str, pd.DataFrame], ranks: int = 10) -> Figure:
     mass beyond is printed in the panel when there is any."""
     names = list(tables)
     cols = [a for a in SHOWN if all(a in t.index for t in tables.values())]
+    frame = pmf_frame(tables, ranks)
     fig, axes = plt.subplots(
         len(names),
         len(cols),
@@ -31,9 +32,9 @@ def pmf_figure(tables: dict[str, pd.DataFrame], ranks: int = 10) -> Figure:
     for i, name in enumerate(names):
         for j, a in enumerate(cols):
             ax = axes[i, j]
-            full = np.asarray(tables[name].loc[a, "pmf"], dtype=float)
-            pmf, rest = full[:ranks], float(full[ranks:].sum())
-            ax.bar(np.arange(1, len(pmf) + 1), pmf, color="C0" if a.startswith("K-anon") else "C7")
+            row = frame.loc[(name, a)]
+            pmf, rest = row.iloc[:ranks].to_numpy(dtype=float), float(row[f">{ranks}"])
+            ax.bar(np.arange(1, ranks + 1), pmf, color="C0" if a.startswith("K-anon") else "C7")
             if rest > 0:
                 ax.text(0.97, 0.95, f">{ranks}: {rest:.2f}", transform=ax.transAxes, ha="right", va="top",
                         fontsize="x-small")

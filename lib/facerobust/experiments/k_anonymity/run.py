@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ... import cache
@@ -31,8 +30,9 @@ from ...data.types import ImageSet
 from ...metrics import ranking, ssim
 from ...metrics.cw_ssim import cw_ssim
 from ...models import small_nets
+from ...models.base import embed
 from ...models.face_descriptor import MATCH_THRESHOLD, face_descriptor
-from ...models.gallery import GalleryClassifier, embed, templates
+from ...models.gallery import GalleryClassifier, templates
 from ...models.human_models import LUMA
 from ...progress import progress
 
@@ -183,8 +183,7 @@ def face_setting(P: Mapping[str, Any]) -> Setting:
     y_all = torch.tensor(split["label"].tolist(), dtype=torch.int64)
     emb = embed(desc, faces.x)
     model = GalleryClassifier(desc, templates(emb[gal], y_all[gal]), scale=float(P["face_scale"]))
-    with torch.no_grad():  # model(faces.x), from the embeddings already computed
-        cos_all = F.normalize(emb, dim=1) @ model.templates.T
+    cos_all = model.cosine_of(emb)  # model(faces.x) / scale, from the embeddings already computed
     first = ranking.true_label_rank(cos_all, y_all) == 1
     probes = split.index[split["probe"]].to_numpy()
     held_out = probes[~split.loc[probes, "gallery"].to_numpy()]
@@ -195,7 +194,7 @@ def face_setting(P: Mapping[str, Any]) -> Setting:
     classes = tuple(split.drop_duplicates("label").sort_values("label")["identity"])
     cos, yp = cos_all[pick], y_all[pick]
     own = cos.gather(1, yp[:, None]).squeeze(1)
-    other = cos.scatter(1, yp[:, None], -2.0).max(1).values
+    other = cos.gather(1, ranking.runner_up(cos, yp)[:, None]).squeeze(1)
     info = {
         "test_accuracy": float(first[held_out].double().mean()) if len(held_out) else float("nan"),
         "identities": len(classes),
