@@ -1,7 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,mystnb,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -259,7 +266,7 @@ if P.models:
     glue("young_age", f"{fo.YOUNG_AGE:g}", display=False)
     glue("match", f"{fo.MATCH_THRESHOLD:g}", display=False)
 
-# %% mystnb={"figure": {"caption": "Every attribute model's score on every face (red: attribute present, blue: absent; clipped at ±6 for the colours, value written in each cell). Rows carry the hand-made labels (F/M, age group, sm = smiling); black frames mark predictions that disagree with them.", "name": "fig-scores"}}
+# %% mystnb={"figure": {"caption": "Every attribute model's score on every face (red: attribute present, blue: absent; clipped at \u00b16 for the colours, value written in each cell). Rows carry the hand-made labels (F/M, age group, sm = smiling); black frames mark predictions that disagree with them.", "name": "fig-scores"}}
 if P.models:
     fo.score_heatmap(scores, chips.labels)
     plt.show()
