@@ -348,8 +348,72 @@ def qualitative(ok: bool | None, ours: str, rule: str) -> Judgement:
     return Judgement(HOLDS if ok else FAILS, ours, rule)
 
 
+
+# ---------------------------------------------------------------- rules added for chapters 00-03, 05, 06
+
+
+def similar(a: Sequence[float], b: Sequence[float], *, margin: float, paired: bool,
+            names: tuple[str, str] = ("a", "b"), fmt: str = ".3g", seed: int = 0) -> Judgement:
+    """mean(a) and mean(b) are equivalent within ``margin``: the bootstrap 95% interval of their
+    difference lies inside [-margin, margin]; it does not hold when the interval lies wholly
+    outside, and is inconclusive otherwise (a too-wide interval cannot show equivalence)."""
+    na, nb = names
+    kind = "paired " if paired else ""
+    rule = f"{kind}bootstrap 95% interval of mean {na} - mean {nb} inside [-{margin:g}, {margin:g}]"
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    if len(a) == 0 or len(b) == 0:
+        return not_run(rule, "no samples")
+    d, lo, hi = bootstrap_diff(a, b, paired=paired, seed=seed)
+    inside, outside = -margin <= lo and hi <= margin, lo > margin or hi < -margin
+    verdict = HOLDS if inside else (FAILS if outside else INCONCLUSIVE)
+    ours = (f"{np.mean(a):{fmt}} vs {np.mean(b):{fmt}}: {d:+{fmt}} "
+            f"[{lo:+{fmt}}, {hi:+{fmt}}] (n={len(a)}, {len(b)})")
+    return Judgement(verdict, ours, rule)
+
+
+def rate_between(k: int, n: int, low: float, high: float, *, what: str = "rate") -> Judgement:
+    """A rate k/n lies in [low, high] (a printed "about half" with a visible band): its Wilson 95%
+    interval inside the band holds, wholly outside it does not hold, overlapping is inconclusive."""
+    if not 0 <= low <= high <= 1:
+        raise ValueError(f"need 0 <= low <= high <= 1, got {low}, {high}")
+    rule = f"Wilson 95% interval of {what} (n={n}) inside [{low:.2f}, {high:.2f}]"
+    if n == 0:
+        return not_run(rule, "no samples")
+    lo, hi = wilson(k, n)
+    verdict = HOLDS if low <= lo and hi <= high else (FAILS if hi < low or lo > high else INCONCLUSIVE)
+    return Judgement(verdict, f"{k / n:.3f} [{lo:.3f}, {hi:.3f}] ({k}/{n})", rule)
+
+
+def all_of(parts: Sequence[Judgement], labels: Sequence[str]) -> Judgement:
+    """A claim made of several parts (e.g. "for FGS and for FFA"): it holds if every part holds,
+    does not hold if any part does not hold, and is inconclusive otherwise."""
+    if not parts or len(parts) != len(labels):
+        raise ValueError("give one label per part, at least one part")
+    verdicts = [j.verdict for j in parts]
+    verdict = HOLDS if all(v == HOLDS for v in verdicts) else (FAILS if FAILS in verdicts else INCONCLUSIVE)
+    ours = "; ".join(f"{lab}: {j.ours}" for lab, j in zip(labels, parts, strict=True))
+    rules = list(dict.fromkeys(j.rule for j in parts))
+    rule = (f"{rules[0]}, for each of {', '.join(labels)}" if len(rules) == 1 else
+            "every part: " + "; ".join(f"{lab}: {j.rule}" for lab, j in zip(labels, parts, strict=True)))
+    return Judgement(verdict, ours, rule)
+
+
+def seeded(per_seed: Sequence[Judgement], seeds: Sequence[int], *, min_seeds: int = 3) -> Judgement:
+    """A claim that rests on training randomness: judged with :func:`across_seeds` when at least
+    ``min_seeds`` training seeds were run, otherwise inconclusive with the reason (one seed's
+    verdict is shown, not given)."""
+    if not per_seed or len(per_seed) != len(seeds):
+        raise ValueError("give one judgement per seed")
+    if len(seeds) >= min_seeds:
+        return across_seeds(per_seed, seeds)
+    ours = "; ".join(f"seed {s}: {j.ours}" for s, j in zip(seeds, per_seed, strict=True))
+    why = f"rests on training randomness; {len(seeds)} training seed(s) run, {min_seeds} needed"
+    return inconclusive(ours, per_seed[0].rule, why)
+
+
 __all__ = ["COLUMNS", "FAILS", "HOLDS", "INCONCLUSIVE", "UNTESTABLE", "VERDICTS", "Claim", "Judgement",
-           "Paper", "across_seeds", "at_least", "at_most", "bootstrap_diff", "claim", "counts", "equals",
-           "greater", "inconclusive", "newcombe", "not_run", "qualitative", "rate_at_least", "rate_at_most",
-           "rate_greater", "rate_trend", "slope_interval", "table", "trend", "untestable", "wilson",
-           "within_factor"]
+           "Paper", "across_seeds", "all_of", "at_least", "at_most", "bootstrap_diff", "claim", "counts",
+           "equals", "greater", "inconclusive", "newcombe", "not_run", "qualitative", "rate_at_least",
+           "rate_at_most", "rate_between", "rate_greater", "rate_trend", "seeded", "similar",
+           "slope_interval", "table", "trend", "untestable", "wilson", "within_factor"]
