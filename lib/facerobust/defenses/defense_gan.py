@@ -66,15 +66,25 @@ class DefenseGAN(nn.Module):
 
     def __init__(self, generator: nn.Module, L: int = 200, R: int = 10, lr: float = 10.0,
                  momentum: float = 0.7, seed: int = 0, init_std: float | None = None,
-                 chunk: int = 256) -> None:
+                 chunk: int = 256, prior: float = 0.0, radius: float | None = None) -> None:
         super().__init__()
         if L < 0 or R < 1 or lr <= 0 or not 0 <= momentum < 1 or chunk < 1:
             raise ValueError(f"need L >= 0, R >= 1, lr > 0, 0 <= momentum < 1, chunk >= 1; "
                              f"got {L}, {R}, {lr}, {momentum}, {chunk}")
+        if not (math.isfinite(prior) and prior >= 0) or (radius is not None and not radius > 0):
+            raise ValueError(f"need a finite prior >= 0 and radius > 0 (or None); got {prior}, {radius}")
         self.generator = generator.requires_grad_(False).eval()
         self.latent = int(getattr(generator, "latent"))  # noqa: B009
         self.L, self.R, self.lr, self.momentum, self.seed, self.chunk = L, R, lr, momentum, seed, chunk
         self.init_std = init_std if init_std is not None else math.sqrt(1.0 / self.latent)
+        self.prior, self.radius = prior, radius
+
+    @property
+    def variant(self) -> str:
+        """"faithful" (the dissertation's projection) or the label of the range-restricting variant."""
+        parts = ([f"prior {self.prior:g}|z|^2"] if self.prior else []) + \
+            ([f"|z| <= {self.radius:g}"] if self.radius is not None else [])
+        return " + ".join(parts) if parts else "faithful"
 
     # -- building blocks -------------------------------------------------------------------
     def initial_z(self, n: int, R: int | None = None, seed: int | None = None) -> Tensor:
@@ -88,21 +98,32 @@ class DefenseGAN(nn.Module):
         rec = self.generator(z.reshape(R * n, -1))
         return ((rec.view(R, n, *x.shape[1:]) - x.unsqueeze(0)) ** 2).flatten(2).mean(2)
 
+    def _objective(self, z: Tensor, x: Tensor) -> Tensor:
+        """What the steps minimise: the mean squared error, plus ``prior * |z|^2`` in that variant."""
+        loss = self._loss(z, x)
+        return loss + self.prior * (z ** 2).sum(-1) if self.prior else loss
+
+    def _constrain(self, z: Tensor) -> Tensor:
+        """In the ball variant, z scaled back onto the ball |z| <= radius (a projected step)."""
+        if self.radius is None:
+            return z
+        return z * (self.radius / z.norm(dim=-1, keepdim=True).clamp_min(self.radius))
+
     def unrolled(self, x: Tensor, z0: Tensor, L: int | None = None, create_graph: bool = False,
                  record: tuple[int, ...] = ()) -> tuple[Tensor, list[Tensor]]:
         """z_L from starts ``z0`` (R, N, k) by L momentum-GD steps; with ``create_graph`` z_L is
         a differentiable function of ``x`` (the unrolled projection). Also returns z at the
         step counts in ``record``."""
         L = self.L if L is None else L
-        z, v, kept = z0, torch.zeros_like(z0), []
+        z, v, kept = self._constrain(z0), torch.zeros_like(z0), []
         if 0 in record:
             kept.append(z.detach())
         for step in range(1, L + 1):
             with torch.enable_grad():
                 zz = z if z.requires_grad else z.detach().requires_grad_(True)
-                (g,) = torch.autograd.grad(self._loss(zz, x).sum(), zz, create_graph=create_graph)
+                (g,) = torch.autograd.grad(self._objective(zz, x).sum(), zz, create_graph=create_graph)
             v = self.momentum * v + g
-            z = z - self.lr * v
+            z = self._constrain(z - self.lr * v)
             if not create_graph:
                 z, v = z.detach(), v.detach()
             if step in record:
@@ -149,3 +170,51 @@ class DefenseGAN(nn.Module):
             best = self._loss(zL.detach(), x.detach()).argmin(0)
         z_star = zL[best, torch.arange(len(x))]
         return self.generator(z_star)
+
+
+@dataclass(frozen=True)
+class CloserPoint:
+    """Does the generator's range hold an image nearer the attack than the clean digit's own
+    reconstruction? Per image: ``mse_adv`` = MSE(G(z*(x_adv)), x_adv), ``mse_clean`` =
+    MSE(G(z*(x)), x_adv), ``closer`` = mse_adv < (1 - rtol) * mse_clean, and ``follow`` = cosine of
+    (G(z*(x_adv)) - x) with (x_adv - x): how much of the perturbation the reconstruction copies."""
+
+    closer: Tensor
+    mse_adv: Tensor
+    mse_clean: Tensor
+    follow: Tensor
+    rtol: float
+    rec_clean: Tensor
+    rec_adv: Tensor
+
+    @property
+    def k(self) -> int:
+        return int(self.closer.sum())
+
+    @property
+    def n(self) -> int:
+        return len(self.closer)
+
+    @property
+    def rate(self) -> float:
+        return self.k / self.n
+
+
+def closer_point(defense: DefenseGAN, x: Tensor, x_adv: Tensor, rtol: float = 1e-3) -> CloserPoint:
+    """The "closer adversarial point" measurement of the Defense-GAN chapter on images ``x`` and
+    their attacked versions ``x_adv`` (same shape), with ``defense``'s L, R and variant.
+
+    A rate of 1 means the projection of every attacked image lands nearer the attack than the clean
+    image's reconstruction does: the range contains (part of) the perturbation and the projection
+    follows it. Ties within the relative tolerance ``rtol`` do not count as closer."""
+    check_batch(x)
+    check_batch(x_adv)
+    if x.shape != x_adv.shape:
+        raise ValueError(f"x and x_adv must have the same shape, got {tuple(x.shape)} and {tuple(x_adv.shape)}")
+    if not 0 <= rtol < 1:
+        raise ValueError(f"rtol must lie in [0, 1), got {rtol}")
+    clean, adv = defense.project(x), defense.project(x_adv)
+    mse_clean = ((clean.x_rec - x_adv) ** 2).flatten(1).mean(1)
+    d_rec, d_adv = (adv.x_rec - x).flatten(1), (x_adv - x).flatten(1)
+    follow = torch.nn.functional.cosine_similarity(d_rec, d_adv, dim=1)
+    return CloserPoint(adv.mse < (1 - rtol) * mse_clean, adv.mse, mse_clean, follow, rtol, clean.x_rec, adv.x_rec)

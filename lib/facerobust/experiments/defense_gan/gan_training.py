@@ -36,10 +36,22 @@ class GANConfig:
     lr: float = 1e-4
     seed: int = 0
     checkpoint_every: int = 250
+    latent: int = gan_mod.LATENT
+    snapshots: tuple[int, ...] = ()  # generator iterations at which G is kept (the budget study)
+
+    def __post_init__(self) -> None:
+        if self.width < 1 or self.iters < 1 or self.latent < 1 or self.critic_iters < 1:
+            raise ValueError(f"need width, iters, latent, critic_iters >= 1; got {self}")
+        if any(not 1 <= s <= self.iters for s in self.snapshots):
+            raise ValueError(f"snapshots must lie in [1, iters={self.iters}], got {self.snapshots}")
 
 
 def _checkpoint_path(cfg: GANConfig) -> Path:
     return cache_dir() / "checkpoints" / f"{cache.key('wgan-ckpt', asdict(cfg), _code())}.pt"
+
+
+def _snapshot_path(cfg: GANConfig, it: int) -> Path:
+    return cache_dir() / "snapshots" / f"{cache.key('wgan-snap', asdict(cfg), _code())}-{it}.pt"
 
 
 def _code() -> list[Any]:
@@ -82,6 +94,8 @@ def _train(G: gan_mod.Generator, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
             hist["iter"].append(it)
             hist["wdist"].append(float(wdist.detach()))
             hist["gp"].append(float(gp.detach()))
+        if it + 1 in cfg.snapshots:
+            cache.save_state(_snapshot_path(cfg, it + 1), G.state_dict())
         if (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
             cache.save_state(ckpt, {"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
                                     "opt_d": opt_d.state_dict(), "rng": rng.get_state(), "iter": it + 1,
@@ -106,9 +120,27 @@ def train_generator(x: Tensor, cfg: GANConfig) -> tuple[gan_mod.Generator, dict[
         assert isinstance(G, gan_mod.Generator)
         return _train(G, x, cfg)
 
-    G, meta = cache.cached_module("wgan-gp", asdict(cfg), lambda: gan_mod.Generator(cfg.width), fit,
-                                  code=_code())
+    G, meta = cache.cached_module("wgan-gp", asdict(cfg), lambda: gan_mod.Generator(cfg.width, cfg.latent),
+                                  fit, code=_code())
     meta["from_cache"] = not loaded["fresh"]
     G.requires_grad_(False)
     assert isinstance(G, gan_mod.Generator)
     return G, meta
+
+
+def snapshots(x: Tensor, cfg: GANConfig) -> dict[int, gan_mod.Generator]:
+    """The generators of one run at the iterations ``cfg.snapshots`` (the budget study), training
+    the run first if it is not cached; the last iteration is the trained generator itself."""
+    G, _ = train_generator(x, cfg)
+    out: dict[int, gan_mod.Generator] = {}
+    for it in cfg.snapshots:
+        path = _snapshot_path(cfg, it)
+        if it == cfg.iters and not path.exists():
+            out[it] = G
+            continue
+        if not path.exists():
+            raise FileNotFoundError(f"snapshot {it} of this run is missing: delete the cached model to retrain")
+        g = gan_mod.Generator(cfg.width, cfg.latent)
+        g.load_state_dict(cache.load_state(path))
+        out[it] = g.eval().requires_grad_(False)
+    return out
