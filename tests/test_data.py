@@ -15,7 +15,7 @@ import pytest
 import torch
 from facerobust.data import assets
 from facerobust.data.assets import AssetError, asset_path
-from facerobust.data.celeba import celeba
+from facerobust.data.celeba import ATTRIBUTE_NAMES, celeba
 from facerobust.data.cifar10 import cifar10, read_batch
 from facerobust.data.digits import fashion_mnist, idx_dataset, mnist, mnist5k, read_idx
 from facerobust.data.faces import (
@@ -55,7 +55,7 @@ def write_mnist_folder(root: Path, n: int, gz: bool) -> tuple[np.ndarray, np.nda
     return x, y
 
 
-ATTRS = ("5_o_Clock_Shadow", "Eyeglasses", "Male", "Smiling", "Young")
+ATTRS = tuple(ATTRIBUTE_NAMES)  # the official header: 40 names
 COLOURS = ((200, 30, 30), (30, 200, 30), (30, 30, 200))
 
 
@@ -147,11 +147,11 @@ def test_celeba_official_layout(celeba_root: Path) -> None:
     tr = celeba(celeba_root, "train")
     assert tr.x.shape == (2, 3, 218, 178) and tr.names == ATTRS
     assert set(tr.a.unique().tolist()) == {-1, 1}
-    assert tr.a[0].tolist() == [1, -1, 1, -1, 1]  # image 1: (1 + j) odd -> +1
+    assert tr.a[0, :5].tolist() == [1, -1, 1, -1, 1]  # image 1: (1 + j) odd -> +1
     assert abs(float(tr.x[0, 0].mean()) - 200 / 255) < 0.03  # red image decoded in RGB order
     te = celeba(celeba_root, "test", attributes=["Smiling", "Male"], size=32)
     assert te.x.shape == (1, 3, 32, 32) and te.names == ("Smiling", "Male")
-    assert te.a.tolist() == [[-1, 1]]  # image 3: Smiling (j=3) -1, Male (j=2) +1
+    assert te.a.tolist() == [[-1, 1]]  # image 3: Smiling (j=31) -1, Male (j=20) +1
     assert len(celeba(celeba_root, "train", limit=1)) == 1
 
 
@@ -161,7 +161,7 @@ def test_celeba_errors(celeba_root: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="empty"):
         celeba(celeba_root, "valid")
     with pytest.raises(ValueError, match="unknown CelebA attribute"):
-        celeba(celeba_root, "train", attributes=["Bald"])
+        celeba(celeba_root, "train", attributes=["Beard"])
     with pytest.raises(FileNotFoundError, match="does not exist"):
         celeba(tmp_path / "nowhere", "train")
     (celeba_root / "img_align_celeba" / "000002.jpg").unlink()
@@ -170,7 +170,8 @@ def test_celeba_errors(celeba_root: Path, tmp_path: Path) -> None:
     (celeba_root / "list_eval_partition.txt").unlink()
     with pytest.raises(FileNotFoundError, match="list_eval_partition"):
         celeba(celeba_root, "train")
-    (celeba_root / "list_attr_celeba.txt").write_text("5\nA B\n000001.jpg 1 -1\n")
+    (celeba_root / "list_attr_celeba.txt").write_text(
+        "5\n" + " ".join(ATTRS) + "\n000001.jpg" + " 1" * 40 + "\n")
     with pytest.raises(ValueError, match="header says 5"):
         celeba(celeba_root, "train")
 
