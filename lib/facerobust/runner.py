@@ -59,6 +59,8 @@ def _clean(nb: Any, digest: str, profile: str) -> None:
             del cell.metadata["tags"]
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill gives it a random id on every run
+            if "hide-input" not in cell.metadata["tags"]:
+                cell.metadata["tags"].append("hide-input")  # the chapter's own cell shows them
         if cell.cell_type != "code":
             continue
         for out in cell.get("outputs", []):

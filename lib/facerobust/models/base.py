@@ -55,7 +55,7 @@ class PretrainedFaceModel(nn.Module):
     def check(self, x: Tensor) -> None:
         check_images(x, self.size, self.channels, type(self).__name__)
 
-    def forward(self, x: Tensor):  # type: ignore[override]
+    def forward(self, x: Tensor):
         self.check(x)
         return self._forward(x)
 

@@ -76,7 +76,7 @@ class GalleryClassifier(nn.Module):
         """:meth:`cosine` from embeddings (N, D) already computed (no embedder pass)."""
         return F.normalize(embeddings, dim=1) @ self.templates.T
 
-    def forward(self, x: Tensor) -> Tensor:  # type: ignore[override]
+    def forward(self, x: Tensor) -> Tensor:
         return self.scale * self.cosine(x)
 
 

@@ -101,7 +101,7 @@ class OnnxGraph(PretrainedFaceModel):
         self._last_use = {i: k for k, n in enumerate(self.nodes) for i in n["input"]}
         self.eval().requires_grad_(False)
 
-    def forward(self, x: Tensor, output: str = "") -> Tensor:  # type: ignore[override]
+    def forward(self, x: Tensor, output: str = "") -> Tensor:
         target = output or self.output_names[0]
         values: dict[str, Tensor] = {self.input_name: x}
         for k, n in enumerate(self.nodes):

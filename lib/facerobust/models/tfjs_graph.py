@@ -157,7 +157,7 @@ class TFJSGraph(PretrainedFaceModel):
                 stack.extend(self.by_name[name]["input"])
         return [n for n in self.nodes if n["name"] in need]
 
-    def forward(self, x: Tensor, outputs: Sequence[str] = ()) -> list[Tensor]:  # type: ignore[override]
+    def forward(self, x: Tensor, outputs: Sequence[str] = ()) -> list[Tensor]:
         if len(self.inputs) != 1:
             raise ValueError(f"graph has {len(self.inputs)} inputs; expected exactly one")
         if not outputs:
