@@ -1,0 +1,198 @@
+"""The chapter's measurements of a trained CRISPR on styled digits (spec Sec. 3.7).
+
+* :func:`swap_eval`: Swap to the opposite class, judged by the independent oracle (target class
+  reached; the other attribute's style and the digit kept).
+* :func:`diversity_eval`: repeated Diverse Swaps of one image: pixel spread inside the attribute
+  region vs outside, share judged as the target class, non-atomic share (two region halves of
+  different styles), distinct styles drawn.
+* :func:`borrow_eval`: Borrow from an exemplar with the attribute present: the oracle's style of
+  the output matches the exemplar's; the rest stays the query's.
+* :func:`probes`: classifiers trained after the fact to read y_i from z and y_j from a_i.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.neural_network import MLPClassifier
+from torch import Tensor
+
+from ...data import synthetic_styles as ss
+from ...models import crispr as cr
+from .setup import Judged, Oracle, judge
+
+
+def _check_attr(i: int) -> None:
+    if i not in range(len(ss.ATTRIBUTES)):
+        raise ValueError(f"attribute index must be 0..{len(ss.ATTRIBUTES) - 1}, got {i}")
+
+
+@torch.no_grad()
+def encode(model: cr.Crispr, x: Tensor, batch: int = 500) -> cr.Codes:
+    parts = [model.encode(x[k : k + batch]) for k in range(0, len(x), batch)]
+    return cr.Codes(torch.cat([c.z for c in parts]), torch.cat([c.a for c in parts]))
+
+
+@torch.no_grad()
+def decode(model: cr.Crispr, codes: cr.Codes, batch: int = 500) -> Tensor:
+    return torch.cat([model.decode(cr.Codes(codes.z[k : k + batch], codes.a[k : k + batch]))
+                      for k in range(0, len(codes.z), batch)])
+
+
+@dataclass(frozen=True)
+class SwapResult:
+    """Counts over ``n`` test images for one attribute (all judged by the oracle)."""
+
+    attribute: str
+    n: int
+    target_reached: int
+    other_kept: int
+    digit_kept: int
+    images: Tensor
+
+
+def swap_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int) -> SwapResult:
+    """Swap attribute ``i`` of every image to the class it does not have."""
+    _check_attr(i)
+    codes = encode(model, data.x)
+    target = 1 - data.y[:, i]
+    a = codes.a.clone()
+    a[:, i] = model.mu[i][target]
+    out = decode(model, cr.Codes(codes.z, a))
+    j, got = 1 - i, judge(oracle, out)
+    return SwapResult(ss.ATTRIBUTES[i], len(data), int((got.present[:, i] == target).sum()),
+                      int((got.styles[:, j] == data.styles[:, j]).sum()),
+                      int((got.digit == data.digit).sum()), out)
+
+
+@dataclass(frozen=True)
+class DiversityResult:
+    """``samples`` (n_images, n_samples, 1, 32, 32); per-image mean pairwise |difference| inside
+    and outside the region; counts over all samples."""
+
+    attribute: str
+    samples: Tensor
+    inside: np.ndarray
+    outside: np.ndarray
+    n: int
+    target_reached: int
+    non_atomic: int
+    distinct_styles: np.ndarray
+
+
+def _pairwise(s: Tensor, mask: Tensor) -> float:
+    v = s[:, 0][:, mask]  # (K, P)
+    d = (v[:, None] - v[None]).abs().mean(-1)
+    k = len(v)
+    return float(d.sum() / (k * (k - 1)))
+
+
+def non_atomic(x: Tensor, i: int) -> Tensor:
+    """True where the two halves of attribute ``i``'s region show different styles."""
+    parts = ss.style_parts(x)[:, i]
+    return parts[:, 0] != parts[:, 1]
+
+
+def diversity_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int, scale: float,
+                   n_samples: int, generator: torch.Generator) -> DiversityResult:
+    """``n_samples`` Diverse Swaps of every image of ``data`` that lacks attribute ``i``, to present."""
+    _check_attr(i)
+    if n_samples < 2:
+        raise ValueError(f"need at least 2 samples per image, got {n_samples}")
+    x = data.x[data.y[:, i] == 0]
+    codes, sig = encode(model, x), model.sigmas()
+    draws = [decode(model, cr.diverse_swap_codes(codes, model.mu, sig, i, 1, scale, generator))
+             for _ in range(n_samples)]
+    samples = torch.stack(draws, 1)  # (N, K, 1, 32, 32)
+    mask = ss.region_masks()[ss.ATTRIBUTES[i]]
+    inside = np.array([_pairwise(s, mask) for s in samples])
+    outside = np.array([_pairwise(s, ~mask) for s in samples])
+    flat = samples.flatten(0, 1)
+    got = judge(oracle, flat)
+    styles = got.styles[:, i].reshape(len(x), n_samples)
+    distinct = np.array([len(set(r.tolist()) - {0}) for r in styles])
+    return DiversityResult(ss.ATTRIBUTES[i], samples, inside, outside, len(flat),
+                           int((got.present[:, i] == 1).sum()), int(non_atomic(flat, i).sum()), distinct)
+
+
+@dataclass(frozen=True)
+class BorrowResult:
+    """Counts over ``n`` (query, exemplar) pairs; ``chance`` = share expected by a random style."""
+
+    attribute: str
+    n: int
+    style_matched: int
+    other_kept: int
+    digit_kept: int
+    chance: float
+    query: Tensor
+    exemplar: Tensor
+    images: Tensor
+
+
+def borrow_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int,
+                generator: torch.Generator) -> BorrowResult:
+    """Every image borrows attribute ``i`` from a random image that has it (never itself)."""
+    _check_attr(i)
+    donors = torch.nonzero(data.y[:, i] == 1).flatten()
+    pick = donors[torch.randint(0, len(donors), (len(data),), generator=generator)]
+    keep = pick != torch.arange(len(data))
+    q_idx, e_idx = torch.arange(len(data))[keep], pick[keep]
+    q, e = encode(model, data.x[q_idx]), encode(model, data.x[e_idx])
+    out = decode(model, cr.borrow_codes(q, e, i))
+    j, got = 1 - i, judge(oracle, out)
+    want = data.styles[e_idx, i]
+    chance = float(np.mean([(want == s).float().mean() for s in range(1, ss.N_STYLES)]))
+    return BorrowResult(ss.ATTRIBUTES[i], len(q_idx), int((got.styles[:, i] == want).sum()),
+                        int((got.styles[:, j] == data.styles[q_idx, j]).sum()),
+                        int((got.digit == data.digit[q_idx]).sum()), chance,
+                        data.x[q_idx], data.x[e_idx], out)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One after-the-fact probe: what it reads, from which code, its test accuracy and chance."""
+
+    source: str
+    target: str
+    correct: int
+    n: int
+    chance: float
+
+
+def _probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
+           seed: int) -> int:
+    clf = MLPClassifier(hidden_layer_sizes=(64,), max_iter=300, random_state=seed)
+    clf.fit(train_x, train_y)
+    return int((clf.predict(test_x) == test_y).sum())
+
+
+def probes(model: cr.Crispr, train: ss.StyledDigits, test: ss.StyledDigits, seed: int = 0) -> list[Probe]:
+    """MLP probes (64 hidden units) for y_i from z, y_j from a_i (i != j), y_i from a_i, digit from z."""
+    ctr, cte = encode(model, train.x), encode(model, test.x)
+    names = ss.ATTRIBUTES
+    out = []
+
+    def add(source: str, target: str, xtr: Tensor, ytr: Tensor, xte: Tensor, yte: Tensor) -> None:
+        chance = float(max(np.bincount(yte.numpy()) / len(yte)))
+        ok = _probe(xtr.numpy(), ytr.numpy(), xte.numpy(), yte.numpy(), seed)
+        out.append(Probe(source, target, ok, len(yte), chance))
+
+    for t in range(len(names)):
+        add("z", names[t], ctr.z, train.y[:, t], cte.z, test.y[:, t])
+    for s in range(len(names)):
+        for t in range(len(names)):
+            add(f"a_{names[s]}", names[t], ctr.a[:, s], train.y[:, t], cte.a[:, s], test.y[:, t])
+    add("z", "digit", ctr.z, train.digit, cte.z, test.digit)
+    return out
+
+
+def oracle_accuracy(oracle: Oracle, data: ss.StyledDigits) -> dict[str, float]:
+    """The judge's accuracy on real (not generated) test images: digit and each attribute's style."""
+    got: Judged = judge(oracle, data.x)
+    res = {"digit": float((got.digit == data.digit).float().mean())}
+    for k, name in enumerate(ss.ATTRIBUTES):
+        res[f"{name} style"] = float((got.styles[:, k] == data.styles[:, k]).float().mean())
+    return res

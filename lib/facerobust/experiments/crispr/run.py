@@ -1,0 +1,58 @@
+"""Setting up the CRISPR chapter's runs from its parameters: data, oracle, configurations, models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ...data import synthetic_styles as ss
+from ...models import crispr as cr
+from . import setup, training
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Training canvases and digits, the test and probe-training stylings, and the oracle."""
+
+    canvas: Tensor
+    digits: Tensor
+    test: ss.StyledDigits
+    probe_train: ss.StyledDigits
+    oracle: setup.Oracle
+    oracle_meta: dict[str, Any]
+
+
+def device(name: str) -> torch.device:
+    """'auto' -> CUDA if available, else CPU; otherwise the named device."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def styled_setting(P: Mapping[str, Any]) -> Setting:
+    """Styled MNIST-5k digits: fresh stylings of the 4000 training digits for training, one fixed
+    styling of the first ``n_test`` test digits, ``n_probe`` fixed training stylings for probes."""
+    canvas, digits = ss.digits_32("train")
+    test = ss.styled_digits("test", seed=P["seed"] + 1, limit=P["n_test"])
+    probe = ss.styled_digits("train", seed=P["seed"] + 2, limit=P["n_probe"])
+    oracle, meta = setup.trained_oracle(canvas, digits, P["oracle_iters"], P["seed"])
+    return Setting(canvas, digits, test, probe, oracle, meta)
+
+
+def config(P: Mapping[str, Any], adversaries: bool = True) -> training.CrisprConfig:
+    """The model and schedule of the profile; ``adversaries=False`` is the ablation."""
+    base = training.CrisprConfig(p=P["p"], q=P["q"], kappa=P["kappa"], beta=P["beta"], alpha=P["alpha"],
+                                 w_recon=P["w_recon"], w_gan=P["w_gan"], w_inv=P["w_inv"],
+                                 w_attr=P["w_attr"], w_center=P["w_center"], lr=P["lr"],
+                                 batch=P["batch"], iters=P["iters"], seed=P["seed"])
+    return replace(base, adversaries=adversaries)
+
+
+def train(setting: Setting, cfg: training.CrisprConfig, name: str) -> tuple[cr.Crispr, dict[str, Any]]:
+    """A trained CRISPR (cached) on fresh stylings of the setting's training digits."""
+    sample = setup.batch_sampler(setting.canvas, cfg.batch)
+    return training.trained(name, cfg, sample, {"data": "styled-mnist5k", "n_train": len(setting.canvas)})

@@ -1,0 +1,187 @@
+"""Training CRISPR with the dissertation's 2-1-1 alternating schedule (Sec. 3.5).
+
+One iteration of :func:`train` is
+
+1. :func:`step_aux` twice: L_GAN (D's side), L_inv (C_inv's side), L_attr (C_attr's side) and
+   L_spec, updating D, C_inv, C_attr and H only;
+2. :func:`step_encoder` once: L_prior, L_GAN, L_inv and L_attr (E's sides), L_center and L_recon,
+   updating E only; then the centroids move by Eqs. 3.7-3.8 (corrected sign);
+3. :func:`step_generator` once: L_prior, L_GAN, L_recon, L_attr and L_center, updating G only
+   (L_attr, L_center and L_prior reach G through the re-encoding E(G(.)) of its output).
+
+Every optimiser is Adam with beta1 = 0.5. Trained models are cached with
+:func:`facerobust.cache.cached_module` (key: configuration and this code).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ... import cache
+from ...models import crispr as cr
+from ...models import crispr_losses as L
+from ...progress import progress
+
+
+@dataclass(frozen=True)
+class CrisprConfig:
+    """Every knob of the model and its training (the values the text leaves out included)."""
+
+    channels: int = 1
+    size: int = 32
+    n_attr: int = 2
+    p: int = 32
+    q: int = 8
+    width: int = 16
+    hidden: int = 64
+    kappa: float = 1e-3
+    beta: float = 3.0
+    alpha: float = 0.05
+    sigma_floor: float = 0.1
+    w_recon: float = 10.0
+    w_gan: float = 0.1
+    w_inv: float = 0.3
+    w_attr: float = 0.3
+    w_center: float = 0.05
+    w_prior: float = 1.0
+    lr: float = 2e-4
+    batch: int = 64
+    iters: int = 2000
+    mix: bool = True
+    adversaries: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.iters < 1 or self.batch < 2 or self.lr <= 0:
+            raise ValueError("need iters >= 1, batch >= 2 and lr > 0")
+
+
+@dataclass(frozen=True)
+class Optimisers:
+    aux: torch.optim.Optimizer
+    enc: torch.optim.Optimizer
+    gen: torch.optim.Optimizer
+
+
+def optimisers(model: cr.Crispr, lr: float) -> Optimisers:
+    """Adam(beta1 = 0.5) for the three parameter groups of the schedule."""
+    aux = [*model.D.parameters(), *model.C_inv.parameters(), *model.C_attr.parameters(),
+           *model.H.parameters()]
+    make: Callable[[Any], torch.optim.Optimizer] = lambda ps: torch.optim.Adam(ps, lr=lr, betas=(0.5, 0.999))
+    return Optimisers(make(aux), make(model.E.parameters()), make(model.G.parameters()))
+
+
+def _attr_logits(model: cr.Crispr, a: Tensor) -> Tensor:
+    return model.C_attr(a)  # (N, L_i, L_j): the shared C_attr applied to every a_i
+
+
+def mix_codes(codes: cr.Codes, y: Tensor, generator: torch.Generator) -> tuple[cr.Codes, Tensor]:
+    """For each attribute, half of the images borrow a_i (and y_i) from a random other image."""
+    a, ym = codes.a.clone(), y.clone()
+    for i in range(a.shape[1]):
+        perm = torch.randperm(len(a), generator=generator)
+        take = torch.rand(len(a), generator=generator) < 0.5
+        a[take, i], ym[take, i] = codes.a[perm[take], i], y[perm[take], i]
+    return cr.Codes(codes.z, a), ym
+
+
+def step_aux(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig,
+             g: torch.Generator) -> float:
+    """Schedule step 1: D, C_inv, C_attr and H on detached codes and generated images."""
+    with torch.no_grad():
+        codes = model.E(x)
+        mixed, ym = mix_codes(codes, y, g) if cfg.mix else (codes, y)
+        fake = model.G(mixed)
+    loss = cfg.w_gan * L.gan_d(model.D(x, y), model.D(fake, ym)) + L.spec(model.spec_logits(codes.a), y)
+    if cfg.adversaries:
+        loss = loss + cfg.w_inv * L.inv_classifier(model.C_inv(codes.z), y) + \
+            cfg.w_attr * L.attr_classifier(_attr_logits(model, codes.a), y)
+    model.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.aux.step()
+    return float(loss.detach())
+
+
+def step_encoder(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig) -> float:
+    """Schedule step 2: E only; then the centroid update."""
+    codes = model.E(x)
+    x_hat = model.G(codes)
+    sig = model.sigmas(cfg.sigma_floor).detach()
+    loss = cfg.w_recon * L.recon(x_hat, x, cfg.kappa) + cfg.w_gan * L.gan_g(model.D(x_hat, y)) + \
+        cfg.w_center * L.center(codes.a, y, model.mu, sig) + \
+        cfg.w_prior * L.prior(torch.cat([codes.z, codes.a.flatten(1)], 1), cfg.beta)
+    if cfg.adversaries:
+        loss = loss + cfg.w_inv * L.inv_encoder(model.C_inv(codes.z)) + \
+            cfg.w_attr * L.attr_encoder(_attr_logits(model, codes.a), y)
+    else:  # without the adversaries a_i still has to tell its own attribute (L_spec)
+        loss = loss + L.spec(model.spec_logits(codes.a), y)
+    model.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.enc.step()
+    model.mu.copy_(cr.update_centroids(model.mu, codes.a.detach(), y, cfg.alpha))
+    return float(loss.detach())
+
+
+def step_generator(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig,
+                   g: torch.Generator) -> float:
+    """Schedule step 3: G only. L_attr, L_center and L_prior act through E(G(codes))."""
+    with torch.no_grad():
+        codes = model.E(x)
+    mixed, ym = mix_codes(codes, y, g) if cfg.mix else (codes, y)
+    x_hat, x_mix = model.G(codes), model.G(mixed)
+    again = model.E(x_mix)
+    sig = model.sigmas(cfg.sigma_floor).detach()
+    loss = cfg.w_recon * L.recon(x_hat, x, cfg.kappa) + cfg.w_gan * L.gan_g(model.D(x_mix, ym)) + \
+        cfg.w_center * L.center(again.a, ym, model.mu, sig) + \
+        cfg.w_prior * L.prior(torch.cat([again.z, again.a.flatten(1)], 1), cfg.beta)
+    if cfg.adversaries:
+        loss = loss + cfg.w_attr * L.attr_encoder(_attr_logits(model, again.a), ym)
+    else:
+        loss = loss + L.spec(model.spec_logits(again.a), ym)
+    model.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.gen.step()
+    return float(loss.detach())
+
+
+def fit(model: cr.Crispr, sample: Callable[[torch.Generator], tuple[Tensor, Tensor]],
+        cfg: CrisprConfig, desc: str = "CRISPR") -> dict[str, Any]:
+    """Run ``cfg.iters`` iterations of the schedule; ``sample(g)`` draws one batch (x, y)."""
+    g = torch.Generator().manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    opt = optimisers(model, cfg.lr)
+    model.train()
+    hist: dict[str, list[float]] = {"aux": [], "encoder": [], "generator": []}
+    t0 = time.perf_counter()
+    for _ in progress(range(cfg.iters), desc=desc):
+        aux = [step_aux(model, opt, *sample(g), cfg, g) for _ in range(2)]
+        hist["aux"].append(sum(aux) / 2)
+        hist["encoder"].append(step_encoder(model, opt, *sample(g), cfg))
+        hist["generator"].append(step_generator(model, opt, *sample(g), cfg, g))
+    model.eval()
+    return {"history": hist, "seconds": time.perf_counter() - t0}
+
+
+def make_model(cfg: CrisprConfig) -> cr.Crispr:
+    torch.manual_seed(cfg.seed)
+    return cr.Crispr(cfg.channels, cfg.size, cfg.n_attr, cfg.p, cfg.q, cfg.width, cfg.hidden)
+
+
+def trained(name: str, cfg: CrisprConfig, sample: Callable[[torch.Generator], tuple[Tensor, Tensor]],
+            data_key: dict[str, Any]) -> tuple[cr.Crispr, dict[str, Any]]:
+    """A trained CRISPR from the cache, or trained now and cached."""
+    def run(m: nn.Module) -> dict[str, Any]:
+        assert isinstance(m, cr.Crispr)
+        return fit(m, sample, cfg, desc=name)
+
+    code = [cr, L, sys.modules[__name__]]
+    model, meta = cache.cached_module(name, asdict(cfg) | data_key, lambda: make_model(cfg), run, code=code)
+    assert isinstance(model, cr.Crispr)
+    return model, meta
