@@ -55,6 +55,8 @@ P
 # %%
 import time
 
+from myst_nb import glue
+
 from facerobust.data.fashion_attributes import attribute_table
 from facerobust.experiments.attributes import claims, plots, setup, tables
 
@@ -85,7 +87,10 @@ attribute_table().loc[list(names)] if not P.celeba_root else None
 # $$ \eta_t = \eta_0 \, (1 + \gamma t)^{-p}, $$ (eq-rozsa-inv)
 #
 # keeps a snapshot after **two epochs**, and continues until the validation error stops
-# improving ("converged"; early stopping per attribute with a patience of a few epochs).
+# improving: per attribute, the "converged" snapshot is the epoch with the lowest validation
+# error, and training stops once no attribute has improved for `patience` epochs, or at the
+# epoch cap `max_epochs`. A network whose best epoch is the cap was still improving: for it,
+# "converged" names the best snapshot within the budget, not a plateau; the run below counts them.
 #
 # One network per attribute: `SmallAttributeCNN` in
 # [`models/attribute_nets.py`](../../lib/facerobust/models/attribute_nets.py) stores the
@@ -101,15 +106,21 @@ attribute_table().loc[list(names)] if not P.celeba_root else None
 #
 # *Question: do separately trained Euclidean networks beat the trivial baseline on every
 # attribute, and does the softmax twin reach the same error?* Both losses are trained (or
-# loaded from the cache) below; the progress bar shows the epochs.
+# loaded from the cache) below, once per training seed ({glue:text}`rz1_n_seeds` seeds:
+# claims that compare trained networks are judged on every seed); the progress bar shows the
+# epochs. The tables and figures show the first seed.
 
 # %%
-models = setup.attribute_models(P, data)
-hist = {loss: meta for loss, (_, meta) in models.items()}
-print({loss: (m["epochs_run"], round(m["seconds"])) for loss, m in hist.items()}, "(epochs run, s)")
-conv_epoch = {loss: dict(zip(names, m["converged_epoch"], strict=True)) for loss, m in hist.items()}
-print(conv_epoch, "(converged epoch)")
-err = tables.error_table(models, data)
+seeds = setup.training_seeds(P)
+runs = {s: setup.attribute_models(P, data, seed=s) for s in seeds}
+models = runs[seeds[0]]
+hist = {(s, loss): meta for s, m in runs.items() for loss, (_, meta) in m.items()}
+print({k: (m["epochs_run"], round(m["seconds"])) for k, m in hist.items()}, "(epochs run, s)")
+capped = sum(e == P.max_epochs for m in hist.values() for e in m["converged_epoch"])
+for key, value in {"n_seeds": len(seeds), "capped": capped, "nets": len(names) * len(hist)}.items():
+    glue(f"rz1_{key}", value, display=False)
+errs = {s: tables.error_table(m, data) for s, m in runs.items()}
+err = errs[seeds[0]]
 err.round(2)
 
 # %% mystnb={"figure": {"caption": "Test error per attribute (Fig. 2 analogue).", "name": "fig-rozsa-errors"}}
@@ -120,8 +131,6 @@ plt.show()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from myst_nb import glue
-
 tests = tables.paired_tests(err)
 means = err.mean().round(3)
 keys = {"euclidean (converged)": "eucl", "euclidean (epoch2)": "eucl2",
@@ -141,21 +150,33 @@ tests.round(4)
 # errors are far from uniform: the easiest attribute is {glue:text}`rz1_easiest`, the hardest
 # {glue:text}`rz1_hardest`. Attributes read off the overall shape are almost free, while
 # those that hinge on a detail such as a zip or a collar stay hard, as CelebA's Oval_Face or
-# Pointy_Nose do for the paper's networks. The paired t-tests above pair the
-# attributes, as the paper does. The paper's own softmax-versus-Euclidean test gives
-# p = 0.0003 and calls it "not significant", which contradicts itself at any usual level; we
-# report our p-value as computed and decide "similar" by the size of the gap instead.
+# Pointy_Nose do for the paper's networks. The paper reports "paired T-tests" without saying
+# what it pairs; the tests above pair the attributes, which is our reading. The paper's own
+# softmax-versus-Euclidean test gives p = 0.0003 and calls it "not significant", which
+# contradicts itself at any usual level; we report our p-value as computed and decide "similar"
+# by an equivalence margin instead (below).
+#
+# Of the {glue:text}`rz1_nets` networks trained (attributes x losses x seeds),
+# {glue:text}`rz1_capped` had their lowest validation error at the epoch cap (`max_epochs`), i.e. were still improving when training stopped; for those,
+# "converged" is the best snapshot within the budget.
 
 # %% [markdown]
 # ## Paper vs this book
 #
-# Rule: each claim's verdict follows from the stated rule applied to the computed numbers;
-# "not testable here" marks figures that depend on CelebA itself.
+# Every row applies the rule in its `rule` column, with the tolerance shown there
+# (`facerobust.experiments.claims`). Error rates are compared on 95% intervals: per attribute,
+# Newcombe's interval of the difference of two test error rates; across attributes, a paired
+# bootstrap of the mean difference. Claims that compare trained networks are judged on every
+# training seed and hold (or fail) only if all seeds agree, otherwise they are inconclusive;
+# "not testable here" marks figures that depend on CelebA itself. Paper values and their lines
+# come from `experiments/attributes/paper.py`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-table = claims.network_claims(err, tests)
-table
+from facerobust.experiments import claims as C
+
+rows = claims.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root))
+C.table(rows)
 
 # %%
 glue("rz1_runtime", round(time.perf_counter() - t_start), display=False)
@@ -178,9 +199,9 @@ glue("rz1_runtime", round(time.perf_counter() - t_start), display=False)
 # * - RMSProp, base rate 1e-5, "inv" policy (γ, power unknown)
 #   - RMSProp, base rate 1e-3, γ = 1e-4, power 0.75 (Caffe's example values)
 #   - a small network from scratch needs a larger rate
-# * - batch 64, 2-10 epochs
-#   - batch 64, at most a few epochs, per-attribute early stopping
-#   - time budget
+# * - batch 64, 2-10 epochs, one training run
+#   - batch 64, at most `max_epochs` epochs, per-attribute early stopping; several seeds
+#   - time budget; seeds separate findings from training noise
 # * - LNet+ANet and FaceTracer baselines
 #   - not run
 #   - their CelebA numbers are not transferable

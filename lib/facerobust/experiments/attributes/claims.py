@@ -1,237 +1,231 @@
-"""The paper's headline claims, each with the paper's figure, ours and a verdict decided by
-a stated rule from computed values (chapters 01-03; the closing table of chapter 03).
+"""The paper's headline claims for chapters 01-03, judged with the shared claims module.
 
-Verdicts: "holds", "does not hold", or "not testable here" (when the quantity the rule needs
-is undefined, e.g. no misclassified images in the sample).
+Every builder returns a list of :class:`~facerobust.experiments.claims.Claim` (the chapter shows
+``claims.table(rows)``); paper values come from :data:`.paper.QUOTES` with their lines. Rates are
+judged on Wilson or Newcombe 95% intervals over (image, attribute) pairs, means over attributes on
+paired bootstrap intervals. A claim that compares differently trained networks (softmax vs
+Euclidean, two epochs vs converged) rests on training randomness: it is judged on every training
+seed run (:func:`~facerobust.experiments.claims.seeded`: at least :data:`MIN_SEEDS`, or it is
+inconclusive). Thresholds are module constants shown in each rule's text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from torch import Tensor
 
-from . import paper
+from .. import claims as C
 from .adversarial import adversarial
+from .paper import QUOTES
 
-HOLDS, FAILS, UNTESTABLE = "holds", "does not hold", "not testable here"
+MIN_SEEDS = 3  # training seeds needed before a claim that rests on training randomness gets a verdict
+SIMILAR_POINTS = 1.0  # "similar error": mean softmax - Euclidean error within +-1 percentage point
+ALMOST_ALL = 0.95  # "almost all" FGS adversarials are FFA adversarials
+ROBUST, MOST = 0.05, 0.5  # "cannot be formed at all" (<= 5%) vs "most" (>= 50%)
+NOT_FEWER = -0.02  # "more training does not reduce": converged - two-epoch rate above -2 points
+NATURAL_COMMON = 0.5  # natural adversarials are "common": FFA corrects at least half
+HALF_BAND = (0.3, 0.7)  # "half ... were not corrected": a band of +-0.2 around one half
+STILL, SPECIFIC = 0.30, 0.5  # "more than 30%" still adversarial; "most" perturbations are specific
+SPREAD = 0.3  # real faces: FFA+ shares of the most and least robust models differ by > 30 points
 
-
-def _verdict(ok: bool | None) -> str:
-    return UNTESTABLE if ok is None else (HOLDS if ok else FAILS)
-
-
-def _row(claim: str, rule: str, paper_value: str, ours: str, ok: bool | None) -> dict[str, str]:
-    return {"claim": claim, "rule": rule, "paper": paper_value, "this book": ours, "verdict": _verdict(ok)}
-
-
-def network_claims(err: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
-    """Claims about the classifiers (chapter 01)."""
-    e, s, e2, tr = (
-        err[c] for c in ("euclidean (converged)", "softmax (converged)", "euclidean (epoch2)", "trivial")
-    )
-    p_conv = float(tests.loc[tests.B == "euclidean (converged)", "p"].iloc[0])
-    p_loss = float(tests.loc[tests.B == "softmax (converged)", "p"].iloc[0])
-    beats = int((e < tr).sum())
-    rel = 1 - e.mean() / tr.mean() if tr.mean() > 0 else float("nan")
-    pe = paper.ERRORS
-    return pd.DataFrame(
-        [
-            _row(
-                "Euclidean nets beat Trivial on every attribute",
-                "error < Trivial on all attributes",
-                "40 of 40",
-                f"{beats} of {len(e)}",
-                beats == len(e),
-            ),
-            _row("Relative gain over Trivial", "reported only (different data)", "54%", f"{rel:.0%}", None),
-            _row(
-                "Training to convergence lowers the error",
-                "mean falls and paired t-test p < 0.05",
-                f"{pe['Euclidean (two epochs)']:.2f}% -> {pe['Euclidean (converged)']:.2f}%, p < 1e-10",
-                f"{e2.mean():.2f}% -> {e.mean():.2f}%, p = {p_conv:.2g}",
-                bool(e.mean() < e2.mean() and p_conv < 0.05),
-            ),
-            _row(
-                "Softmax and Euclidean losses reach similar error",
-                "|mean difference| < 1 point",
-                f"{pe['Softmax (converged)']:.2f}% vs {pe['Euclidean (converged)']:.2f}% (p = 0.0003)",
-                f"{s.mean():.2f}% vs {e.mean():.2f}% (p = {p_loss:.2g})",
-                bool(abs(s.mean() - e.mean()) < 1),
-            ),
-        ]
-    )
+Res = Mapping[str, Tensor]
 
 
-def _count(res: Mapping[str, Tensor], loss: str, stage: str, method: str) -> int:
-    return int(adversarial(res, loss, stage, method).sum())
+def _over_seeds(per_seed: Sequence[C.Judgement], seeds: Sequence[int], training: bool) -> C.Judgement:
+    """Seeds agree (``across_seeds``); a training-randomness claim needs MIN_SEEDS (``seeded``)."""
+    if training:
+        return C.seeded(per_seed, seeds, min_seeds=MIN_SEEDS)
+    return per_seed[0] if len(seeds) == 1 else C.across_seeds(per_seed, seeds)
 
 
-def attack_claims(res: Mapping[str, Tensor], still_adversarial: float | None = None) -> pd.DataFrame:
-    """Claims about adversarials (chapters 02-03); ``still_adversarial``: mean diagonal of the
-    two-epoch -> converged portability matrix (chapter 03), in [0, 1]."""
-    c = {
-        (lo, st, m): _count(res, lo, st, m)
-        for lo in ("euclidean", "softmax")
-        for st in ("epoch2", "converged")
-        for m in ("fgs", "ffa")
-    }
-    fgs_adv = adversarial(res, "euclidean", "converged", "fgs")
-    ffa_adv = adversarial(res, "euclidean", "converged", "ffa")
-    covered = float((fgs_adv & ffa_adv).sum() / fgs_adv.sum()) if fgs_adv.any() else None
+def _count(res: Res, loss: str, stage: str, method: str, mask: Tensor | None = None) -> int:
+    adv = adversarial(res, loss, stage, method)
+    return int((adv if mask is None else adv & mask).sum())
+
+
+# ---------------------------------------------------------------- chapter 01: the networks
+
+
+def _beats_trivial(err: pd.DataFrame, n_test: int) -> C.Judgement:
+    """Every attribute's converged Euclidean test error below Trivial's (Newcombe per attribute)."""
+    k = lambda col: [round(v / 100 * n_test) for v in err[col]]  # noqa: E731
+    parts = [C.rate_greater(t, n_test, e, n_test, names=("Trivial", "Euclidean"))
+             for t, e in zip(k("trivial"), k("euclidean (converged)"), strict=True)]
+    verdict = C.all_of(parts, list(err.index)).verdict
+    below = sum(p.verdict == C.HOLDS for p in parts)
+    worse = [a for a, p in zip(err.index, parts, strict=True) if p.verdict == C.FAILS]
+    ours = f"{below} of {len(parts)} attributes clearly below Trivial" + (f"; worse: {', '.join(worse)}"
+                                                                          if worse else "")
+    return C.Judgement(verdict, ours, f"{parts[0].rule}, on every attribute (n={n_test} test images)")
+
+
+def network_claims(errs: Mapping[int, pd.DataFrame], n_test: int, celeba: bool = False) -> list[C.Claim]:
+    """Claims about the classifiers (chapter 01) from the error tables of every training seed
+    (``tables.error_table``: errors in %, one row per attribute)."""
+    seeds = list(errs)
+    e = {s: errs[s]["euclidean (converged)"] for s in seeds}
+    e2 = {s: errs[s]["euclidean (epoch2)"] for s in seeds}
+    soft = {s: errs[s]["softmax (converged)"] for s in seeds}
+    gain = [1 - e[s].mean() / errs[s]["trivial"].mean() for s in seeds]
+    gain_text = ", ".join(f"{g:.0%}" for g in gain)
+    return [
+        C.claim("N1", "Euclidean networks beat Trivial on every attribute", QUOTES["beats_trivial"],
+                _over_seeds([_beats_trivial(errs[s], n_test) for s in seeds], seeds, training=True)),
+        C.claim("N2", "Relative gain over Trivial", QUOTES["relative_gain"],
+                C.equals(gain[0], 0.54, tol=0.05, fmt=".2f") if celeba else
+                C.untestable("the gain depends on CelebA's label balance; CelebA is not obtainable offline",
+                             gain_text)),
+        C.claim("N3", "Training past two epochs lowers the mean error", QUOTES["convergence"],
+                _over_seeds([C.greater(e2[s], e[s], paired=True, names=("two epochs", "converged"))
+                             for s in seeds], seeds, training=True),
+                note="bootstrap over attributes (the paper: paired T-test, pairing not stated)"),
+        C.claim("N4", "Softmax and Euclidean networks reach similar error", QUOTES["softmax_error"],
+                _over_seeds([C.similar(soft[s], e[s], margin=SIMILAR_POINTS, paired=True,
+                                       names=("softmax", "Euclidean")) for s in seeds], seeds, training=True),
+                note="errors in %, margin in percentage points"),
+    ]
+
+
+# ---------------------------------------------------------------- chapter 02: the attacks
+
+
+def _more(res: Res, a: tuple[str, str, str], b: tuple[str, str, str], names: tuple[str, str],
+          margin: float = 0.0) -> C.Judgement:
+    """Rate of (loss, stage, method) ``a`` above ``b`` over all (image, attribute) pairs (Newcombe)."""
+    n = res["y"].numel()
+    return C.rate_greater(_count(res, *a), n, _count(res, *b), n, margin=margin, names=names)
+
+
+def _spread(res: Res) -> C.Judgement:
+    """The most robust attribute's FFA+ rate <= ROBUST and the least robust one's >= MOST."""
     ok = res["euclidean/converged/correct"]
-    rate = {}
-    for m in ("fgs", "ffa"):
-        adv = adversarial(res, "euclidean", "converged", m)
-        rate[m] = (
-            float((adv & ok).sum() / ok.sum()) if ok.any() else None,
-            float((adv & ~ok).sum() / (~ok).sum()) if (~ok).any() else None,
-        )
-    per_attr = (ffa_adv & ok).sum(0) / ok.sum(0).clamp_min(1)
-    lo_, hi_ = float(per_attr.min()), float(per_attr.max())
-    t = {k: sum(v for (lo, st, m), v in c.items() if lo == k[0] and st == k[1] and m == k[2]) for k in c}
-    nat = rate["ffa"][1]
-    minus = [r[1] for r in rate.values()]
-    plus = [r[0] for r in rate.values()]
-    known = [(a, b) for a, b in zip(minus, plus, strict=True) if a is not None and b is not None]
-    more_often = all(a > b for a, b in known) if len(known) == len(minus) else None
-    rows = [
-        _row(
-            "FFA finds more adversarials than FGS",
-            "converged Euclidean: #FFA > #FGS",
-            "16021 vs 10587",
-            f"{c['euclidean', 'converged', 'ffa']} vs {c['euclidean', 'converged', 'fgs']}",
-            c["euclidean", "converged", "ffa"] > c["euclidean", "converged", "fgs"],
-        ),
-        _row(
-            "Almost every FGS adversarial is also an FFA one",
-            "share of FGS pairs also FFA >= 95%",
-            "'almost all'",
-            "-" if covered is None else f"{covered:.0%}",
-            None if covered is None else covered >= 0.95,
-        ),
-        _row(
-            "Some attributes are robust, others are not",
-            "per-attribute FFA+ rate spans <= 5% to >= 50%",
-            "0% to nearly 100%",
-            f"{lo_:.0%} to {hi_:.0%}",
-            lo_ <= 0.05 and hi_ >= 0.5,
-        ),
-        _row(
-            "Misclassified images are turned more often than correct ones",
-            "rate(-) > rate(+) for FGS and FFA",
-            "Fig. 3",
-            " / ".join(
-                f"{m.upper()} {p if p is None else f'{p:.0%}'} vs {q if q is None else f'{q:.0%}'}"
-                for m, (p, q) in zip(("fgs", "ffa"), zip(minus, plus, strict=True), strict=True)
-            ),
-            more_often,
-        ),
-        _row(
-            "More training does not reduce adversarials",
-            "converged >= 0.9 x two-epoch count, both losses and methods",
-            "Eucl. FGS 8827 -> 10587, FFA 16539 -> 16021",
-            ", ".join(
-                f"{lo[:4]}. {m.upper()} {t[lo, 'epoch2', m]} -> {t[lo, 'converged', m]}"
-                for lo in ("euclidean", "softmax")
-                for m in ("fgs", "ffa")
-            ),
-            all(
-                t[lo, "converged", m] >= 0.9 * t[lo, "epoch2", m]
-                for lo in ("euclidean", "softmax")
-                for m in ("fgs", "ffa")
-            ),
-        ),
-        _row(
-            "Softmax networks are more vulnerable than Euclidean ones",
-            "converged: softmax count > Euclidean, FGS and FFA",
-            "FFA 23791 vs 16021; FGS 14478 vs 10587",
-            f"FFA {c['softmax', 'converged', 'ffa']} vs {c['euclidean', 'converged', 'ffa']}; "
-            f"FGS {c['softmax', 'converged', 'fgs']} vs {c['euclidean', 'converged', 'fgs']}",
-            all(c["softmax", "converged", m] > c["euclidean", "converged", m] for m in ("fgs", "ffa")),
-        ),
-        _row(
-            "Natural adversarials are common among misclassified training images",
-            "FFA corrects >= 50% of misclassified pairs (converged Euclidean)",
-            f"{paper.NATURAL_SHARE:.0%}",
-            "-" if nat is None else f"{nat:.0%}",
-            None if nat is None else nat >= 0.5,
-        ),
+    k, n = (adversarial(res, "euclidean", "converged", "ffa") & ok).sum(0), ok.sum(0)
+    rate = k / n.clamp_min(1)
+    lo, hi = int(rate.argmin()), int(rate.argmax())
+    return C.all_of([C.rate_at_most(int(k[lo]), int(n[lo]), ROBUST, what="FFA+ rate"),
+                     C.rate_at_least(int(k[hi]), int(n[hi]), MOST, what="FFA+ rate")],
+                    ["most robust attribute", "least robust"])
+
+
+def _one_seed_attacks(res: Res) -> dict[str, C.Judgement]:
+    ok = res["euclidean/converged/correct"]
+    fgs, ffa = (adversarial(res, "euclidean", "converged", m) for m in ("fgs", "ffa"))
+    wrong_c, wrong_2 = ~ok, ~res["euclidean/epoch2/correct"]
+    nat_2 = adversarial(res, "euclidean", "epoch2", "ffa") & wrong_2
+    lost = nat_2 & ~(ffa & wrong_c)
+    combos = [(lo, m) for lo in ("euclidean", "softmax") for m in ("fgs", "ffa")]
+    eucl = ("euclidean", "converged")
+    rate_pm = [C.rate_greater(_count(res, *eucl, m, wrong_c), int(wrong_c.sum()), _count(res, *eucl, m, ok),
+                              int(ok.sum()), names=("rate(-)", "rate(+)")) for m in ("fgs", "ffa")]
+    more_training = [_more(res, (lo, "converged", m), (lo, "epoch2", m), ("converged", "two epochs"),
+                           NOT_FEWER) for lo, m in combos]
+    softmax = [_more(res, ("softmax", "converged", m), (*eucl, m), ("softmax", "Euclidean"))
+               for m in ("ffa", "fgs")]
+    return {
+        "R1": _more(res, (*eucl, "ffa"), (*eucl, "fgs"), ("FFA", "FGS")),
+        "R2": C.rate_at_least(int((fgs & ffa).sum()), int(fgs.sum()), ALMOST_ALL,
+                              what="FGS adversarials also FFA"),
+        "R3": _spread(res),
+        "R4": C.all_of(rate_pm, ["FGS", "FFA"]),
+        "R5": C.all_of(more_training, [f"{lo[:4]}. {m.upper()}" for lo, m in combos]),
+        "R6": C.all_of(softmax, ["FFA", "FGS"]),
+        "R7": C.rate_at_least(int((ffa & wrong_c).sum()), int(wrong_c.sum()), NATURAL_COMMON,
+                              what="misclassified pairs FFA corrects"),
+        "R8": C.rate_between(int((nat_2 & wrong_c).sum()), int(nat_2.sum()), *HALF_BAND,
+                             what="two-epoch natural FFA adversarials still misclassified at convergence"),
+        "R9": C.rate_at_least(int((lost & ok).sum()), int(lost.sum()), 0.5,
+                              what="no-longer-natural adversarials classified correctly"),
+    }
+
+
+ATTACK_CLAIMS = {  # id: (statement, quote, rests on training randomness)
+    "R1": ("FFA finds more adversarials than FGS (converged Euclidean)", "ffa_vs_fgs", False),
+    "R2": ("Almost every FGS adversarial is also an FFA one", "fgs_in_ffa", False),
+    "R3": ("Some attributes cannot be flipped, on others most images can", "robust_spread", False),
+    "R4": ("Misclassified images are turned more often than correct ones", "natural_more", False),
+    "R5": ("More training does not reduce adversarials (both losses, both methods)", "training", True),
+    "R6": ("Softmax networks are more vulnerable than Euclidean ones", "softmax_vulnerable", True),
+    "R7": ("Natural adversarials are common: FFA corrects most misclassified training pairs",
+           "natural_share", False),
+    "R8": ("About half of the two-epoch natural adversarials are not corrected by training",
+           "natural_persist", True),
+    "R9": ("Most two-epoch natural adversarials that training removes are then classified correctly",
+           "natural_learnt", True),
+}
+
+
+def attack_claims(res_by_seed: Mapping[int, Res]) -> list[C.Claim]:
+    """Claims about adversarials (chapter 02) from the attack results of every training seed run."""
+    seeds = list(res_by_seed)
+    per = {s: _one_seed_attacks(r) for s, r in res_by_seed.items()}
+    return [C.claim(cid, text, QUOTES[q], _over_seeds([per[s][cid] for s in seeds], seeds, training))
+            for cid, (text, q, training) in ATTACK_CLAIMS.items()]
+
+
+# ---------------------------------------------------------------- chapter 03: portability, real faces
+
+
+def _counts(m: pd.DataFrame, diagonal: bool) -> tuple[int, int]:
+    """Pooled (flipped, tested) over the diagonal or the off-diagonal cells of a portability matrix
+    (``m.attrs['n']``: adversarials per source attribute)."""
+    k = n = 0
+    for j, src in enumerate(m.columns):
+        ns = int(m.attrs["n"][src])
+        for i in range(len(m.index)):
+            if (i == j) == diagonal and ns:
+                k, n = k + round(float(m.iat[i, j]) / 100 * ns), n + ns
+    return k, n
+
+
+def portability_claims(left: pd.DataFrame, right: pd.DataFrame) -> list[C.Claim]:
+    """Fig. 4 claims: ``left`` (converged adversarials) and ``right`` (two-epoch adversarials) from
+    :func:`.portability.portability`, tested on the converged networks."""
+    stacked = [(float(left.iat[i, j]), left.columns[j], left.index[i]) for i in range(len(left.index))
+               for j in range(len(left.columns)) if i != j and left.iat[i, j] == left.iat[i, j]]
+    top = max(stacked, default=(float("nan"), "-", "-"))
+    n_top = int(left.attrs["n"][top[1]]) if stacked else 0
+    return [
+        C.claim("P1", "Over 30% of two-epoch adversarials stay adversarial after training",
+                QUOTES["still_adversarial"], C.rate_at_least(*_counts(right, True), STILL,
+                                                             what="still adversarial (pooled)")),
+        C.claim("P2", "Most perturbations for one attribute do not flip another", QUOTES["mostly_specific"],
+                C.rate_at_most(*_counts(left, False), SPECIFIC, what="off-diagonal flips (pooled)")),
+        C.claim("P3", f"The most portable pair ({top[1]} -> {top[2]}) flips as often as Goatee -> No_Beard",
+                QUOTES["goatee"], C.rate_at_least(round(top[0] / 100 * n_top), n_top, 0.26,
+                                                  what="largest off-diagonal cell"),
+                note="the largest of many cells: selected, so biased upward"),
+        C.claim("P4", "Two-epoch adversarials port to other attributes more than converged ones",
+                QUOTES["portability_rises"], C.rate_greater(*_counts(right, False), *_counts(left, False),
+                                                            names=("two-epoch", "converged"))),
     ]
-    if still_adversarial is not None:
-        rows.append(
-            _row(
-                "Over 30% of two-epoch adversarials stay adversarial after training",
-                "mean diagonal of the right heatmap > 30%",
-                "> 30%",
-                f"{still_adversarial:.0%}",
-                None
-                if still_adversarial != still_adversarial
-                else still_adversarial > paper.STILL_ADVERSARIAL,
-            )
-        )
-    return pd.DataFrame(rows)
 
 
-def as_table(df: pd.DataFrame) -> Any:
-    """Left-aligned display of a claims table."""
-    return df.style.hide(axis="index").set_properties(**{"text-align": "left"})
-
-
-def real_face_claims(
-    summary: pd.DataFrame, transfer: pd.DataFrame, attribute_of: Mapping[str, str]
-) -> pd.DataFrame:
-    """Claims checked on the real pretrained models and faces (chapter 03, experiment 6)."""
-    ffa = int(summary[["FFA+", "FFA-"]].sum().sum())
-    fgs = int(summary[["FGS+", "FGS-"]].sum().sum())
+def real_face_claims(summary: pd.DataFrame, transfer: pd.DataFrame,
+                     attribute_of: Mapping[str, str]) -> list[C.Claim]:
+    """Claims checked on the real pretrained models and faces (chapter 03, experiment 6):
+    ``summary`` per model (faces, correct, FGS+/-, FFA+/-), ``transfer`` flip rates (%) tested x source."""
+    n = int(summary["faces"].sum())
+    ffa, fgs = int(summary[["FFA+", "FFA-"]].sum().sum()), int(summary[["FGS+", "FGS-"]].sum().sum())
     share = summary["FFA+"] / summary["correct"].clip(lower=1)
-    wrong = summary["faces"] - summary["correct"]
-    nat = float(summary["FFA-"].sum() / wrong.sum()) if wrong.sum() else None
-    same = [
-        transfer.loc[t, s]
-        for s in transfer.columns
-        for t in transfer.index
-        if s != t and attribute_of[s] == attribute_of[t] and transfer.loc[t, s] == transfer.loc[t, s]
+    hi, lo = share.idxmax(), share.idxmin()
+    wrong = int((summary["faces"] - summary["correct"]).sum())
+    cells = [(transfer.loc[t, s], attribute_of[s] == attribute_of[t]) for s in transfer.columns
+             for t in transfer.index if s != t and transfer.loc[t, s] == transfer.loc[t, s]]
+    same, cross = [v for v, k in cells if k], [v for v, k in cells if not k]
+    return [
+        C.claim("F1", "Real faces: FFA finds more adversarials than FGS", QUOTES["ffa_vs_fgs"],
+                C.rate_greater(ffa, n, fgs, n, names=("FFA", "FGS")), note="(face, model) pairs"),
+        C.claim("F2", "Real faces: robustness differs between models", QUOTES["robust_spread"],
+                C.rate_greater(int(summary.loc[hi, "FFA+"]), int(summary.loc[hi, "correct"]),
+                               int(summary.loc[lo, "FFA+"]), int(summary.loc[lo, "correct"]),
+                               margin=SPREAD, names=(str(hi), str(lo))),
+                note="FFA+ share of the least and the most robust model (selected: biased apart)"),
+        C.claim("F3", "Real faces: natural adversarials are common", QUOTES["natural_share"],
+                C.rate_at_least(int(summary["FFA-"].sum()), wrong, NATURAL_COMMON,
+                                what="misclassified faces FFA corrects")),
+        C.claim("F4", "Real faces: perturbations are attribute-specific", QUOTES["mostly_specific"],
+                C.greater(same, cross, paired=False, names=("same-attribute", "cross-attribute"), fmt=".1f"),
+                note="flip rates (%) of the transfer matrix's off-diagonal cells"),
     ]
-    cross = [
-        transfer.loc[t, s]
-        for s in transfer.columns
-        for t in transfer.index
-        if attribute_of[s] != attribute_of[t] and transfer.loc[t, s] == transfer.loc[t, s]
-    ]
-    mean_same = float(sum(same) / len(same)) if same else None
-    mean_cross = float(sum(cross) / len(cross)) if cross else None
-    return pd.DataFrame(
-        [
-            _row(
-                "Real faces: FFA finds at least as many adversarials as FGS",
-                "#FFA >= #FGS over all models",
-                "16021 vs 10587 (CelebA)",
-                f"{ffa} vs {fgs}",
-                ffa >= fgs,
-            ),
-            _row(
-                "Real faces: robustness differs between models",
-                "FFA+ share spans >= 30 points across models",
-                "per attribute, Fig. 3",
-                f"{share.min():.0%} to {share.max():.0%}",
-                float(share.max() - share.min()) >= 0.3,
-            ),
-            _row(
-                "Real faces: natural adversarials are common",
-                "FFA corrects >= 50% of wrongly classified faces",
-                "73%",
-                "-" if nat is None else f"{nat:.0%}",
-                None if nat is None else nat >= 0.5,
-            ),
-            _row(
-                "Real faces: perturbations are attribute-specific",
-                "mean cross-attribute flip rate < same-attribute cross-model rate",
-                "most cross-attribute portability near 0",
-                "-" if None in (mean_same, mean_cross) else f"{mean_cross:.0f}% vs {mean_same:.0f}%",
-                None if mean_same is None or mean_cross is None else mean_cross < mean_same,
-            ),
-        ]
-    )

@@ -5,7 +5,8 @@ network of attribute ``src`` that also change the decision of the *converged* ne
 attribute ``tgt`` (relative to its decision on the clean image). Adversarials made on the
 converged networks give the left panel, those made on the two-epoch networks the right one,
 whose diagonal is the share of two-epoch adversarials still adversarial after training.
-Columns of attributes without adversarials are NaN (empty, as in the paper).
+Columns of attributes without adversarials are NaN (empty, as in the paper). ``matrix.attrs['n']``
+holds the number of adversarials behind each column (the sample size of its rates).
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def portability(
         if len(rows):
             flipped = (converged.scores(x_adv[rows, src]) > 0) != clean[rows]
             m[:, src] = flipped.float().mean(0).numpy() * 100
-    return pd.DataFrame(m, index=list(names), columns=list(names))
+    out = pd.DataFrame(m, index=list(names), columns=list(names))
+    out.attrs["n"] = dict(zip(names, adv.sum(0).tolist(), strict=True))
+    return out
 
 
 def top_offdiagonal(m: pd.DataFrame, k: int = 5) -> pd.DataFrame:

@@ -47,11 +47,31 @@ def data_key(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[str
     }
 
 
+def training_seeds(P: Mapping[str, Any]) -> list[int]:
+    """The training seeds a chapter runs: ``seed, seed + 1, ..., seed + n_seeds - 1``."""
+    n = int(P["n_seeds"])
+    if n < 1:
+        raise ValueError(f"n_seeds must be >= 1, got {n}")
+    return [int(P["seed"]) + i for i in range(n)]
+
+
 def attribute_models(
-    P: Mapping[str, Any], data: Mapping[str, AttributeSet]
+    P: Mapping[str, Any], data: Mapping[str, AttributeSet], seed: int | None = None
 ) -> dict[str, tuple[Snapshots, dict]]:
-    """{loss: (snapshots, training history)} for both losses, cached."""
-    cfg = {k: P[k] for k in TRAIN_KEYS}
+    """{loss: (snapshots, training history)} for both losses, cached; ``seed`` overrides the
+    chapter's training seed (the other seeds of :func:`training_seeds`)."""
+    cfg = {k: P[k] for k in TRAIN_KEYS} | ({} if seed is None else {"seed": int(seed)})
     return {
         loss: trained_snapshots(loss, data["train"], data["valid"], cfg, data_key(P, data)) for loss in LOSSES
     }
+
+
+def attacked_seeds(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[int, dict[str, Any]]:
+    """{seed: attack results} for the first ``n_attack_seeds`` training seeds (cached networks of
+    chapter 01, cached attacks of chapter 02; computed now if missing)."""
+    from .adversarial import cached_attacks
+
+    seeds = training_seeds(P)[: int(P["n_attack_seeds"])]
+    if not seeds:
+        raise ValueError(f"n_attack_seeds must be >= 1, got {P['n_attack_seeds']}")
+    return {s: cached_attacks({**P, "seed": s}, attribute_models(P, data, seed=s), data) for s in seeds}

@@ -1,0 +1,88 @@
+"""Chapters 01-03: the claims tables' builders on hand-made inputs (no training, no attack)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from facerobust.experiments import claims as C
+from facerobust.experiments.attributes import claims as AC
+
+NAMES = ["a", "b", "c", "d"]
+
+
+def _err(shift: float = 0.0, soft: float = 0.2) -> pd.DataFrame:
+    e = np.array([2.0, 4.0, 6.0, 8.0])
+    return pd.DataFrame({"euclidean (converged)": e, "euclidean (epoch2)": e + 2 + shift,
+                         "softmax (converged)": e + soft, "trivial": e + 20}, index=NAMES)
+
+
+def _verdicts(rows: list[C.Claim]) -> dict[str, str]:
+    return {r.id: r.verdict for r in rows}
+
+
+def test_network_claims_need_three_seeds_and_judge_each():
+    one = _verdicts(AC.network_claims({0: _err()}, 5000))
+    assert one["N1"] == one["N3"] == one["N4"] == C.INCONCLUSIVE  # one training seed
+    assert one["N2"] == C.UNTESTABLE
+    three = _verdicts(AC.network_claims({s: _err() for s in range(3)}, 5000))
+    assert three["N1"] == three["N3"] == three["N4"] == C.HOLDS
+    far = _verdicts(AC.network_claims({s: _err(soft=3.0) for s in range(3)}, 5000))
+    assert far["N4"] == C.FAILS  # 3 points apart is not "similar" within 1 point
+    mixed = _verdicts(AC.network_claims({0: _err(), 1: _err(soft=3.0), 2: _err()}, 5000))
+    assert mixed["N4"] == C.INCONCLUSIVE  # seeds disagree
+    t = C.table(AC.network_claims({0: _err()}, 5000))
+    assert list(t.columns) == C.COLUMNS and t.source.str.contains("l. ").all()
+
+
+def _res(n: int = 400, a: int = 4, soft_extra: float = 0.2, seed: int = 0) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    res = {"y": torch.ones(n, a, dtype=torch.long)}
+    for loss in ("euclidean", "softmax"):
+        for stage in ("epoch2", "converged"):
+            ok = torch.rand(n, a, generator=g) > 0.2
+            res[f"{loss}/{stage}/correct"] = ok
+            for m, p in (("fgs", 0.1), ("ffa", 0.3)):
+                p = p + (soft_extra if loss == "softmax" else 0.0)
+                res[f"{loss}/{stage}/{m}/flip"] = torch.rand(n, a, generator=g) < p
+                res[f"{loss}/{stage}/{m}/pass"] = torch.ones(n, a, dtype=torch.float64)
+    return res
+
+
+def test_attack_claims_judge_rates_on_intervals():
+    rows = AC.attack_claims({0: _res()})
+    v = _verdicts(rows)
+    assert v["R1"] == C.HOLDS  # FFA 0.3 vs FGS 0.1 on 1600 pairs
+    assert v["R6"] == C.INCONCLUSIVE  # softmax vs Euclidean: one training seed
+    assert "1 training seed" in next(r for r in rows if r.id == "R6").judgement.rule
+    v3 = _verdicts(AC.attack_claims({s: _res(seed=s) for s in range(3)}))
+    assert v3["R6"] == C.HOLDS
+    v_eq = _verdicts(AC.attack_claims({s: _res(soft_extra=0.0, seed=s) for s in range(3)}))
+    assert v_eq["R6"] != C.HOLDS  # equal rates are not "more vulnerable"
+
+
+def _port(values: np.ndarray, n: int) -> pd.DataFrame:
+    m = pd.DataFrame(values, index=NAMES, columns=NAMES)
+    m.attrs["n"] = dict.fromkeys(NAMES, n)
+    return m
+
+
+def test_portability_claims_can_fail():
+    specific = _port(np.eye(4) * 100 + 2, 100)
+    still = _port(np.eye(4) * 60 + 2, 100)
+    v = _verdicts(AC.portability_claims(specific, still))
+    assert v["P1"] == C.HOLDS and v["P2"] == C.HOLDS and v["P3"] == C.FAILS
+    assert v["P4"] == C.INCONCLUSIVE  # 2% vs 2% off the diagonal
+    tangled = _port(np.full((4, 4), 80.0), 100)
+    v = _verdicts(AC.portability_claims(tangled, _port(np.full((4, 4), 10.0), 100)))
+    assert v["P2"] == C.FAILS and v["P1"] == C.FAILS and v["P4"] == C.FAILS
+
+
+def test_real_face_claims_on_a_small_sample_are_inconclusive():
+    summary = pd.DataFrame({"faces": [29, 29], "correct": [27, 26], "FGS+": [10, 9], "FGS-": [1, 1],
+                            "FFA+": [11, 10], "FFA-": [1, 2]}, index=["Male/x", "Male/y"])
+    transfer = pd.DataFrame([[np.nan, 20.0], [25.0, np.nan]], index=summary.index, columns=summary.index)
+    v = _verdicts(AC.real_face_claims(summary, transfer, {"Male/x": "Male", "Male/y": "Male"}))
+    assert v["F1"] == C.INCONCLUSIVE  # 21 vs 19 of 58
+    assert v["F2"] == C.FAILS  # shares 0.41 vs 0.38 cannot differ by 30 points
+    assert v["F4"] == C.INCONCLUSIVE  # no cross-attribute cell
