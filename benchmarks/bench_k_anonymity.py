@@ -64,7 +64,8 @@ CW: dict[str, Any] = {"c": 1.0, "kappa": 0.0, "binary_steps": 5, "steps": 100, "
 
 
 def _ours_df(m, x, y):
-    return deepfool(m, x, y, candidates=DF["candidates"], steps=DF["steps"], overshoot=DF["overshoot"]).x_adv
+    res = deepfool(m, x, y, candidates=DF["candidates"], steps=DF["steps"], overshoot=DF["overshoot"])
+    return res.info["x_last"]
 
 
 def _ours_cw(binary_steps: int) -> Attack:
@@ -79,7 +80,7 @@ def _ours_cw(binary_steps: int) -> Attack:
             steps=CW["steps"],
             lr=CW["lr"],
             abort_early=True,
-        ).x_adv
+        ).info["x_last"]
 
     return run
 

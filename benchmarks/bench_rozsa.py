@@ -80,14 +80,15 @@ def main() -> None:
     }
     ours = {}
     for method in ("fgs", "ffa"):
-        t, res = timed(lambda m=method: dirs.flip_attack(bank, x, m, 1.0, 256.0, 0.25))
-        linf = (res.x_adv - x).flatten(1).abs().amax(1) * 255
-        ours[method] = (res.success, linf)
+        t, res = timed(lambda m=method: dirs.flip_attack(bank, x, method=m, w0=1.0, w_max=256.0, tol=0.25))
+        success = res.success[:, 0]  # one attribute
+        linf = (res.x_adv[:, 0] - x).flatten(1).abs().amax(1) * 255
+        ours[method] = (success, linf)
         out[f"ours_{method}"] = {
             "img_per_s": n / t,
-            "success": float(res.success.float().mean()),
-            "mean_linf_grey": float(linf[res.success].mean()),
-            "queries": res.info["queries"],
+            "success": float(success.float().mean()),
+            "mean_linf_grey": float(linf[success].mean()),
+            "queries": int(res.info["queries"].max()),
         }
 
     from art.attacks.evasion import FastGradientMethod

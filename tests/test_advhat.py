@@ -164,14 +164,16 @@ def test_optimiser_lowers_the_loss_and_saves(tmp_path) -> None:  # type: ignore[
         anchor = model(ah.crop(face, ah.Placement.default(1), SRC, DST))[0]
     cfg = ah.AdvHatConfig(sticker_hw=(16, 36), eot_batch=4, window=5,
                           stages=(ah.Stage(5 / 255, 0.9, 5, 25), ah.Stage(1 / 255, 0.995, 5, 10)))
-    res = ah.advhat(model, face, anchor, cfg, torch.Generator().manual_seed(0), threshold=0.1)
-    run = res.info["run"]
+    g = torch.Generator().manual_seed(0)
+    res = ah.advhat(model, face, anchor=anchor, cfg=cfg, generator=g, threshold=0.1)
+    run = ah.optimise_sticker(model, face, anchor, cfg, torch.Generator().manual_seed(0))
+    assert torch.equal(res.info["sticker"][0], run.sticker)  # the same run, deterministic given the generator
     assert run.losses[-1] < run.losses[0] - 0.01
     assert [s["stage"] for s in run.stages] == [1, 2] and run.stages[-1]["end"] == len(run.losses)
     assert float(run.sticker.min()) >= 0 and float(run.sticker.max()) <= 1
     with torch.no_grad():  # success agrees with re-embedding x_adv
-        d = (model(res.x_adv) - anchor).norm(dim=1)
-    assert torch.equal(res.success, d >= 0.1)
+        d = (model(res.info["x_last"]) - anchor).norm(dim=1)
+    assert torch.equal(res.success, d >= 0.1) and torch.equal(res.info["distance"], d)
     folder = ah.save_run(run, cfg, "test", root=tmp_path)
     back = ah.load_run(folder)
     assert back.losses == run.losses and torch.allclose(back.sticker, run.sticker, atol=0.5 / 255 + 1e-6)

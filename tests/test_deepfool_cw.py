@@ -56,7 +56,7 @@ def test_cw_linear_within_5_percent_of_minimum():
 def test_lbfgs_linear_reaches_target_near_minimum():
     model, x, y = _affine()
     dist = _projection(model, x).norm(dim=1)
-    r = lbfgs(model, x, 1 - y, search_steps=8, iters=50)
+    r = lbfgs(model, x, 1 - y, targeted=True, search_steps=8, iters=50)
     assert r.success.all()
     assert (r.info["l2"] / dist).max() < 1.25
 
@@ -73,7 +73,7 @@ def test_success_mask_agrees_with_reclassification(attack, lenet):
         turned = model(r.x_adv).argmax(1) != y
     else:
         t = (y + 1) % 10
-        r = lbfgs(model, x, t, search_steps=1, iters=5)
+        r = lbfgs(model, x, t, targeted=True, search_steps=1, iters=5)
         turned = model(r.x_adv).argmax(1) == t
     assert torch.equal(r.success, turned)
     assert r.x_adv.min() >= 0 and r.x_adv.max() <= 1
@@ -86,7 +86,7 @@ def test_bad_input_is_rejected():
     with pytest.raises(ValueError, match="int64"):
         cw_l2(model, x, y.float())
     with pytest.raises(ValueError, match="NCHW"):
-        lbfgs(model, x[0], y[:1])
+        lbfgs(model, x[0], y[:1], targeted=True)
 
 
 @pytest.fixture(scope="module")

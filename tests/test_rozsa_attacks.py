@@ -99,12 +99,13 @@ def test_returned_images_are_integer_and_mask_agrees_with_reclassifying():
     bank = nets.SmallAttributeCNN(4, 1).eval()
     x = torch.randint(0, 256, (16, 1, 28, 28)).float() / 255
     for method in ("fgs", "ffa"):
-        res = dirs.flip_attack(bank, x, method, w_max=64.0)
+        res = dirs.flip_attack(bank, x, method=method, w_max=64.0)
+        assert res.x_adv.shape == (16, 4, 1, 28, 28) and res.success.shape == (16, 4)
         px = res.x_adv * 255
         assert torch.equal(px, px.round()) and px.min() >= 0 and px.max() <= 255
-        x5 = res.x_adv.view(16, 4, 1, 28, 28)
-        again = (dirs.score_of(bank(x5)) > 0) != (dirs.score_of(bank(x)) > 0)
-        assert torch.equal(again.reshape(-1), res.success)
+        again = (dirs.score_of(bank(res.x_adv)) > 0) != (dirs.score_of(bank(x)) > 0)
+        assert torch.equal(again, res.success)
+        assert torch.equal(res.x_adv[~res.success], x.unsqueeze(1).expand(-1, 4, -1, -1, -1)[~res.success])
         w = res.info["weight"]
         assert torch.equal(~w.isnan(), res.success)
 
@@ -123,9 +124,9 @@ def test_bank_networks_are_independent():
 def test_bad_inputs_raise():
     bank, x = _linear()
     with pytest.raises(ValueError):
-        dirs.flip_attack(bank, x, "pgd")
+        dirs.flip_attack(bank, x, method="pgd")
     with pytest.raises(ValueError):
-        dirs.flip_attack(bank, x * 255, "ffa")
+        dirs.flip_attack(bank, x * 255, method="ffa")
     with pytest.raises(ValueError):
         line_search(lambda z: z.sum((2, 3, 4)), x.unsqueeze(1), torch.zeros(8, 2, 1, 6, 6))
     with pytest.raises(ValueError):

@@ -24,7 +24,8 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from .base import AttackResult, check_batch
+from ..validation import check_batch, check_choice
+from .base import AttackResult, model_untouched
 from .line_search import line_search
 
 
@@ -58,6 +59,8 @@ def _input_grad(bank: Bank, x: Tensor, objective) -> tuple[Tensor, Tensor]:  # t
     xg = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         out = bank(xg)
+        if not bool(torch.isfinite(out).all()):
+            raise ValueError("bank: output contains NaN or infinite values")
         (grad,) = torch.autograd.grad(objective(out).sum(), xg)
     return grad, out.detach()
 
@@ -84,21 +87,45 @@ def ffa_direction(bank: Bank, x: Tensor) -> Tensor:
 def flip_attack(
     bank: Bank,
     x: Tensor,
+    y: Tensor | None = None,
+    *,
+    targeted: bool = False,
     method: str,
     w0: float = 1.0,
     w_max: float = 256.0,
     tol: float = 0.25,
-    labels: Tensor | None = None,
+    generator: torch.Generator | None = None,
 ) -> AttackResult:
-    """FGS or FFA direction + the doubling/bisection line search, on every attribute at once.
+    """FGS (Eq. 5) or FFA (Eq. 6) direction + the doubling/bisection line search, every attribute at once.
 
-    ``x`` (N, C, H, W) in [0, 1] is attacked separately for each of the bank's ``A`` networks;
-    returns the :class:`AttackResult` of :func:`line_search` (``x_adv`` (N*A, C, H, W)).
+    Each image of ``x`` is attacked separately for each of the bank's ``A`` networks: the pair
+    (i, a) gets the direction ``d`` of network ``a`` and the smallest grey-level weight ``w`` with
+    ``sign f_a(clip(round(255 x_i + w d))) != sign f_a(x_i)`` (:func:`.line_search.line_search`).
+
+    Args:
+        bank: attribute bank, (N, A, C, H, W) -> raw outputs (N, A, n_out); ``n_attributes`` = A.
+        x: (N, C, H, W) float32 in [0, 1]. ``y``: (N, A) labels in {-1, +1} for FGS's loss
+        (default: the bank's current decision); FFA needs none. ``targeted`` must be False.
+        ``method``: ``"fgs"`` or ``"ffa"``; ``w0``, ``w_max``, ``tol``: as in ``line_search``.
+        ``generator``: unused (deterministic).
+    Returns:
+        :class:`AttackResult` per (sample, attribute) pair: ``x_adv`` (N, A, C, H, W),
+        ``success`` (N, A), ``info``: ``weight`` (N, A) (NaN where no flip), ``queries`` (N, A).
+
+    Example::
+
+        res = flip_attack(bank, x, method="ffa", w_max=256.0)
+        flipped_per_attribute = res.success.float().mean(0)
     """
-    if method not in ("fgs", "ffa"):
-        raise ValueError(f"method must be 'fgs' or 'ffa', got {method!r}")
+    check_choice(method, "method", ("fgs", "ffa"))
+    if targeted:
+        raise ValueError("flip_attack flips a binary decision: targeted=True is not supported")
     check_batch(x)
     a = int(getattr(bank, "n_attributes", 1))
+    if y is not None and (not isinstance(y, Tensor) or tuple(y.shape) != (len(x), a)
+                          or not bool(((y == 1) | (y == -1)).all())):
+        raise ValueError(f"y must be a ({len(x)}, {a}) tensor of labels in {{-1, +1}}")
     x5 = x.unsqueeze(1).expand(-1, a, -1, -1, -1).contiguous()
-    d = fgs_direction(bank, x5, labels) if method == "fgs" else ffa_direction(bank, x5)
-    return line_search(lambda z: score_of(bank(z)), x5, d, w0, w_max, tol)
+    with model_untouched(bank):
+        d = fgs_direction(bank, x5, y) if method == "fgs" else ffa_direction(bank, x5)
+        return line_search(lambda z: score_of(bank(z)), x5, d, w0=w0, w_max=w_max, tol=tol)

@@ -1,35 +1,70 @@
-"""The attack contract shared by every attack in the book.
+"""The attack contract shared by every attack in the book (CleverHans' call, Foolbox's result).
 
-An attack is one function (CleverHans' style) that takes a model and a whole batch and
-returns an :class:`AttackResult`: the adversarial batch plus a per-sample success mask
-(Foolbox's contract). Failure is never swallowed: a sample the attack could not turn has
-``success == False`` and its returned image is the attack's best attempt (or the original).
+Every attack is one function
+
+    attack(model, x, y=None, *, targeted=False, <attack parameters>, generator=None) -> AttackResult
+
+* ``x`` (N, C, H, W) float32 in [0, 1], finite, non-empty; everything runs on ``x.device``.
+* ``y`` (N,) int64 labels in [0, n_classes): the true labels (untargeted; default: the model's
+  own prediction on ``x``, as CleverHans does to avoid label leaking) or, with
+  ``targeted=True``, the target labels (then required).
+* every parameter after ``y`` is keyword-only, and one name means one thing everywhere
+  (``eps``, ``steps``, ``lr``, ``c``, ``kappa``, ``generator``).
+* the result: ``x_adv`` is the adversarial image where ``success`` and the *original* image
+  where not; ``success`` is decided by re-classifying ``x_adv``; ``info`` holds only
+  per-sample tensors (first dimension N) under the keys each attack documents. Where a
+  chapter needs what the attack produced for a failed sample (a transfer attack, a rank
+  distribution), it is ``info["x_last"]`` (:data:`X_LAST`): the attack's final iterate for
+  every sample.
+* the caller's model is left as found: training/eval mode, parameter ``requires_grad`` and
+  ``.grad`` are restored (:func:`model_untouched`); a NaN or infinite model output is an error
+  (``ValueError``), never a success.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+
+from ..validation import check_batch, check_labels, check_logits
+
+X_LAST = "x_last"
+"""``info`` key of the attack's final iterate for every sample (failed ones included)."""
+
+__all__ = ["X_LAST", "AttackResult", "check_batch", "check_output", "classify", "decide", "finish",
+           "labels_for",
+           "model_untouched", "prepare"]
 
 
 @dataclass(frozen=True)
 class AttackResult:
-    """``x_adv`` (N, C, H, W) in the model's input range and ``success`` (N,) bool.
+    """``x_adv`` (N, ...) in the model's input range, ``success`` (N,) bool, per-sample ``info``.
 
-    ``info`` carries attack-specific per-sample tensors (e.g. the final step weight of a
-    line search, the number of iterations, the constant ``c`` found by a binary search).
+    For a bank of A attribute networks attacked at once (:func:`~.attribute_directions.flip_attack`)
+    a "sample" is a (sample, attribute) pair: ``x_adv`` (N, A, C, H, W) and ``success`` (N, A).
+    ``info`` maps documented keys to tensors whose leading dimensions are ``success.shape`` (e.g.
+    the step weight of a line search, the iterations used, the constant ``c`` of a binary search,
+    ``x_last``).
     """
 
     x_adv: Tensor
     success: Tensor
-    info: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Tensor] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.success.dtype != torch.bool or self.success.shape != (len(self.x_adv),):
-            raise ValueError("success must be a bool tensor with one entry per sample")
+        if not isinstance(self.success, Tensor) or self.success.dtype != torch.bool:
+            raise ValueError("success must be a bool tensor")
+        lead = tuple(self.x_adv.shape[: self.success.ndim])
+        if self.success.ndim not in (1, 2) or tuple(self.success.shape) != lead:
+            raise ValueError(f"success must have one entry per sample: shape {lead}, "
+                             f"got {tuple(self.success.shape)}")
+        for k, v in self.info.items():
+            if not isinstance(v, Tensor) or tuple(v.shape[: len(lead)]) != lead:
+                raise ValueError(f"info[{k!r}] must be a per-sample tensor with leading shape {lead}")
 
     @property
     def rate(self) -> float:
@@ -37,24 +72,86 @@ class AttackResult:
         return float(self.success.float().mean()) if len(self.success) else 0.0
 
     def perturbation_norms(self, x: Tensor, p: float = 2.0) -> Tensor:
-        """Per-sample ``||x_adv - x||_p``."""
-        return (self.x_adv - x).flatten(1).norm(p=p, dim=1)
+        """Per-sample ``||x_adv - x||_p`` (shape of ``success``; ``x`` (N, C, H, W))."""
+        ref = x.unsqueeze(1) if self.x_adv.ndim == x.ndim + 1 else x
+        return (self.x_adv - ref).flatten(self.success.ndim).norm(p=p, dim=-1)
 
 
-def check_batch(x: Tensor, channels: int | None = None, lo: float = 0.0, hi: float = 1.0) -> None:
-    """Raise a clear ``ValueError`` for a batch an attack or model cannot take."""
-    if not isinstance(x, Tensor):
-        raise ValueError(f"expected a torch.Tensor batch, got {type(x).__name__}")
-    if x.ndim != 4:
-        raise ValueError(f"expected an NCHW batch, got shape {tuple(x.shape)}")
-    if len(x) == 0:
-        raise ValueError("empty batch")
-    if channels is not None and x.shape[1] != channels:
-        raise ValueError(f"expected {channels} channels, got {x.shape[1]} (shape {tuple(x.shape)})")
-    if not torch.isfinite(x).all():
-        raise ValueError("batch contains NaN or infinite values")
-    if x.min() < lo - 1e-6 or x.max() > hi + 1e-6:
-        raise ValueError(
-            f"pixel values must lie in [{lo}, {hi}], got [{float(x.min()):.3g}, {float(x.max()):.3g}]"
-            + (" (pass images scaled to [0, 1], not 0-255)" if float(x.max()) > 1.5 and hi == 1.0 else "")
-        )
+@contextmanager
+def model_untouched(model: object) -> Iterator[None]:
+    """Run an attack without changing the caller's model: mode, ``requires_grad`` and ``.grad``
+    of every parameter are as before on exit (the attack differentiates w.r.t. the input only)."""
+    if not isinstance(model, nn.Module):
+        yield
+        return
+    modes = [(m, m.training) for m in model.modules()]
+    params = list(model.parameters())
+    flags = [p.requires_grad for p in params]
+    grads = [p.grad for p in params]
+    try:
+        for p in params:
+            p.requires_grad_(False)
+        yield
+    finally:
+        for p, f, g in zip(params, flags, grads, strict=True):
+            p.requires_grad_(f)
+            p.grad = g
+        for m, t in modes:
+            m.training = t
+
+
+def classify(model: Callable[[Tensor], Tensor], x: Tensor, *, name: str = "model") -> Tensor:
+    """``model(x)`` checked to be finite (N, C) logits."""
+    return check_logits(model(x), len(x), name=name)
+
+
+def prepare(model: Callable[[Tensor], Tensor], x: object, y: object, targeted: bool,
+            *, clean: bool = True) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Validate ``x`` and ``y`` for an attack; returns ``(x.detach(), y, clean logits)``.
+
+    ``y=None`` means the model's own prediction (untargeted only). With ``clean`` (or when
+    ``y`` is None) the clean logits are computed, checked finite, and the labels range-checked
+    against the number of classes; with ``clean=False`` the attack must call
+    :func:`check_output` on the first logits it computes (saves one forward pass).
+    """
+    xb = check_batch(x).detach()
+    if not isinstance(targeted, bool):
+        raise ValueError(f"targeted must be a bool, got {targeted!r}")
+    if y is None and targeted:
+        raise ValueError("y (the target labels) is required when targeted=True")
+    labels = None if y is None else check_labels(y, len(xb), name="y").to(xb.device)
+    if not clean and labels is not None:
+        return xb, labels, None
+    with torch.no_grad():
+        z = classify(model, xb)
+    if labels is None:
+        return xb, z.argmax(1), z
+    return xb, check_output(z, labels), z
+
+
+def check_output(logits: Tensor, y: Tensor, *, name: str = "model") -> Tensor:
+    """Finite (N, K) logits and labels ``y`` in [0, K); returns ``y``."""
+    check_logits(logits, len(y), name=name)
+    return check_labels(y, len(y), logits.shape[1], name="y")
+
+
+def labels_for(model: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    """The model's prediction on ``x`` (the default ``y`` of an untargeted attack)."""
+    with torch.no_grad():
+        return classify(model, x).argmax(1)
+
+
+def decide(logits: Tensor, y: Tensor, targeted: bool) -> Tensor:
+    """Success of a classification attack: ``argmax == y`` (targeted) or ``argmax != y``."""
+    pred = logits.argmax(1)
+    return pred == y if targeted else pred != y
+
+
+def finish(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, targeted: bool,
+           info: dict[str, Tensor]) -> AttackResult:
+    """Re-classify ``info["x_last"]``; successful samples keep it, failed ones return ``x``."""
+    last = info[X_LAST]
+    with torch.no_grad():
+        success = decide(classify(model, last), y, targeted)
+    x_adv = torch.where(success.view(-1, *[1] * (x.ndim - 1)), last, x).detach()
+    return AttackResult(x_adv, success, info)

@@ -15,7 +15,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from .base import AttackResult, check_batch
+from ..validation import check_batch, check_int, check_scalar
+from .base import X_LAST, AttackResult, check_output, classify, decide, model_untouched, prepare
 from .fgsm import fgsm
 
 
@@ -42,9 +43,9 @@ def train_substitute(oracle: Callable[[Tensor], Tensor], substitute: nn.Module, 
     ``fit(model, x, y, round)`` trains the model on the current set (e.g. 10 epochs, Adam 1e-3).
     Returns the set size and the number of oracle queries per round.
     """
-    check_batch(x_seed)
-    if rounds < 1:
-        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    check_batch(x_seed, name="x_seed")
+    check_int(rounds, "rounds", lo=1)
+    check_scalar(lmbda, "lmbda", lo=0.0)
     x, y = x_seed, oracle_labels(oracle, x_seed)
     sizes, queries = [], []
     for rho in range(rounds):
@@ -59,10 +60,35 @@ def train_substitute(oracle: Callable[[Tensor], Tensor], substitute: nn.Module, 
     return {"set_size": sizes, "queries": queries}
 
 
-def blackbox_fgsm(substitute: nn.Module, target: Callable[[Tensor], Tensor], x: Tensor, y: Tensor,
-                  eps: float) -> AttackResult:
-    """FGSM on the substitute, transferred: success = the *target* misclassifies x_adv."""
-    x_adv = fgsm(substitute, x, y, eps).x_adv
-    pred = oracle_labels(target, x_adv)
-    return AttackResult(x_adv, pred != y, {"pred": pred, "eps": eps,
-                                           "substitute_success": oracle_labels(substitute, x_adv) != y})
+def blackbox_fgsm(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None = None, *,
+                  targeted: bool = False, substitute: nn.Module, eps: float,
+                  generator: torch.Generator | None = None) -> AttackResult:
+    """Papernot et al.'s transfer attack: FGSM (Eq. 5.1) on ``substitute``, judged on ``model``.
+
+    ``x' = clip(x + eps * sign(grad_x CE(substitute(x), y)), 0, 1)``; ``success`` = ``model``
+    (the attacked black box, queried for labels only) misclassifies ``x'`` (targeted: predicts ``y``).
+
+    Args:
+        model: the attacked classifier (N, C, H, W) -> logits (N, K); not differentiated.
+        x: (N, C, H, W) float32 in [0, 1]. ``y``: (N,) int64 true labels (default: ``model``'s
+        prediction, one label query) or targets. ``substitute``: a trained differentiable
+        substitute (:func:`train_substitute`). ``eps``: L-inf step in [0, 1].
+    Returns:
+        :class:`AttackResult`; ``info``: ``x_last`` (N, C, H, W) the transferred image of every
+        sample, ``pred`` (N,) the model's label on it, ``substitute_success`` (N,) bool.
+
+    Example::
+
+        res = blackbox_fgsm(target, x, y, substitute=sub, eps=0.3)
+        print(res.rate, res.info["substitute_success"].float().mean())
+    """
+    x, y, _ = prepare(model, x, y, targeted, clean=False)
+    with model_untouched(substitute):
+        sub = fgsm(substitute, x, y, targeted=targeted, eps=eps)
+    x_last = sub.info[X_LAST]
+    with torch.no_grad():
+        z = classify(model, x_last)
+        sub_ok = decide(classify(substitute, x_last, name="substitute"), y, targeted)
+    success = decide(z, check_output(z, y), targeted)
+    x_adv = torch.where(success[:, None, None, None], x_last, x)
+    return AttackResult(x_adv, success, {X_LAST: x_last, "pred": z.argmax(1), "substitute_success": sub_ok})

@@ -6,7 +6,7 @@ variables keeps ``x'`` in the box [0, 1] without clipping), where ``f`` is the m
 (targeted). Each sample has its own ``c``, found by a batched binary search.
 
 Used by the K-anonymity chapter (baseline, ``notebooks/06_k_anonymity.py``) and by the
-Defense-GAN chapter. Signature kept stable: ``cw_l2(model, x, y, ...) -> AttackResult``.
+Defense-GAN chapter. Contract: :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .base import AttackResult, check_batch
+from ..validation import check_int, check_scalar
+from .base import X_LAST, AttackResult, classify, model_untouched, prepare
 
 
 def _margin(logits: Tensor, label: Tensor, targeted: bool, kappa: float) -> Tensor:
@@ -33,59 +34,72 @@ def _succeeded(logits: Tensor, label: Tensor, targeted: bool, kappa: float) -> T
     return own - best_other > kappa if targeted else best_other - own > kappa
 
 
-def _check_labels(x: Tensor, y: Tensor, name: str) -> None:
-    if not isinstance(y, Tensor) or y.shape != (len(x),) or y.dtype != torch.int64:
-        raise ValueError(f"{name} must be an int64 tensor of shape ({len(x)},)")
-
-
 def cw_l2(
     model: nn.Module,
     x: Tensor,
-    y: Tensor,
+    y: Tensor | None = None,
     *,
-    target: Tensor | None = None,
+    targeted: bool = False,
     c: float = 1.0,
     kappa: float = 0.0,
     binary_steps: int = 5,
     steps: int = 100,
     lr: float = 0.05,
     abort_early: bool = True,
+    generator: torch.Generator | None = None,
 ) -> AttackResult:
-    """Carlini-Wagner L2 on a batch ``x`` (N, C, H, W) in [0, 1] with true labels ``y``.
+    """Carlini-Wagner L2: ``min ||x' - x||_2^2 + c * f(x')`` over ``x' = (tanh(w) + 1) / 2``.
 
-    ``target`` (N,) makes it targeted. ``c`` is the initial constant of every sample's binary
-    search (``binary_steps`` rounds of ``steps`` Adam iterations at learning rate ``lr``).
+    ``f`` is the margin loss above (untargeted: away from ``y``; targeted: toward ``y``); each
+    sample's ``c`` is found by ``binary_steps`` rounds of ``steps`` Adam iterations at rate ``lr``.
     The default ``lr`` is above Carlini's 0.01 because images with many pixels at exactly 0 or
     1 (MNIST) sit where tanh is flat and barely move in a few hundred steps at 0.01.
-    Returns the smallest-L2 adversarial found per sample (the original image where none was
-    found, with ``success`` False); ``info`` holds ``c`` (the constant that gave it) and ``l2``.
-    The success mask is recomputed by re-classifying ``x_adv``.
+
+    Args:
+        model: differentiable classifier (N, C, H, W) -> logits (N, K).
+        x: (N, C, H, W) float32 in [0, 1]. ``y``: (N,) int64 true labels (default: the
+        prediction) or, with ``targeted=True``, the targets. ``c`` > 0 (initial constant),
+        ``kappa`` >= 0 (confidence), ``binary_steps``, ``steps`` >= 1, ``lr`` > 0, all finite.
+        ``generator``: unused (deterministic).
+    Returns:
+        :class:`AttackResult`: the smallest-L2 adversarial found per sample (the original where
+        none, ``success`` False), ``success`` by re-classification; ``info``: ``c`` (N,) the
+        constant that gave it (NaN where none), ``l2`` (N,) (inf where none), ``x_last``
+        (N, C, H, W) the best image found (= ``x`` where none).
+
+    Example::
+
+        res = cw_l2(model, x, runner_up, targeted=True, binary_steps=5, steps=100)
+        print(res.rate, res.info["l2"][res.success].median())
     """
-    check_batch(x)
-    _check_labels(x, y, "y")
-    if target is not None:
-        _check_labels(x, target, "target")
-    if binary_steps < 1 or steps < 1 or c <= 0 or lr <= 0:
-        raise ValueError("binary_steps and steps must be >= 1, c and lr > 0")
-    targeted = target is not None
-    label = target if target is not None else y
-    n = len(x)
-    x = x.detach()
+    c = check_scalar(c, "c", lo=0.0, lo_open=True)
+    kappa = check_scalar(kappa, "kappa", lo=0.0)
+    check_int(binary_steps, "binary_steps", lo=1)
+    check_int(steps, "steps", lo=1)
+    lr = check_scalar(lr, "lr", lo=0.0, lo_open=True)
+    x, y, _ = prepare(model, x, y, targeted)
+    with model_untouched(model), torch.enable_grad():
+        return _cw(model, x, y, targeted, c, kappa, binary_steps, steps, lr, abort_early)
+
+
+def _cw(model: nn.Module, x: Tensor, label: Tensor, targeted: bool, c: float, kappa: float,
+        binary_steps: int, steps: int, lr: float, abort_early: bool) -> AttackResult:
+    n, dev = len(x), x.device
     w0 = torch.atanh((2 * x - 1).clamp(-1 + 1e-6, 1 - 1e-6))
-    const = torch.full((n,), float(c), dtype=x.dtype)
-    lower = torch.zeros(n, dtype=x.dtype)
-    upper = torch.full((n,), 1e10, dtype=x.dtype)
-    best_l2 = torch.full((n,), torch.inf, dtype=x.dtype)
+    const = torch.full((n,), float(c), dtype=x.dtype, device=dev)
+    lower = torch.zeros(n, dtype=x.dtype, device=dev)
+    upper = torch.full((n,), 1e10, dtype=x.dtype, device=dev)
+    best_l2 = torch.full((n,), torch.inf, dtype=x.dtype, device=dev)
     best_x = x.clone()
-    best_c = torch.full((n,), torch.nan, dtype=x.dtype)
+    best_c = torch.full((n,), torch.nan, dtype=x.dtype, device=dev)
     for _ in range(binary_steps):
         w = w0.clone().requires_grad_(True)
         opt = torch.optim.Adam([w], lr=lr)
-        found = torch.zeros(n, dtype=torch.bool)
+        found = torch.zeros(n, dtype=torch.bool, device=dev)
         prev = torch.inf
         for it in range(steps):
             xa = (torch.tanh(w) + 1) / 2
-            logits = model(xa)
+            logits = classify(model, xa)
             l2 = (xa - x).flatten(1).pow(2).sum(1)
             loss = (l2 + const * _margin(logits, label, targeted, kappa)).sum()
             (w.grad,) = torch.autograd.grad(loss, w)
@@ -105,7 +119,7 @@ def cw_l2(
         lower = torch.where(found, lower, torch.maximum(lower, const))
         const = torch.where(upper < 1e9, (lower + upper) / 2, const * 10)
     with torch.no_grad():
-        success = _succeeded(model(best_x), label, targeted, 0.0) & torch.isfinite(best_l2)
+        success = _succeeded(classify(model, best_x), label, targeted, 0.0) & torch.isfinite(best_l2)
     x_adv = torch.where(success[:, None, None, None], best_x, x)
     l2_out = torch.where(success, (x_adv - x).flatten(1).norm(dim=1), torch.full_like(best_l2, torch.inf))
-    return AttackResult(x_adv.detach(), success, {"c": best_c, "l2": l2_out})
+    return AttackResult(x_adv.detach(), success, {"c": best_c, "l2": l2_out, X_LAST: best_x.detach()})

@@ -21,15 +21,16 @@ import torch
 from torch import Tensor, nn
 
 from ..metrics.cw_ssim import cw_ssim
-from .base import AttackResult, check_batch
+from ..validation import check_choice, check_int, check_scalar
+from .base import X_LAST, AttackResult, classify, model_untouched, prepare
 
 Similarity = Callable[[Tensor, Tensor], Tensor]
 
 
 def assign_groups(n: int, K: int, generator: torch.Generator | None = None) -> Tensor:
     """Per-sample ``k`` in 2..K+1: a random split of ``n`` samples into K groups of (nearly) n/K."""
-    if K < 1 or n < 1:
-        raise ValueError("K and n must be >= 1")
+    check_int(n, "n", lo=1)
+    check_int(K, "K", lo=1)
     ks = torch.arange(n) % K + 2
     return ks[torch.randperm(n, generator=generator)]
 
@@ -43,41 +44,68 @@ def _ranked_targets(logits: Tensor, y: Tensor, kmax: int) -> Tensor:
 def k_anonymity(
     model: nn.Module,
     x: Tensor,
-    y: Tensor,
-    k: Tensor,
+    y: Tensor | None = None,
     *,
+    targeted: bool = False,
+    k: Tensor,
     steps: int = 300,
     lr: float = 0.05,
     optimizer: str = "l2",
     sim_weight: float = 1.0,
     similarity: Similarity = cw_ssim,
+    generator: torch.Generator | None = None,
 ) -> AttackResult:
-    """Eq. (6) on ``x`` (N, C, H, W) in [0, 1] with true labels ``y`` and per-sample ``k`` (N,).
+    """Eq. (6) of Mygdalis et al.:
+    ``min_p ||p||_2 + w_s (1 - s(x, x + p)) + sum_{i=2}^{k} CE(f(x + p), r_x(i))``.
 
     ``optimizer``: ``"l2"`` (default) takes steps of L2 length ``lr`` along the per-sample
     normalised gradient (steepest descent in L2, so the perturbation stays where the gradient
     is); ``"adam"`` uses Adam (every pixel moves by about ``lr``: a dense, L-inf-like change).
-    Get ``k`` from :func:`assign_groups`. Success means the true label ranks at position >= k
-    (so also not first). Failed samples return their last iterate. ``info``: ``k``,
-    ``steps`` (iterations used), ``rank`` (rank of ``y`` on ``x_adv``, 1-based).
+    Success means the true label ranks at position >= k (so also not first).
+
+    Args:
+        model: differentiable classifier (N, C, H, W) -> logits (N, K_classes).
+        x: (N, C, H, W) float32 in [0, 1]. ``y``: (N,) int64 true labels (default: the
+        prediction). ``targeted`` must be False. ``k``: (N,) int64 in 2..K_classes (get it from
+        :func:`assign_groups`). ``steps`` >= 1, ``lr`` > 0, ``sim_weight`` >= 0, all finite;
+        ``similarity(x, x')`` -> (N,). ``generator``: unused (deterministic).
+    Returns:
+        :class:`AttackResult` (the original image where the rank was not reached); ``info``:
+        ``k`` (N,), ``steps`` (N,) iterations used, ``rank`` (N,) 1-based rank of ``y`` on
+        ``x_adv``, ``x_last`` (N, C, H, W) the last iterate of every image (the chapter's rank
+        distribution is taken on it).
+
+    Example::
+
+        k = assign_groups(len(x), K=3, generator=torch.Generator().manual_seed(0))
+        res = k_anonymity(model, x, y, k=k, steps=300, lr=0.05)
     """
-    check_batch(x)
+    if targeted:
+        raise ValueError("k_anonymity is untargeted: targeted=True is not supported")
+    check_int(steps, "steps", lo=1)
+    lr = check_scalar(lr, "lr", lo=0.0, lo_open=True)
+    sim_weight = check_scalar(sim_weight, "sim_weight", lo=0.0)
+    check_choice(optimizer, "optimizer", ("l2", "adam"))
+    x, y, logits0 = prepare(model, x, y, targeted)
+    assert logits0 is not None
     n = len(x)
-    for name, t in (("y", y), ("k", k)):
-        if not isinstance(t, Tensor) or t.shape != (n,) or t.dtype != torch.int64:
-            raise ValueError(f"{name} must be an int64 tensor of shape ({n},)")
-    x = x.detach()
-    with torch.no_grad():
-        logits0 = model(x)
-    if optimizer not in ("l2", "adam"):
-        raise ValueError(f"optimizer must be 'l2' or 'adam', got {optimizer!r}")
+    if not isinstance(k, Tensor) or k.shape != (n,) or k.dtype != torch.int64:
+        raise ValueError(f"k must be an int64 tensor of shape ({n},)")
     if int(k.min()) < 2 or int(k.max()) > logits0.shape[1]:
         raise ValueError(f"k must lie in 2..{logits0.shape[1]} (the number of classes)")
+    k = k.to(x.device)
+    with model_untouched(model), torch.enable_grad():
+        return _attack(model, x, y, k, logits0, steps, lr, optimizer, sim_weight, similarity)
+
+
+def _attack(model: nn.Module, x: Tensor, y: Tensor, k: Tensor, logits0: Tensor, steps: int, lr: float,
+            optimizer: str, sim_weight: float, similarity: Similarity) -> AttackResult:
+    n, dev = len(x), x.device
     targets = _ranked_targets(logits0, y, int(k.max()))
-    tmask = torch.arange(targets.shape[1])[None, :] < (k - 1)[:, None]
+    tmask = torch.arange(targets.shape[1], device=dev)[None, :] < (k - 1)[:, None]
     p = torch.zeros_like(x)
     m, v = torch.zeros_like(x), torch.zeros_like(x)
-    used = torch.zeros(n, dtype=torch.int64)
+    used = torch.zeros(n, dtype=torch.int64, device=dev)
     b1, b2, eps = 0.9, 0.999, 1e-8
 
     def done_mask(logits: Tensor, idx: Tensor) -> Tensor:
@@ -85,14 +113,14 @@ def k_anonymity(
         tl = logits.gather(1, targets[idx]).masked_fill(~tmask[idx], torch.inf)
         return (tl > own).all(1)
 
-    active = ~done_mask(logits0, torch.arange(n))
+    active = ~done_mask(logits0, torch.arange(n, device=dev))
     for _ in range(steps):
         idx = active.nonzero().flatten()
         if len(idx) == 0:
             break
         pi = p[idx].clone().requires_grad_(True)
         xa = x[idx] + pi
-        logits = model(xa)
+        logits = classify(model, xa)
         logp = nn.functional.log_softmax(logits, 1)
         ce = -(logp.gather(1, targets[idx]) * tmask[idx]).sum(1)
         norm = (pi.flatten(1).pow(2).sum(1) + 1e-12).sqrt()
@@ -114,10 +142,10 @@ def k_anonymity(
             else:
                 upd = lr * g / g.flatten(1).norm(dim=1).clamp_min(1e-12).view(shape)
             p[step_idx] = (x[step_idx] + p[step_idx] - upd).clamp(0, 1) - x[step_idx]
-    x_adv = (x + p).clamp(0, 1)
+    x_last = (x + p).clamp(0, 1).detach()
     with torch.no_grad():
-        logits = model(x_adv)
-        success = done_mask(logits, torch.arange(n))
-        own = logits.gather(1, y[:, None])
-        rank = (logits >= own).sum(1)
-    return AttackResult(x_adv, success, {"k": k, "steps": used, "rank": rank})
+        success = done_mask(classify(model, x_last), torch.arange(n, device=dev))
+        x_adv = torch.where(success[:, None, None, None], x_last, x)
+        logits = classify(model, x_adv)
+        rank = (logits >= logits.gather(1, y[:, None])).sum(1)
+    return AttackResult(x_adv, success, {"k": k, "steps": used, "rank": rank, X_LAST: x_last})

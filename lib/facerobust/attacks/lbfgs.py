@@ -17,7 +17,8 @@ import torch
 from scipy.optimize import minimize
 from torch import Tensor, nn
 
-from .base import AttackResult, check_batch
+from ..validation import check_int, check_scalar
+from .base import X_LAST, AttackResult, classify, decide, model_untouched, prepare
 
 
 def _solve(model: nn.Module, x: Tensor, t: Tensor, c: Tensor, iters: int) -> Tensor:
@@ -26,16 +27,16 @@ def _solve(model: nn.Module, x: Tensor, t: Tensor, c: Tensor, iters: int) -> Ten
     x64 = x.double()
 
     def fun(p_flat: np.ndarray) -> tuple[float, np.ndarray]:
-        p = torch.from_numpy(p_flat).reshape(shape).requires_grad_(True)
+        p = torch.from_numpy(p_flat).to(x.device).reshape(shape).requires_grad_(True)
         xa = (x64 + p).float()
-        ce = nn.functional.cross_entropy(model(xa), t, reduction="none")
+        ce = nn.functional.cross_entropy(classify(model, xa), t, reduction="none")
         norm = (p.flatten(1).pow(2).sum(1) + 1e-12).sqrt()
         loss = (c.double() * norm).sum() + ce.double().sum()
         (g,) = torch.autograd.grad(loss, p)
-        return float(loss.detach()), g.reshape(-1).numpy()
+        return float(loss.detach()), g.reshape(-1).cpu().numpy()
 
-    lo = (-x64).reshape(-1).numpy()
-    hi = (1 - x64).reshape(-1).numpy()
+    lo = (-x64).reshape(-1).cpu().numpy()
+    hi = (1 - x64).reshape(-1).cpu().numpy()
     res = minimize(
         fun,
         np.zeros(x.numel()),
@@ -44,40 +45,63 @@ def _solve(model: nn.Module, x: Tensor, t: Tensor, c: Tensor, iters: int) -> Ten
         bounds=np.stack([lo, hi], 1),
         options={"maxiter": iters},
     )
-    return (x64 + torch.from_numpy(res.x).reshape(shape)).float().clamp(0, 1)
+    return (x64 + torch.from_numpy(res.x).to(x.device).reshape(shape)).float().clamp(0, 1)
 
 
 def lbfgs(
     model: nn.Module,
     x: Tensor,
-    target: Tensor,
+    y: Tensor | None = None,
     *,
+    targeted: bool = False,
     c: float = 1.0,
     search_steps: int = 6,
     iters: int = 50,
+    generator: torch.Generator | None = None,
 ) -> AttackResult:
-    """Targeted L-BFGS attack on ``x`` (N, C, H, W) in [0, 1] toward ``target`` (N,).
+    """Box-constrained L-BFGS (Eq. 1 of Mygdalis et al.): ``min c ||p||_2 + CE(f(x + p), t)``,
+    ``x + p`` in [0, 1], with the largest ``c`` that reaches the goal kept per sample.
 
-    ``search_steps`` solves of ``iters`` L-BFGS-B iterations each; ``info["c"]`` is the
-    constant that gave each returned image (NaN where the target was never reached, in which
-    case the original image is returned and ``success`` is False).
+    Targeted: ``t = y`` and success = ``argmax == y``. Untargeted: ``t`` = the clean runner-up
+    of ``y`` and success = ``argmax != y``.
+
+    Args:
+        model: differentiable classifier (N, C, H, W) -> logits (N, K).
+        x: (N, C, H, W) float32 in [0, 1]. ``y``: (N,) int64 targets (``targeted=True``) or true
+        labels (default: the prediction). ``c`` > 0 initial constant, ``search_steps`` solves of
+        ``iters`` L-BFGS-B iterations (both >= 1). ``generator``: unused (deterministic).
+    Returns:
+        :class:`AttackResult` (the original image where the goal was never reached); ``info``:
+        ``c`` (N,) the constant that gave each image (NaN where none), ``l2`` (N,) (inf where
+        none), ``x_last`` (N, C, H, W) the best image found (= ``x`` where none).
+
+    Example::
+
+        res = lbfgs(model, x, runner_up, targeted=True, search_steps=6, iters=50)
+        print(res.rate, res.info["l2"][res.success].mean())
     """
-    check_batch(x)
-    if not isinstance(target, Tensor) or target.shape != (len(x),) or target.dtype != torch.int64:
-        raise ValueError(f"target must be an int64 tensor of shape ({len(x)},)")
-    if search_steps < 1 or iters < 1 or c <= 0:
-        raise ValueError("search_steps and iters must be >= 1, c > 0")
-    x = x.detach()
-    n = len(x)
-    const = torch.full((n,), float(c))
-    lower = torch.zeros(n)  # largest c known to succeed (0: none yet)
-    upper = torch.full((n,), torch.inf)  # smallest c known to fail (inf: none yet)
-    best_x, best_l2 = x.clone(), torch.full((n,), torch.inf)
-    best_c = torch.full((n,), torch.nan)
+    c = check_scalar(c, "c", lo=0.0, lo_open=True)
+    check_int(search_steps, "search_steps", lo=1)
+    check_int(iters, "iters", lo=1)
+    x, y, z = prepare(model, x, y, targeted)
+    assert z is not None
+    t = y if targeted else z.masked_fill(nn.functional.one_hot(y, z.shape[1]).bool(), -torch.inf).argmax(1)
+    with model_untouched(model), torch.enable_grad():
+        return _search(model, x, y, t, targeted, c, search_steps, iters)
+
+
+def _search(model: nn.Module, x: Tensor, y: Tensor, t: Tensor, targeted: bool, c: float,
+            search_steps: int, iters: int) -> AttackResult:
+    n, dev = len(x), x.device
+    const = torch.full((n,), float(c), device=dev)
+    lower = torch.zeros(n, device=dev)  # largest c known to succeed (0: none yet)
+    upper = torch.full((n,), torch.inf, device=dev)  # smallest c known to fail (inf: none yet)
+    best_x, best_l2 = x.clone(), torch.full((n,), torch.inf, device=dev)
+    best_c = torch.full((n,), torch.nan, device=dev)
     for _ in range(search_steps):
-        xa = _solve(model, x, target, const, iters)
+        xa = _solve(model, x, t, const, iters)
         with torch.no_grad():
-            ok = model(xa).argmax(1) == target
+            ok = decide(classify(model, xa), y, targeted)
         l2 = (xa - x).flatten(1).norm(dim=1)
         better = ok & (l2 < best_l2)
         best_x[better], best_l2[better], best_c[better] = xa[better], l2[better], const[better]
@@ -87,6 +111,7 @@ def lbfgs(
         bracket = (lower > 0) & torch.isfinite(upper)
         const = torch.where(bracket, (lower * upper).sqrt(), torch.where(ok, const * 10, const / 10))
     with torch.no_grad():
-        success = (model(best_x).argmax(1) == target) & torch.isfinite(best_l2)
+        success = decide(classify(model, best_x), y, targeted) & torch.isfinite(best_l2)
     x_adv = torch.where(success[:, None, None, None], best_x, x)
-    return AttackResult(x_adv, success, {"c": best_c, "l2": torch.where(success, best_l2, torch.inf)})
+    info = {"c": best_c, "l2": torch.where(success, best_l2, torch.inf), X_LAST: best_x.detach()}
+    return AttackResult(x_adv.detach(), success, info)

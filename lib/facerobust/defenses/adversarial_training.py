@@ -12,9 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..attacks.base import check_batch
+from ..attacks.base import X_LAST
 from ..attacks.fgsm import fgsm
 from ..progress import progress
+from ..validation import check_batch, check_int, check_labels, check_scalar
 
 
 def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10, batch: int = 128,
@@ -24,8 +25,11 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10
     Returns the mean training loss of each epoch. Deterministic given ``seed``.
     """
     check_batch(x)
-    if len(y) != len(x) or epochs < 0 or batch < 1 or adv_eps < 0:
-        raise ValueError("need len(y) == len(x), epochs >= 0, batch >= 1, adv_eps >= 0")
+    check_labels(y, len(x))
+    check_int(epochs, "epochs", lo=0)
+    check_int(batch, "batch", lo=1)
+    check_scalar(lr, "lr", lo=0.0, lo_open=True)
+    check_scalar(adv_eps, "adv_eps", lo=0.0, hi=1.0)
     torch.manual_seed(seed)  # dropout masks
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr)
@@ -35,7 +39,8 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10
         for i in range(0, len(x), batch):
             xb, yb = x[perm[i:i + batch]], y[perm[i:i + batch]]
             if adv_eps > 0:
-                xa = fgsm(model, xb, yb, adv_eps).x_adv
+                model.eval()  # examples from the current model without dropout, as CleverHans
+                xa = fgsm(model, xb, yb, eps=adv_eps).info[X_LAST]  # every stepped image, turned or not
                 model.train()
                 loss = 0.5 * (F.cross_entropy(model(xb), yb) + F.cross_entropy(model(xa), yb))
             else:

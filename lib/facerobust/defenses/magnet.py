@@ -34,8 +34,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from ..attacks.base import check_batch
 from ..models.gan import Generator
+from ..validation import check_batch, check_int, check_scalar
 
 
 class Encoder(nn.Module):
@@ -103,6 +103,10 @@ def train_reformer(model: MagNetReformer, x: Tensor, *, epochs: int = 10, batch:
     model's initial weights.
     """
     check_batch(x, channels=1)
+    check_int(epochs, "epochs", lo=0)
+    check_int(batch, "batch", lo=1)
+    check_scalar(lr, "lr", lo=0.0, lo_open=True)
+    check_scalar(noise, "noise", lo=0.0)
     if epochs < 0 or batch < 1 or lr <= 0 or noise < 0:
         raise ValueError("need epochs >= 0, batch >= 1, lr > 0, noise >= 0")
     g = torch.Generator().manual_seed(seed)

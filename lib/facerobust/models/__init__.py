@@ -12,7 +12,7 @@ own size S, normalises inside, is differentiable with respect to its input, and 
 - :func:`attribute_models` -> the registry of one-score-per-attribute :class:`AttributeModel` s.
 """
 
-from ._checks import check_images
+from ..validation import check_images
 from .age_gender import AgeGender, age_gender
 from .face_descriptor import MATCH_THRESHOLD, FaceDescriptor, face_descriptor
 from .human_models import EXPRESSIONS, Expression, FaceRes, FaceResOutput, expression, faceres

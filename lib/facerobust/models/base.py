@@ -10,7 +10,7 @@ import re
 import torch
 from torch import Tensor, nn
 
-from ._checks import check_images
+from ..validation import check_images
 
 
 def embed(model: nn.Module, x: Tensor, batch: int = 32) -> Tensor:

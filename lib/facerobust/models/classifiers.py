@@ -14,7 +14,7 @@ from collections.abc import Callable
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..attacks.base import check_batch
+from ..validation import check_batch
 
 
 class _SamePad(nn.Module):

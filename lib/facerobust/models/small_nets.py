@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ..attacks.base import check_batch
+from ..validation import check_batch
 
 
 class _Normalise(nn.Module):

@@ -29,7 +29,8 @@ from torch import Tensor, nn
 from ...cache import atomic_write_bytes
 from ...paths import cache_dir
 from ...progress import progress
-from ..base import AttackResult
+from ...validation import check_batch, check_scalar
+from ..base import X_LAST, AttackResult, model_untouched
 from . import eot as eot_mod
 from .projection import Frame, render
 
@@ -140,18 +141,52 @@ def optimise_sticker(model: nn.Module, face: Tensor, anchor: Tensor, cfg: AdvHat
     return run
 
 
-def advhat(model: nn.Module, face: Tensor, anchor: Tensor, cfg: AdvHatConfig, generator: torch.Generator,
-           threshold: float = 0.6, desc: str = "AdvHat") -> AttackResult:
-    """AdvHat dodging attack on one face; ``success`` = descriptor distance to the anchor >= threshold
-    at the fixed view. ``x_adv`` is that stickered view; ``info`` holds the sticker and the run."""
-    if face.ndim != 4 or len(face) != 1:
-        raise ValueError(f"face must be one chip (1, 3, N, N), got {tuple(face.shape)}")
-    run = optimise_sticker(model, face, anchor, cfg, generator, desc)
-    with torch.no_grad():
-        view = eot_mod.fixed(eot_mod.EOT.official(flat=cfg.flat))
-        x_adv = render(face, run.sticker, view, cfg.src, cfg.dst)
-        d = (model(x_adv) - anchor[None]).norm(dim=1)
-    return AttackResult(x_adv, d >= threshold, {"run": run, "sticker": run.sticker, "distance": d})
+def advhat(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bool = False, anchor: Tensor,
+           cfg: AdvHatConfig, generator: torch.Generator, threshold: float = 0.6,
+           desc: str = "AdvHat") -> AttackResult:
+    """AdvHat dodging attack on one face chip (chapter 5): optimise a sticker ``S`` by the two-stage
+    momentum-sign method on ``E_T[cos(e(render(x, S, T)), anchor)] + w_tv TV(S)`` over random
+    placements ``T``, then judge it at the fixed view.
+
+    Args:
+        model: face descriptor (1, 3, n, n) -> (1, D) embeddings.
+        x: one face chip (1, 3, N, N) float32 in [0, 1] in ``cfg.src``. ``y`` must be None and
+        ``targeted`` False (dodging only; the identity is given by ``anchor``).
+        anchor: (D,) finite descriptor of the person. ``cfg``: optimiser settings;
+        ``generator``: the EOT draws; ``threshold``: finite distance >= 0 that counts as dodged.
+    Returns:
+        :class:`AttackResult`: ``x_adv`` (1, 3, n, n) the stickered view at the fixed placement
+        where dodged, else the same view without sticker; ``success`` (1,) = descriptor distance
+        to ``anchor`` >= ``threshold``; ``info``: ``sticker`` (1, 3, h, w), ``distance`` (1,),
+        ``losses`` (1, steps) and ``x_last`` (1, 3, n, n) the stickered view.
+
+    Example::
+
+        res = advhat(model, face, anchor=emb, cfg=AdvHatConfig(), generator=torch.Generator().manual_seed(0))
+        print(bool(res.success), float(res.info["distance"]))
+    """
+    check_batch(x, 3, name="x")
+    if len(x) != 1:
+        raise ValueError(f"x must be one chip (1, 3, N, N), got {tuple(x.shape)}")
+    if y is not None or targeted:
+        raise ValueError("advhat is a dodging attack: pass the identity as anchor=, not y / targeted")
+    if not isinstance(anchor, Tensor) or anchor.ndim != 1 or not bool(torch.isfinite(anchor).all()):
+        raise ValueError("anchor must be a finite (D,) descriptor")
+    threshold = check_scalar(threshold, "threshold", lo=0.0)
+    with model_untouched(model):
+        run = optimise_sticker(model, x, anchor, cfg, generator, desc)
+        with torch.no_grad():
+            view = eot_mod.fixed(eot_mod.EOT.official(flat=cfg.flat))
+            x_last = render(x, run.sticker, view, cfg.src, cfg.dst)
+            clean = render(x, run.sticker, view, cfg.src, cfg.dst, with_sticker=False)
+            emb = model(x_last)
+            if not bool(torch.isfinite(emb).all()):
+                raise ValueError("model: output contains NaN or infinite values")
+            d = (emb - anchor[None]).norm(dim=1)
+    success = d >= threshold
+    x_adv = torch.where(success[:, None, None, None], x_last, clean)
+    info = {"sticker": run.sticker[None], "distance": d, "losses": torch.tensor([run.losses]), X_LAST: x_last}
+    return AttackResult(x_adv, success, info)
 
 
 def _png(sticker: Tensor) -> bytes:

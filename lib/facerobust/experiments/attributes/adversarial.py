@@ -37,8 +37,8 @@ def attack_sample(train: AttributeSet, n: int, seed: int) -> Tensor:
 
 def attack_bank(bank: Any, x: Tensor, method: str, P: Mapping[str, Any]) -> dict[str, Tensor]:
     """One method on every attribute of one bank: flip mask, weight, PASS, adversarial images."""
-    res = dirs.flip_attack(bank, x, method, P["w0"], P["w_max"], P["tol"])
-    n, a = res.info["shape"]
+    res = dirs.flip_attack(bank, x, method=method, w0=P["w0"], w_max=P["w_max"], tol=P["tol"])
+    n, a = res.success.shape
     flip = res.success.view(n, a)
     x_adv = res.x_adv.view(n, a, *x.shape[1:])
     score = torch.full((n, a), float("nan"), dtype=torch.float64)

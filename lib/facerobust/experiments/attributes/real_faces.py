@@ -92,18 +92,18 @@ def attack_models(
         rec: dict[str, Tensor] = {"x": x, "y": y, "score": f0, "correct": ok}
         row: dict[str, Any] = {"model": name, "faces": len(x), "correct": int(ok.sum())}
         for method in ("fgs", "ffa"):
-            res = dirs.flip_attack(ScoreBank(m), x, method, P["w0"], P["w_max"], P["tol"])
-            flip = res.success
+            res = dirs.flip_attack(ScoreBank(m), x, method=method, w0=P["w0"], w_max=P["w_max"], tol=P["tol"])
+            flip, x_adv = res.success[:, 0], res.x_adv[:, 0]  # one attribute
             score = torch.full((len(x),), float("nan"), dtype=torch.float64)
             if flip.any():
-                score[flip] = ps.pass_score(res.x_adv[flip], x[flip])
+                score[flip] = ps.pass_score(x_adv[flip], x[flip])
             adv = flip & (score >= ps.TAU)
             rec |= {
                 f"{method}/flip": flip,
                 f"{method}/pass": score,
                 f"{method}/adv": adv,
-                f"{method}/x_adv": res.x_adv,
-                f"{method}/weight": res.info["weight"],
+                f"{method}/x_adv": x_adv,
+                f"{method}/weight": res.info["weight"][:, 0],
             }
             row |= {
                 f"{method.upper()}+": int((adv & ok).sum()),

@@ -60,7 +60,7 @@ def gallery(s: Setting, n: int = 3, factor: float = 10.0) -> Figure:
         img = s.x[i].permute(1, 2, 0).squeeze(-1).numpy()
         axes[i, 0].imshow(img, vmin=0, vmax=1, cmap="gray")
         for j, a in enumerate(cols, 1):
-            d = (s.results[a].x_adv[i] - s.x[i]).permute(1, 2, 0).squeeze(-1).numpy()
+            d = (s.results[a].info["x_last"][i] - s.x[i]).permute(1, 2, 0).squeeze(-1).numpy()
             axes[i, j].imshow(np.clip(0.5 + factor * d, 0, 1), vmin=0, vmax=1, cmap="gray")
     for j, a in enumerate(["original"] + cols):
         axes[0, j].set_title(a.replace("K-anon. ", ""), fontsize="small")

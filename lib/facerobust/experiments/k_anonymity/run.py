@@ -23,7 +23,7 @@ from ...attacks import cw as cw_mod
 from ...attacks import deepfool as df_mod
 from ...attacks import k_anonymity as ka_mod
 from ...attacks import lbfgs as lb_mod
-from ...attacks.base import AttackResult
+from ...attacks.base import X_LAST, AttackResult
 from ...data.digits import fashion_mnist, mnist5k
 from ...data.faces import real_faces
 from ...data.types import ImageSet
@@ -225,11 +225,11 @@ def attack_all(s: Setting, P: Mapping[str, Any]) -> Setting:
     cw_l2 = partial(cw_mod.cw_l2, lr=float(P["cw_lr"])) if "cw_lr" in P else cw_mod.cw_l2
     jobs: dict[str, Callable[[], AttackResult]] = {
         "L-BFGS": lambda: lb_mod.lbfgs(
-            m, x, runner_up, search_steps=P["lbfgs_search"], iters=P["lbfgs_iters"]
+            m, x, runner_up, targeted=True, search_steps=P["lbfgs_search"], iters=P["lbfgs_iters"]
         ),
         "DeepFool": lambda: df_mod.deepfool(m, x, y, candidates=int(P.get("deepfool_candidates", 10))),
         "C&W": lambda: cw_l2(
-            m, x, y, target=runner_up, binary_steps=P["cw_binary_steps"], steps=P["cw_steps"]
+            m, x, runner_up, targeted=True, binary_steps=P["cw_binary_steps"], steps=P["cw_steps"]
         ),
     }
     for K in P["Ks"]:
@@ -237,11 +237,11 @@ def attack_all(s: Setting, P: Mapping[str, Any]) -> Setting:
             continue
         k = ka_mod.assign_groups(len(x), K, g)
         jobs[f"K-anon. K={K}"] = partial(
-            ka_mod.k_anonymity, m, x, y, k, steps=P["ka_steps"], lr=P["ka_lr"], similarity=s.cw_similarity
+            ka_mod.k_anonymity, m, x, y, k=k, steps=P["ka_steps"], lr=P["ka_lr"], similarity=s.cw_similarity
         )
     k1 = torch.full((len(x),), 2, dtype=torch.int64)
     jobs["K-anon. K=1, no CW-SSIM"] = lambda: ka_mod.k_anonymity(
-        m, x, y, k1, steps=P["ka_steps"], lr=P["ka_lr"], sim_weight=0.0
+        m, x, y, k=k1, steps=P["ka_steps"], lr=P["ka_lr"], sim_weight=0.0
     )
     for name, job in progress(jobs.items(), desc=s.name.split(" / ")[0]):
         t0 = time.perf_counter()
@@ -260,17 +260,18 @@ def summary_table(s: Setting) -> pd.DataFrame:
     """Per attack: ASR %, SSIM or MS-SSIM (x100), MSE, rank-2 recovery %, max pmf, success, time."""
     rows = []
     for name, r in s.results.items():
+        x_last = r.info[X_LAST]  # failed samples count with their last iterate (rank distribution)
         with torch.no_grad():
-            scores = s.model(r.x_adv)
+            scores = s.model(x_last)
         ranks = ranking.true_label_rank(scores, s.y)
         pmf = ranking.rank_pmf(ranks, scores.shape[1])
         rows.append(
             {
                 "attack": name,
                 "ASR %": 100 * ranking.attack_success_rate(scores, s.y),
-                s.similarity: 100 * float(_similarity(s, r.x_adv).mean()),
-                "MSE": float(ranking.mse(s.x, r.x_adv).mean()),
-                "L2": float(r.perturbation_norms(s.x).mean()),
+                s.similarity: 100 * float(_similarity(s, x_last).mean()),
+                "MSE": float(ranking.mse(s.x, x_last).mean()),
+                "L2": float((x_last - s.x).flatten(1).norm(dim=1).mean()),
                 "rank-2 recovery %": 100 * ranking.rank2_recovery(scores, s.y),
                 "max p(j)": float(pmf.max()),
                 "attack success %": 100 * r.rate,
