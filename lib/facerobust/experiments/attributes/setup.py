@@ -12,14 +12,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...data.fashion_attributes import fashion_attributes
+from ...data.streaming import AnyAttributeSet
 from ...data.types import AttributeSet
-from .training import LOSSES, Snapshots, trained_snapshots
+from .training import LOSSES, Snapshots, trained_banks
 
 TRAIN_KEYS = ("arch", "lr", "rms_decay", "lr_gamma", "lr_power", "batch", "max_epochs", "patience", "seed")
 
 
-def attribute_data(P: Mapping[str, Any]) -> dict[str, AttributeSet]:
-    """{'train', 'valid', 'test'} AttributeSets for the chapter's parameters."""
+def attribute_data(P: Mapping[str, Any]) -> dict[str, AnyAttributeSet]:
+    """{'train', 'valid', 'test'} AttributeSets for the chapter's parameters (CelebA splits too
+    large for memory stream from disk)."""
     names = tuple(P["attributes"]) if P.get("attributes") else None
     if P.get("arch") == "vgg16" and not P.get("celeba_root"):
         raise ValueError("the VGG-16 (full) profile needs CelebA: pass -p celeba_root /path/to/celeba")
@@ -61,9 +63,8 @@ def attribute_models(
     """{loss: (snapshots, training history)} for both losses, cached; ``seed`` overrides the
     chapter's training seed (the other seeds of :func:`training_seeds`)."""
     cfg = {k: P[k] for k in TRAIN_KEYS} | ({} if seed is None else {"seed": int(seed)})
-    return {
-        loss: trained_snapshots(loss, data["train"], data["valid"], cfg, data_key(P, data)) for loss in LOSSES
-    }
+    return trained_banks(tuple(LOSSES), data["train"], data["valid"], cfg, data_key(P, data),
+                         device=P.get("device", "auto"), cluster=P.get("cluster"), threads=int(P["threads"]))
 
 
 def attacked_seeds(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[int, dict[str, Any]]:

@@ -14,7 +14,7 @@ import copy
 import importlib.util
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,10 @@ import torch
 from torch import Tensor, nn
 
 from ... import cache
+from ... import cluster as clusters
+from ... import device as devices
 from ...attacks import attribute_directions as dirs
-from ...data.types import AttributeSet
+from ...data.streaming import AnyAttributeSet, batches
 from ...progress import progress
 
 
@@ -59,20 +61,22 @@ def inv_lr(base: float, gamma: float, power: float):  # type: ignore[no-untyped-
 
 
 @torch.no_grad()
-def errors(bank: nn.Module, data: AttributeSet, batch: int = 1000) -> Tensor:
-    """Per-attribute error E (Eqs. 2-3): share of images with ``y c(x) <= 0``, (A,)."""
-    wrong = torch.zeros(data.a.shape[1])
-    for i in range(0, len(data), batch):
-        c = dirs.decision(bank(data.x[i : i + batch]))
-        wrong += (c != data.a[i : i + batch]).sum(0)
-    return wrong / len(data)
+def errors(bank: nn.Module, data: AnyAttributeSet, batch: int = 1000) -> Tensor:
+    """Per-attribute error E (Eqs. 2-3): share of images with ``y c(x) <= 0``, (A,), on the CPU."""
+    dev = devices.of(bank)
+    wrong = torch.zeros(data.a.shape[1], device=dev)
+    for x, a in batches(data, batch):
+        c = dirs.decision(bank(x.to(dev)))
+        wrong += (c != a.to(dev)).sum(0)
+    return (wrong / len(data)).cpu()
 
 
 def fit_snapshots(
-    snap: Snapshots, train: AttributeSet, valid: AttributeSet, cfg: Mapping[str, Any], desc: str = ""
+    snap: Snapshots, train: AnyAttributeSet, valid: AnyAttributeSet, cfg: Mapping[str, Any], desc: str = ""
 ) -> dict[str, Any]:
-    """Train ``snap.converged`` in place; fill ``snap.epoch2``; return the history."""
+    """Train ``snap.converged`` in place (on its device); fill ``snap.epoch2``; return the history."""
     bank = snap.converged
+    dev = devices.of(bank)
     g = torch.Generator().manual_seed(int(cfg["seed"]))
     opt = torch.optim.RMSprop(bank.parameters(), lr=cfg["lr"], alpha=cfg["rms_decay"])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, inv_lr(cfg["lr"], cfg["lr_gamma"], cfg["lr_power"]))
@@ -84,14 +88,13 @@ def fit_snapshots(
     for epoch in progress(range(1, cfg["max_epochs"] + 1), desc=desc):
         bank.train()
         order, tot = torch.randperm(len(train), generator=g), 0.0
-        for i in range(0, len(train), cfg["batch"]):
-            idx = order[i : i + cfg["batch"]]
-            loss = dirs.pair_loss(bank(train.x[idx]), train.a[idx]).mean(0).sum()
+        for x, y in batches(train, cfg["batch"], order):
+            loss = dirs.pair_loss(bank(x.to(dev)), y.to(dev)).mean(0).sum()
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
-            tot += loss.item() * len(idx)
+            tot += loss.item() * len(x)
         bank.eval()
         err = errors(bank, valid)
         hist["val_error"].append(err.tolist())
@@ -101,7 +104,7 @@ def fit_snapshots(
             best = copy.deepcopy(bank)
         if epoch >= 2:
             better = err < best_err
-            best.take_attributes(bank, better)
+            best.take_attributes(bank, better.to(dev))
             best_err = torch.where(better, err, best_err)
             best_epoch = torch.where(better, epoch, best_epoch)
             stale = torch.where(better, 0, stale + 1)
@@ -112,28 +115,87 @@ def fit_snapshots(
     return hist
 
 
-def trained_snapshots(
-    loss: str, train: AttributeSet, valid: AttributeSet, cfg: Mapping[str, Any], data_key: Mapping[str, Any]
-) -> tuple[Snapshots, dict[str, Any]]:
-    """Both snapshots of the ``loss`` bank, from the cache or trained now.
-
-    ``cfg``: arch, lr, rms_decay, lr_gamma, lr_power, batch, max_epochs, patience, seed;
-    ``data_key``: what identifies the data (dataset, sizes, attribute names) for the cache key.
-    """
+def _maker(loss: str, train: AnyAttributeSet, cfg: Mapping[str, Any]):  # type: ignore[no-untyped-def]
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     c, size = train.x.shape[1], train.x.shape[-1]
+    return lambda: Snapshots(lambda: nets.make_bank(cfg["arch"], train.a.shape[1], LOSSES[loss], c, size))
 
-    def make() -> Snapshots:
-        return Snapshots(lambda: nets.make_bank(cfg["arch"], train.a.shape[1], LOSSES[loss], c, size))
 
+def _cached(loss: str, train: AnyAttributeSet, cfg: Mapping[str, Any], data_key: Mapping[str, Any],
+            fit) -> tuple[Snapshots, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The one cache entry of a bank: loaded, or ``fit`` (seeded first, as every unit is)."""
     torch.manual_seed(int(cfg["seed"]))
     config = dict(cfg) | dict(data_key) | {"loss": loss}
+    code = [nets, sys.modules[__name__], dirs]
+    model, meta = cache.cached_module(f"rozsa-{loss}", config, _maker(loss, train, cfg), fit, code=code)
+    return model, meta  # type: ignore[return-value]
+
+
+def trained_snapshots(
+    loss: str, train: AnyAttributeSet, valid: AnyAttributeSet, cfg: Mapping[str, Any],
+    data_key: Mapping[str, Any], device: str | torch.device | None = "cpu",
+) -> tuple[Snapshots, dict[str, Any]]:
+    """Both snapshots of the ``loss`` bank, from the cache or trained now, on ``device``.
+
+    ``cfg``: arch, lr, rms_decay, lr_gamma, lr_power, batch, max_epochs, patience, seed;
+    ``data_key``: what identifies the data (dataset, sizes, attribute names) for the cache key.
+    The device is not part of the key: the cache holds CPU weights.
+    """
+    dev = devices.resolve(device)
 
     def fit(m: nn.Module) -> dict[str, Any]:
         assert isinstance(m, Snapshots)
-        return fit_snapshots(m, train, valid, cfg, f"train {loss}")
+        return fit_snapshots(m.to(dev), train, valid, cfg, f"train {loss}")
 
-    code = [nets, sys.modules[__name__], dirs]
-    model, meta = cache.cached_module(f"rozsa-{loss}", config, make, fit, code=code)
-    return model, meta  # type: ignore[return-value]
+    model, meta = _cached(loss, train, cfg, data_key, fit)
+    return model.to(dev), meta  # type: ignore[return-value]
+
+
+class _Missing(Exception):
+    """Raised instead of training: the entry is not in the cache."""
+
+
+def _missing(m: nn.Module) -> dict[str, Any]:
+    raise _Missing
+
+
+def train_unit(loss: str, train: AnyAttributeSet, valid: AnyAttributeSet, cfg: Mapping[str, Any],
+               device: str | None, threads: int) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """One bank trained from scratch, as :func:`trained_snapshots` trains it (same seeding and
+    thread count): its CPU state dict and history. Runs in-process or as a Ray task."""
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.manual_seed(int(cfg["seed"]))
+    snap = _maker(loss, train, cfg)()
+    hist = fit_snapshots(snap.to(devices.resolve(device)), train, valid, cfg, f"train {loss}")
+    return {k: v.cpu() for k, v in snap.state_dict().items()}, hist
+
+
+def trained_banks(
+    losses: Sequence[str], train: AnyAttributeSet, valid: AnyAttributeSet, cfg: Mapping[str, Any],
+    data_key: Mapping[str, Any], *, device: str | None = "cpu", cluster: str | None = None, threads: int = 1,
+) -> dict[str, tuple[Snapshots, dict[str, Any]]]:
+    """:func:`trained_snapshots` for every loss; with ``cluster`` set, the banks missing from the
+    cache are trained as parallel Ray tasks (:func:`train_unit`, one GPU each on a CUDA device)
+    and the driver writes the cache as the in-process run does."""
+    if clusters.check(cluster) is None:
+        return {loss: trained_snapshots(loss, train, valid, cfg, data_key, device) for loss in losses}
+    done: dict[str, tuple[Snapshots, dict[str, Any]]] = {}
+    for loss in losses:
+        try:
+            done[loss] = _cached(loss, train, cfg, data_key, _missing)
+        except _Missing:
+            pass
+    todo = [loss for loss in losses if loss not in done]
+    gpus = 1 if devices.resolve(device).type == "cuda" or str(device).startswith("cuda") else 0
+    jobs = [(loss, train, valid, cfg, device, threads) for loss in todo]
+    for loss, (state, hist) in zip(todo, clusters.run(train_unit, jobs, cluster, num_cpus=threads,
+                                                      num_gpus=gpus), strict=True):
+        def fit(m: nn.Module, state: dict[str, Tensor] = state, hist: dict[str, Any] = hist) -> dict:
+            m.load_state_dict(state)
+            return hist
+
+        done[loss] = _cached(loss, train, cfg, data_key, fit)
+    dev = devices.resolve(device)
+    return {loss: (done[loss][0].to(dev), done[loss][1]) for loss in losses}

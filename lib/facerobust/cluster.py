@@ -1,0 +1,69 @@
+"""Fan-out of independent units of work: in-process, or as tasks on a Ray cluster.
+
+The ``cluster`` parameter of a chapter: ``None`` runs every unit in this process, one after
+another; ``"local"`` starts a local Ray instance (stopped again afterwards); anything else is
+the address of a running Ray cluster (``"auto"``, ``"10.0.0.5:6379"``, ``"ray://head:10001"``).
+Units are submitted at once with their resource needs (``num_cpus``, ``num_gpus``) and their
+results come back to the driver in submission order, so whatever the driver does with them
+(e.g. writing the model cache) is the same as in-process. A unit must seed and set its thread
+count itself; then in-process and Ray runs give identical results. Used by the attribute
+chapters' training (:mod:`facerobust.experiments.attributes.training`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+LOCAL = "local"
+
+
+def check(cluster: str | None) -> str | None:
+    """Validate a ``cluster`` parameter: None, 'local' or a non-empty address string."""
+    if cluster is None:
+        return None
+    if not isinstance(cluster, str) or not cluster.strip() or any(c.isspace() for c in cluster):
+        raise ValueError(
+            f"cluster must be null, 'local' or a Ray address such as 'head:6379', got {cluster!r}")
+    return cluster
+
+
+@contextmanager
+def ray_session(cluster: str, num_cpus: int | None = None) -> Iterator[Any]:
+    """Connect to (or start, for 'local') Ray; shut it down afterwards if this call started it."""
+    import ray
+
+    if ray.is_initialized():
+        yield ray
+        return
+    if cluster == LOCAL:
+        ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
+    else:
+        ray.init(address=cluster, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def run(fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]], cluster: str | None = None, *,
+        num_cpus: int = 1, num_gpus: float = 0) -> list[T]:
+    """``[fn(*job) for job in jobs]``, in-process (``cluster=None``) or as Ray tasks.
+
+    ``num_cpus``/``num_gpus``: what one unit needs (Ray schedules by them; a local instance
+    is given max(num_cpus, all cores)). Results are in the order of ``jobs``.
+    """
+    cluster = check(cluster)
+    if isinstance(num_cpus, bool) or not isinstance(num_cpus, int) or num_cpus < 1:
+        raise ValueError(f"num_cpus must be a positive integer, got {num_cpus!r}")
+    if not num_gpus >= 0:
+        raise ValueError(f"num_gpus must be >= 0, got {num_gpus!r}")
+    if cluster is None or not jobs:
+        return [fn(*job) for job in jobs]
+    with ray_session(cluster, max(num_cpus, os.cpu_count() or 1)) as ray:
+        remote = ray.remote(fn).options(num_cpus=num_cpus, num_gpus=num_gpus, max_retries=0)
+        return list(ray.get([remote.remote(*job) for job in jobs]))

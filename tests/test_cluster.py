@@ -1,0 +1,92 @@
+"""Ray fan-out: argument checks, order of results, and chapter 01's ci training on a local Ray
+instance giving bit-identical cached networks and identical tables to the in-process run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from facerobust import cache, cluster, params, session
+from facerobust.experiments.attributes import setup, tables
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_in_process_and_checks() -> None:
+    assert cluster.run(_square, [(3,), (1,), (2,)]) == [9, 1, 4]
+    assert cluster.run(_square, [], "local") == []
+    for bad in ("", "head 6379", 5):
+        with pytest.raises(ValueError, match="cluster must be null, 'local' or a Ray address"):
+            cluster.run(_square, [(1,)], bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="num_cpus must be a positive integer"):
+        cluster.run(_square, [(1,)], None, num_cpus=0)
+    with pytest.raises(ValueError, match="num_gpus must be >= 0"):
+        cluster.run(_square, [(1,)], None, num_gpus=float("nan"))
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    out = []
+    for p in Path("/proc").iterdir():
+        try:
+            if p.name.isdigit() and text.encode() in (p / "cmdline").read_bytes():
+                out.append(int(p.name))
+        except OSError:
+            continue
+    return out
+
+
+def _weights(root: Path) -> dict[str, str]:
+    files = sorted((root / "models").glob("*.pt"))
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _chapter1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | None) -> tuple[dict, Any, float]:
+    root = tmp_path / f"cache-{spec}"
+    monkeypatch.setenv("FACEROBUST_CACHE", str(root))
+    P = dict(params.load("01_attribute_networks", "ci")) | {"cluster": spec, "device": "auto"}
+    session.start(P["seed"], threads=P["threads"])
+    data = setup.attribute_data(P)
+    t0 = time.perf_counter()
+    models = setup.attribute_models(P, data)
+    seconds = time.perf_counter() - t0
+    return _weights(root), tables.error_table(models, data), seconds
+
+
+@pytest.mark.slow
+def test_ray_local_gives_the_in_process_networks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ray
+
+    w_null, err_null, t_null = _chapter1(tmp_path, monkeypatch, None)
+    w_ray, err_ray, t_ray = _chapter1(tmp_path, monkeypatch, "local")
+    assert len(w_null) == 2 and w_ray == w_null  # same cache keys, byte-identical weight files
+    for name in w_null:
+        a = cache.load_state(tmp_path / "cache-None" / "models" / name)
+        b = cache.load_state(tmp_path / "cache-local" / "models" / name)
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    assert err_ray.equals(err_null)
+    print(f"\nchapter 01 ci training: in-process {t_null:.1f} s, Ray local {t_ray:.1f} s")
+    # a second call finds every bank in the cache and starts no Ray instance
+    _, err_again, _ = _chapter1(tmp_path, monkeypatch, "local")
+    assert err_again.equals(err_null) and not ray.is_initialized()
+
+
+@pytest.mark.slow
+def test_ray_session_leaves_no_process_behind() -> None:
+    import ray
+
+    with cluster.ray_session("local", num_cpus=1) as r:
+        session_dir = r.get_runtime_context().gcs_address  # unique to this instance
+        assert r.get(r.remote(json.dumps).remote([4])) == "[4]"
+        assert _processes_mentioning(session_dir)  # the instance's processes name its address
+    assert not ray.is_initialized()
+    deadline = time.time() + 20
+    while _processes_mentioning(session_dir) and time.time() < deadline:
+        time.sleep(0.5)
+    assert _processes_mentioning(session_dir) == []
