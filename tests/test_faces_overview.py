@@ -6,16 +6,17 @@ import math
 
 import pandas as pd
 import pytest
+from facerobust.experiments import claims as C
 from facerobust.experiments import faces_overview as fo
 
 
 def test_wilson_known_values() -> None:
-    lo, hi = fo.wilson(5, 10)
+    lo, hi = C.wilson(5, 10)
     assert (round(lo, 4), round(hi, 4)) == (0.2366, 0.7634)
-    lo, hi = fo.wilson(0, 10)
+    lo, hi = C.wilson(0, 10)
     assert lo == 0.0 and round(hi, 4) == 0.2775
-    assert fo.wilson(10, 10)[1] == 1.0
-    assert all(math.isnan(v) for v in fo.wilson(0, 0))
+    assert C.wilson(10, 10)[1] == 1.0
+    assert all(math.isnan(v) for v in C.wilson(0, 0))
 
 
 def test_spread_ids() -> None:
@@ -53,10 +54,22 @@ def test_reference_check_verdicts() -> None:
     rows += [{"face_id": f, "model": "Smiling/expression", "predicted": fo.REF_SMILING[f], "correct": True}
              for f in ids]
     scores = pd.DataFrame(rows)
-    ref = fo.reference_check(scores, dist, 30, 7, all_faces=True).set_index("claim")
-    assert set(ref.verdict) == {"holds"}
+    ref = C.table(fo.reference_check(scores, dist, 30, 7, all_faces=True)).set_index("id")
+    # one gender error each, as the survey; "men" agrees by construction, so it is not a verdict
+    assert ref.verdict.drop("S2").eq(C.HOLDS).all() and ref.loc["S2", "verdict"] == C.INCONCLUSIVE
+    assert list(ref.columns) == [c for c in C.COLUMNS if c != "id"]
     far = dist.copy()
     far.loc["obama1", "biden"] = 0.70
-    assert fo.reference_check(scores, far, 31, 7, all_faces=False).verdict.tolist() == [
-        "does not hold", "holds", "holds", "does not hold",
-        "not testable here", "not testable here", "not testable here", "holds"]
+    assert [c.verdict for c in fo.reference_check(scores, far, 31, 7, all_faces=False)] == [
+        C.FAILS, C.INCONCLUSIVE, C.HOLDS, C.FAILS, C.INCONCLUSIVE, C.INCONCLUSIVE, C.INCONCLUSIVE, C.HOLDS]
+
+
+def test_gender_errors_one_off_are_inconclusive_not_holds() -> None:
+    ids = list(fo.IDENTIFIED)
+    dist = pd.DataFrame(0.5, index=ids, columns=ids)
+    for n_wrong, verdict in ((0, C.INCONCLUSIVE), (1, C.HOLDS), (3, C.FAILS)):
+        rows = [{"face_id": f"f{i}", "model": m, "predicted": True, "correct": i >= n_wrong}
+                for m in fo.REF_GENDER_ERRORS for i in range(10)]
+        claims = {c.id: c for c in fo.reference_check(pd.DataFrame(rows), dist, 30, 7, all_faces=True)}
+        assert claims["S5"].verdict == verdict, n_wrong
+        assert "+-1" in claims["S5"].judgement.rule
