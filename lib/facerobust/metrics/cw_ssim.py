@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..validation import check_int, check_pair, check_scalar
+
 
 def pyramid_filters(
     h: int, w: int, scales: int, orientations: int, dtype: torch.dtype = torch.float64
@@ -54,9 +56,26 @@ def subbands(x: Tensor, filters: Tensor) -> Tensor:
 def cw_ssim(
     x: Tensor, y: Tensor, *, scales: int = 3, orientations: int = 4, win: int = 7, k: float = 1e-3
 ) -> Tensor:
-    """CW-SSIM per sample (N,) of two NCHW batches; differentiable in both arguments."""
-    if x.shape != y.shape or x.ndim != 4:
-        raise ValueError(f"expected two NCHW batches of one shape, got {tuple(x.shape)} and {tuple(y.shape)}")
+    """CW-SSIM per sample (N,) of two NCHW batches (the ``s(x, x~)`` of Eq. (6), K-anonymity chapter).
+
+    ``S = (2 |sum c_x conj(c_y)| + k) / (sum |c_x|^2 + sum |c_y|^2 + k)`` per sub-band and window,
+    averaged over windows, ``scales * orientations`` sub-bands and channels.
+
+    Args:
+        x, y: (N, C, H, W) float32/float64 in [0, 1], finite, one shape; differentiable in both.
+        scales, orientations >= 1; ``win`` >= 1 fits the image; ``k`` >= 0 finite.
+    Returns: (N,) tensor (1 for identical images).
+
+    Example::
+
+        s = cw_ssim(x, x_adv)                 # (N,)
+        loss = (1 - cw_ssim(x, x + p)).sum()   # differentiable in p
+    """
+    check_pair(x, y)
+    check_int(scales, "scales", lo=1)
+    check_int(orientations, "orientations", lo=1)
+    check_int(win, "win", lo=1)
+    check_scalar(k, "k", lo=0.0)
     h, w = x.shape[-2:]
     if min(h, w) < win or scales < 1 or orientations < 1:
         raise ValueError(f"window {win} does not fit {h}x{w}, or scales/orientations < 1")

@@ -18,12 +18,15 @@ is a typo, PASS is a similarity). Used by chapters 02-03.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import torch
 from skimage.metrics import structural_similarity
 from torch import Tensor
+
+from ..validation import check_int, check_pair
 
 TAU = 0.95
 _CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
@@ -85,20 +88,45 @@ def _one(pair: tuple[np.ndarray, np.ndarray]) -> tuple[float, bool]:
     return ssim(np.clip(aligned, 0, 1), ref), used
 
 
-def pass_score(x_adv: Tensor, x: Tensor, threads: int = 2, return_ecc: bool = False):  # type: ignore[no-untyped-def]
-    """PASS of each pair (N,) float64 for batches (N, C, H, W) in [0, 1].
+@dataclass(frozen=True)
+class PassScores:
+    """PASS of each pair ``score`` (N,) float64 and ``ecc`` (N,) bool: True where the ECC alignment
+    was used (False: identity fallback, i.e. plain SSIM)."""
 
-    With ``return_ecc`` also a bool (N,) mask: True where the ECC alignment was used."""
-    if x_adv.shape != x.shape or x.ndim != 4:
-        raise ValueError(
-            f"need two (N, C, H, W) batches of equal shape, got {tuple(x_adv.shape)}, {tuple(x.shape)}"
-        )
+    score: Tensor
+    ecc: Tensor
+
+
+def pass_scores(x_adv: Tensor, x: Tensor, *, threads: int = 2) -> PassScores:
+    """PASS (Rozsa, Rudd & Boult 2016) of each pair: ``SSIM(psi(x_adv, x), x)``, ``psi`` the ECC
+    homography alignment of ``x_adv`` onto ``x`` (identity fallback, see the module docstring).
+
+    Args:
+        x_adv, x: (N, C, H, W) float32/float64 in [0, 1], finite, one shape, H, W >= 7.
+        threads: worker threads (>= 1).
+    Returns: :class:`PassScores` (score and ECC mask, both (N,)).
+
+    Example::
+
+        r = pass_scores(x_adv, x)
+        adversarial = flipped & (r.score >= TAU)
+    """
+    check_pair(x_adv, x, names=("x_adv", "x"))
+    check_int(threads, "threads", lo=1)
     if min(x.shape[2:]) < 7:
         raise ValueError("images must be at least 7x7 for SSIM; upsample tiny images first")
     a, b = x_adv.detach().cpu().numpy(), x.detach().cpu().numpy()
-    with ThreadPoolExecutor(max(1, threads)) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         out = list(pool.map(_one, zip(a, b, strict=True), chunksize=64))
-    scores = torch.tensor([o[0] for o in out], dtype=torch.float64)
-    if return_ecc:
-        return scores, torch.tensor([o[1] for o in out], dtype=torch.bool)
-    return scores
+    return PassScores(torch.tensor([o[0] for o in out], dtype=torch.float64),
+                      torch.tensor([o[1] for o in out], dtype=torch.bool))
+
+
+def pass_score(x_adv: Tensor, x: Tensor, *, threads: int = 2) -> Tensor:
+    """PASS of each pair, (N,) float64 (the ``score`` of :func:`pass_scores`; same arguments).
+
+    Example::
+
+        p = pass_score(x_adv, x)      # (N,) in [-1, 1], 1 for identical images
+    """
+    return pass_scores(x_adv, x, threads=threads).score

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..validation import check_int, check_pair, check_scalar
+
 MS_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 
@@ -29,9 +31,11 @@ def _filter(x: Tensor, win: Tensor) -> Tensor:
     return F.conv2d(x, win.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
 
 
-def _check(x: Tensor, y: Tensor, win_size: int) -> None:
-    if x.shape != y.shape or x.ndim != 4:
-        raise ValueError(f"expected two NCHW batches of one shape, got {tuple(x.shape)} and {tuple(y.shape)}")
+def _check(x: Tensor, y: Tensor, win_size: int, sigma: float, data_range: float) -> None:
+    check_pair(x, y)
+    check_int(win_size, "win_size", lo=1)
+    check_scalar(sigma, "sigma", lo=0.0, lo_open=True)
+    check_scalar(data_range, "data_range", lo=0.0, lo_open=True)
     if win_size % 2 != 1 or min(x.shape[-2:]) < win_size:
         raise ValueError(f"window {win_size} must be odd and fit in the image {tuple(x.shape[-2:])}")
 
@@ -49,8 +53,23 @@ def _ssim_cs(x: Tensor, y: Tensor, win: Tensor, data_range: float) -> tuple[Tens
 
 
 def ssim(x: Tensor, y: Tensor, *, win_size: int = 11, sigma: float = 1.5, data_range: float = 1.0) -> Tensor:
-    """SSIM per sample (N,), averaged over channels; 1 for identical images."""
-    _check(x, y, win_size)
+    """SSIM per sample (N,), averaged over channels and valid window positions; 1 for identical images.
+
+    ``SSIM = (2 mu_x mu_y + C1)(2 s_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(s_x^2 + s_y^2 + C2))`` with
+    Gaussian-weighted local statistics, ``C1 = (0.01 L)^2``, ``C2 = (0.03 L)^2``, ``L = data_range``
+    (the K-anonymity chapter's Table 1 column).
+
+    Args:
+        x, y: (N, C, H, W) float32/float64 in [0, 1], finite, one shape; differentiable in both.
+        win_size: odd window (<= H, W); ``sigma`` > 0; ``data_range`` > 0.
+    Returns: (N,) tensor of the input dtype.
+
+    Example::
+
+        s = ssim(x, x_adv)            # (N,)
+        ssim(x, x).allclose(torch.ones(len(x), dtype=x.dtype))
+    """
+    _check(x, y, win_size, sigma, data_range)
     s, _ = _ssim_cs(x, y, _window(win_size, sigma, x.dtype), data_range)
     return s.mean(1)
 
@@ -58,8 +77,18 @@ def ssim(x: Tensor, y: Tensor, *, win_size: int = 11, sigma: float = 1.5, data_r
 def ms_ssim(
     x: Tensor, y: Tensor, *, scales: int = 5, win_size: int = 11, sigma: float = 1.5, data_range: float = 1.0
 ) -> Tensor:
-    """MS-SSIM per sample (N,) over ``scales`` dyadic scales, Wang et al.'s weights renormalised."""
-    _check(x, y, win_size)
+    """MS-SSIM per sample (N,): ``prod_{j<M} cs_j^{w_j} * ssim_M^{w_M}`` over ``scales`` = M dyadic
+    scales (2x2 average pooling), Wang et al.'s weights renormalised (negative terms clipped to 0).
+
+    Args: as :func:`ssim`, plus ``scales`` in 1..5 with ``win_size * 2^(scales-1) <= min(H, W)``.
+    Returns: (N,) tensor.
+
+    Example::
+
+        s = ms_ssim(x, x_adv, scales=3, win_size=7)   # 28x28 images
+    """
+    _check(x, y, win_size, sigma, data_range)
+    check_int(scales, "scales", lo=1)
     if not 1 <= scales <= len(MS_WEIGHTS) or min(x.shape[-2:]) < win_size * 2 ** (scales - 1):
         raise ValueError(f"{scales} scales with window {win_size} do not fit {tuple(x.shape[-2:])}")
     w = torch.tensor(MS_WEIGHTS[:scales], dtype=x.dtype)

@@ -45,7 +45,8 @@ def attack_bank(bank: Any, x: Tensor, method: str, P: Mapping[str, Any]) -> dict
     ecc = torch.zeros(n, a, dtype=torch.bool)
     idx = flip.nonzero()
     if len(idx):
-        score[flip], ecc[flip] = ps.pass_score(x_adv[flip], x[idx[:, 0]], return_ecc=True)
+        r = ps.pass_scores(x_adv[flip], x[idx[:, 0]])
+        score[flip], ecc[flip] = r.score, r.ecc
     return {
         "flip": flip,
         "weight": res.info["weight"].view(n, a),
