@@ -39,3 +39,35 @@ def test_no_partial_files_left(tmp_cache) -> None:
     cache.save_state(tmp_cache / "x.pt", {"a": torch.ones(2)})
     assert [p.name for p in tmp_cache.iterdir()] == ["x.pt"]
     assert torch.equal(cache.load_state(tmp_cache / "x.pt")["a"], torch.ones(2))
+
+
+def test_truncated_entry_is_reported_with_its_path_and_retrained(tmp_cache, capsys) -> None:
+    import pytest
+
+    calls = []
+
+    def fit(m: nn.Module) -> dict:
+        calls.append(1)
+        with torch.no_grad():
+            m.weight.fill_(2.0)
+        return {"loss": 0.5}
+
+    cache.cached_module("lin", {"w": 2}, _make, fit, code=[_make])
+    (wpath,) = (tmp_cache / "models").glob("*.pt")
+    wpath.write_bytes(wpath.read_bytes()[:40])  # truncated, as after a crash or a full disk
+    with pytest.raises(cache.CorruptCacheEntry, match=str(wpath.name)):
+        cache.load_state(wpath)
+    m, meta = cache.cached_module("lin", {"w": 2}, _make, fit, code=[_make])
+    err = capsys.readouterr().err
+    assert "corrupt cache entry" in err and str(wpath) in err and "retraining" in err
+    assert calls == [1, 1] and meta == {"loss": 0.5} and torch.equal(m.weight, torch.full((2, 3), 2.0))
+    assert torch.equal(cache.load_state(wpath)["weight"], torch.full((2, 3), 2.0))  # rewritten whole
+
+
+def test_unreadable_metadata_is_retrained(tmp_cache, capsys) -> None:
+    calls = []
+    cache.cached_module("lin", {"w": 3}, _make, lambda m: calls.append(1) or {}, code=[_make])
+    (mpath,) = (tmp_cache / "models").glob("*.json")
+    mpath.write_text("{not json")
+    cache.cached_module("lin", {"w": 3}, _make, lambda m: calls.append(1) or {}, code=[_make])
+    assert calls == [1, 1] and str(mpath) in capsys.readouterr().err

@@ -12,6 +12,7 @@ import hashlib
 import inspect
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -59,8 +60,45 @@ def save_state(path: Path, state: Mapping[str, Any]) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+class CorruptCacheEntry(ValueError):
+    """A cached file that cannot be read (truncated, not a state dict, wrong keys); names its path."""
+
+
 def load_state(path: Path) -> dict[str, Any]:
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """``torch.load(weights_only=True)`` of a cached state dict; a file that cannot be read raises
+    :class:`CorruptCacheEntry` naming the path and the fix (delete it and it is rebuilt)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated zip, stream error, unpickling error
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise CorruptCacheEntry(f"corrupt cache entry {path} ({type(exc).__name__}: {first}); "
+                                f"delete it: rm {path}") from exc
+    if not isinstance(state, dict):
+        raise CorruptCacheEntry(f"corrupt cache entry {path}: not a state dict; delete it: rm {path}")
+    return state
+
+
+def _read_entry(model: nn.Module, wpath: Path, mpath: Path) -> dict[str, Any] | None:
+    """Weights and metadata of a cache entry, or None (after saying so on stderr and deleting the
+    entry) when either file is corrupt, so the caller retrains."""
+    init = {k: v.clone() for k, v in model.state_dict().items()}
+    try:
+        state = load_state(wpath)
+        try:
+            model.load_state_dict(state)
+            meta = json.loads(mpath.read_text())
+        except (RuntimeError, ValueError, UnicodeDecodeError) as exc:
+            raise CorruptCacheEntry(f"corrupt cache entry {wpath} / {mpath.name} "
+                                    f"({type(exc).__name__}); delete it: rm {wpath} {mpath}") from exc
+        if not isinstance(meta, dict):
+            raise CorruptCacheEntry(f"corrupt cache entry {mpath}: not a JSON object; delete it: rm {mpath}")
+        return meta
+    except CorruptCacheEntry as exc:
+        print(f"warning: {exc}; removing it and retraining", file=sys.stderr, flush=True)
+        model.load_state_dict(init)  # undo a partial load: training starts from make()'s weights
+        wpath.unlink(missing_ok=True)
+        mpath.unlink(missing_ok=True)
+        return None
 
 
 def cached_module(
@@ -74,16 +112,15 @@ def cached_module(
     """Build ``make()``; load its weights from the cache, or ``fit`` it and cache them.
 
     Returns the module in eval mode and the metadata ``fit`` returned (e.g. a training
-    history), which is stored beside the weights as JSON.
+    history), which is stored beside the weights as JSON. A corrupt entry (truncated ``.pt``,
+    unreadable JSON, mismatched weights) is reported on stderr with its path, removed and retrained.
     """
     k = key(name, config, code)
     folder = (root or cache_dir()) / "models"
     wpath, mpath = folder / f"{k}.pt", folder / f"{k}.json"
     model = make()
-    if wpath.exists() and mpath.exists():
-        model.load_state_dict(load_state(wpath))
-        meta = json.loads(mpath.read_text())
-    else:
+    meta = _read_entry(model, wpath, mpath) if wpath.exists() and mpath.exists() else None
+    if meta is None:
         meta = dict(fit(model) or {})
         save_state(wpath, model.state_dict())
         atomic_write_bytes(mpath, json.dumps(meta, default=float).encode())

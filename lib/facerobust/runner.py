@@ -3,7 +3,11 @@
 ``python -m facerobust.runner notebooks/03_x.py --profile ci -o book/chapters/03_x.ipynb``
 
 - validates the profile and every ``-p NAME VALUE`` override *before* starting a kernel and
-  prints a one-line error naming a bad parameter (exit code 2);
+  prints a one-line error naming a bad parameter (exit code 2): unknown names, wrong types, a
+  bool where a number is expected, NaN/inf, and numbers below what every profile allows (a
+  parameter that is > 0 in every profile must stay > 0, >= 0 stays >= 0);
+- refuses an output that is not a ``.ipynb`` file or lies under the chapters' source folder
+  (``notebooks/``): a chapter's source is never overwritten;
 - reads the jupytext ``py:percent`` source, injects ``profile`` and ``overrides`` with
   papermill, never touching the paired notebook;
 - strips papermill's timing metadata and collapses carriage-return progress updates, so
@@ -28,7 +32,7 @@ from typing import Any
 import yaml
 
 from . import __version__
-from .params import ParameterError, load
+from .params import ParameterError, load, profiles
 from .paths import repo_root
 
 _CR = re.compile(r"[^\n]*\r(?!\n)")
@@ -83,6 +87,39 @@ def parse_value(text: str) -> Any:
     return text
 
 
+def check_overrides(chapter: str, overrides: dict[str, Any]) -> None:
+    """Raise :class:`ParameterError` for an override the chapter's profiles rule out before any
+    kernel starts: a bool for a number, NaN/inf, or a number below every profile's floor."""
+    allp = profiles(chapter)
+    for name, value in overrides.items():
+        seen = [p[name] for p in allp.values() if name in p]
+        nums = [v for v in seen if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if not nums or value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            kind = "an integer" if all(isinstance(v, int) for v in nums) else "a number"
+            raise ParameterError(f"parameter {name!r} must be {kind}, got {value!r}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ParameterError(f"parameter {name!r} must be finite, got {value!r}")
+        low = min(nums)
+        if (low > 0 and value <= 0) or (low >= 0 and value < 0):
+            sign = "> 0" if low > 0 else ">= 0"
+            raise ParameterError(f"parameter {name!r} must be {sign} (as in every profile), got {value!r}")
+
+
+def check_output(notebook: Path, output: Path) -> None:
+    """Raise ``ValueError`` unless ``output`` is a ``.ipynb`` outside the chapters' source folder."""
+    out = output.expanduser().resolve()
+    if out.suffix != ".ipynb":
+        raise ValueError(f"output {output} must be a .ipynb file (a chapter's source is never overwritten)")
+    sources = {notebook.expanduser().resolve().parent, (repo_root() / "notebooks").resolve()}
+    if any(s == out.parent or s in out.parents for s in sources):
+        raise ValueError(f"output {output} lies in the chapters' source folder; write it elsewhere "
+                         "(e.g. _build/chapters/)")
+    if out.exists() and out.is_dir():
+        raise ValueError(f"output {output} is a folder")
+
+
 def run(
     notebook: Path,
     output: Path,
@@ -96,7 +133,9 @@ def run(
     import papermill as pm
 
     overrides = dict(overrides or {})
+    check_output(notebook, output)
     load(notebook.stem, profile, overrides)  # one-line ParameterError before any kernel starts
+    check_overrides(notebook.stem, overrides)
     digest = _digest(notebook, profile, overrides)
     if output.exists() and not force:
         old = nbformat.read(output, as_version=4)
@@ -150,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: notebook {nb} does not exist (expected notebooks/NN_name.py)", file=sys.stderr)
             return 2
         try:
+            check_output(nb, args.output or args.outdir / f"{nb.stem}.ipynb")
             load(nb.stem, args.profile, overrides)
-        except ParameterError as exc:
+            check_overrides(nb.stem, overrides)
+        except (ParameterError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     for nb in args.notebooks:
@@ -163,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
             first = str(exc).strip().splitlines()
             print(f"error: {nb.name} failed on profile {args.profile}: "
                   f"{first[-1] if first else type(exc).__name__}", file=sys.stderr)
-            print(f"       partial run kept in {out.with_suffix('.failed.ipynb')}", file=sys.stderr)
+            failed = out.with_suffix(".failed.ipynb")
+            if failed.exists():
+                print(f"       partial run kept in {failed}", file=sys.stderr)
             return 1
         status = f"ran in {time.perf_counter() - t0:.0f} s" if ran else "up to date"
         print(f"{nb.name} [{args.profile}] -> {out}: {status}", flush=True)
