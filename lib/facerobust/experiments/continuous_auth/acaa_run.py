@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...data.face_parts import PART_SIZES
 from ...models import acaa
 from ...progress import progress
 from .videos import FaceVideos, Key, features, full_faces
@@ -29,6 +30,11 @@ class AttributeScores:
     attributes: tuple[str, ...]
     accuracy: pd.DataFrame
     kept: pd.DataFrame
+
+
+def fitting_grid(parts: Sequence[str], feats: Sequence[str], cells: Sequence[int]) -> list[Key]:
+    """The grid part x feature x cell size, without the cells larger than a component's crop."""
+    return [k for k in acaa.grid(parts, feats, cells) if k[2] <= min(PART_SIZES[k[0]])]
 
 
 def frame_labels(videos: FaceVideos, labels: pd.DataFrame) -> np.ndarray:
@@ -110,4 +116,4 @@ def lbp_frames(videos: FaceVideos, cell: int = 8) -> np.ndarray:
     return features(videos, [("full_face", "LBP", cell)])[("full_face", "LBP", cell)]
 
 
-__all__ = ["AttributeScores", "frame_labels", "lbp_frames", "run_acaa", "run_platform"]
+__all__ = ["AttributeScores", "fitting_grid", "frame_labels", "lbp_frames", "run_acaa", "run_platform"]
