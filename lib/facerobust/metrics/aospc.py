@@ -49,9 +49,9 @@ def segments(m: np.ndarray, t: float) -> list[np.ndarray]:
 def perturbed(x: Tensor, m: np.ndarray, t: float, k_max: int, noise: Tensor) -> Tensor:
     """x^(0) ... x^(K) for one image (K+1, C, H, W): the k best segments replaced by ``noise``."""
     out = x.unsqueeze(0).repeat(k_max + 1, 1, 1, 1)
-    covered = torch.zeros(x.shape[1:], dtype=torch.bool)
+    covered = torch.zeros(x.shape[1:], dtype=torch.bool, device=x.device)
     for k, seg in enumerate(segments(m, t)[:k_max], start=1):
-        covered |= torch.from_numpy(seg)
+        covered |= torch.from_numpy(seg).to(x.device)
         out[k:, :, covered] = noise[:, covered]
     return out
 
@@ -83,7 +83,7 @@ def aospc(score: Callable[[Tensor], Tensor], x: Tensor, maps: Tensor, target: Te
     if not torch.isfinite(maps).all():
         raise ValueError("maps contain NaN or infinite values")
     g = torch.Generator().manual_seed(seed)
-    noise = lo + (hi - lo) * torch.rand(x.shape, generator=g)
+    noise = (lo + (hi - lo) * torch.rand(x.shape, generator=g)).to(x.device)
     mm = maps[:, 0].detach().cpu().numpy().astype(np.float64)
     batch = torch.cat([perturbed(x[i], mm[i], t, k_max, noise[i]) for i in range(len(x))])
     with torch.no_grad():

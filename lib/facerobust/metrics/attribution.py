@@ -41,7 +41,7 @@ def attribute(model: nn.Module, x: Tensor, target: Tensor, method: str, *, layer
     """
     _check(x, target)
     model.eval()
-    x = x.detach().clone()
+    x = x.detach().clone().requires_grad_(method in ("gradient", "saliency", "lrp"))
     if method == "gradient":
         a = InputXGradient(model).attribute(x, target=target)
     elif method == "saliency":
