@@ -40,6 +40,9 @@ def check_batch(
         raise ValueError(f"{name}: expected dtype {want}, got {str(x.dtype).replace('torch.', '')}{hint}")
     if len(x) == 0:
         raise ValueError(f"{name}: empty batch (N = 0)")
+    if channels is None and x.shape[1] not in (1, 3, 4) and x.shape[-1] in (1, 3, 4):
+        raise ValueError(f"{name}: shape {tuple(x.shape)} looks like NHWC (channels last); "
+                         "pass NCHW: x.permute(0, 3, 1, 2)")
     if channels is not None and x.shape[1] != channels:
         hint = " (NHWC passed? use x.permute(0, 3, 1, 2))" if x.shape[-1] == channels else ""
         raise ValueError(f"{name}: expected {channels} channels, got {x.shape[1]} "

@@ -123,7 +123,11 @@ def prepare(model: Callable[[Tensor], Tensor], x: object, y: object, targeted: b
     if not clean and labels is not None:
         return xb, labels, None
     with torch.no_grad():
-        z = classify(model, xb)
+        try:
+            z = classify(model, xb)
+        except RuntimeError as exc:  # e.g. a shape the model cannot take: say which argument
+            raise ValueError(f"model: cannot classify x of shape {tuple(xb.shape)}: "
+                             f"{str(exc).splitlines()[0]}") from exc
     if labels is None:
         return xb, z.argmax(1), z
     return xb, check_output(z, labels), z

@@ -18,6 +18,12 @@ from ..progress import progress
 from ..validation import check_batch, check_int, check_labels, check_scalar
 
 
+def _ce(logits: Tensor, y: Tensor) -> Tensor:
+    """Cross-entropy after checking the labels lie in [0, classes) (-100 would be ignored)."""
+    check_labels(y, len(y), logits.shape[-1])
+    return F.cross_entropy(logits, y)
+
+
 def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10, batch: int = 128,
                      lr: float = 1e-3, seed: int = 0, adv_eps: float = 0.0, desc: str = "") -> list[float]:
     """Train ``model`` in place on images ``x`` in [0, 1]; ``adv_eps`` > 0 mixes in FGSM examples.
@@ -42,10 +48,10 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10
                 model.eval()  # examples from the current model without dropout, as CleverHans
                 xa = fgsm(model, xb, yb, eps=adv_eps).info[X_LAST]  # every stepped image, turned or not
                 model.train()
-                loss = 0.5 * (F.cross_entropy(model(xb), yb) + F.cross_entropy(model(xa), yb))
+                loss = 0.5 * (_ce(model(xb), yb) + _ce(model(xa), yb))
             else:
                 model.train()
-                loss = F.cross_entropy(model(xb), yb)
+                loss = _ce(model(xb), yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
