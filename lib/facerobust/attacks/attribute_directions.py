@@ -96,7 +96,8 @@ def flip_attack(
     tol: float = 0.25,
     generator: torch.Generator | None = None,
 ) -> AttackResult:
-    """FGS (Eq. 5) or FFA (Eq. 6) direction + the doubling/bisection line search, every attribute at once.
+    """FGS (Eq. 5) or FFA (Eq. 6) direction (chapter 2, ``eq-rozsa-directions``) + the doubling /
+    bisection line search, on every attribute at once.
 
     Each image of ``x`` is attacked separately for each of the bank's ``A`` networks: the pair
     (i, a) gets the direction ``d`` of network ``a`` and the smallest grey-level weight ``w`` with

@@ -55,7 +55,7 @@ def k_anonymity(
     similarity: Similarity = cw_ssim,
     generator: torch.Generator | None = None,
 ) -> AttackResult:
-    """Eq. (6) of Mygdalis et al.:
+    """Eq. (6) of Mygdalis et al. (chapter 6, ``eq-kanon-objective``; success: ``eq-kanon-conditions``):
     ``min_p ||p||_2 + w_s (1 - s(x, x + p)) + sum_{i=2}^{k} CE(f(x + p), r_x(i))``.
 
     ``optimizer``: ``"l2"`` (default) takes steps of L2 length ``lr`` along the per-sample

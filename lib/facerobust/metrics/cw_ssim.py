@@ -56,7 +56,7 @@ def subbands(x: Tensor, filters: Tensor) -> Tensor:
 def cw_ssim(
     x: Tensor, y: Tensor, *, scales: int = 3, orientations: int = 4, win: int = 7, k: float = 1e-3
 ) -> Tensor:
-    """CW-SSIM per sample (N,) of two NCHW batches (the ``s(x, x~)`` of Eq. (6), K-anonymity chapter).
+    """CW-SSIM per sample (N,) of two NCHW batches (chapter 6, ``eq-cwssim``; the ``s`` of Eq. (6)).
 
     ``S = (2 |sum c_x conj(c_y)| + k) / (sum |c_x|^2 + sum |c_y|^2 + k)`` per sub-band and window,
     averaged over windows, ``scales * orientations`` sub-bands and channels.

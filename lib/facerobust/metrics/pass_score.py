@@ -98,7 +98,8 @@ class PassScores:
 
 
 def pass_scores(x_adv: Tensor, x: Tensor, *, threads: int = 2) -> PassScores:
-    """PASS (Rozsa, Rudd & Boult 2016) of each pair: ``SSIM(psi(x_adv, x), x)``, ``psi`` the ECC
+    """PASS (Rozsa, Rudd & Boult 2016; chapter 2, ``eq-rozsa-pass``) of each pair:
+    ``SSIM(psi(x_adv, x), x)``, ``psi`` the ECC
     homography alignment of ``x_adv`` onto ``x`` (identity fallback, see the module docstring).
 
     Args:

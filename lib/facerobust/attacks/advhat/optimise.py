@@ -145,8 +145,9 @@ def advhat(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bo
            cfg: AdvHatConfig, generator: torch.Generator, threshold: float = 0.6,
            desc: str = "AdvHat") -> AttackResult:
     """AdvHat dodging attack on one face chip (chapter 5): optimise a sticker ``S`` by the two-stage
-    momentum-sign method on ``E_T[cos(e(render(x, S, T)), anchor)] + w_tv TV(S)`` over random
-    placements ``T``, then judge it at the fixed view.
+    momentum-sign method (chapter 5, ``eq-loss`` and ``eq-update``) on
+    ``E_T[cos(e(render(x, S, T)), anchor)] + w_tv TV(S)`` over random placements ``T``, then judge
+    it at the fixed view.
 
     Args:
         model: face descriptor (1, 3, n, n) -> (1, D) embeddings.
