@@ -74,6 +74,14 @@ class CelebAImages(Dataset[Tensor]):
         return CelebAImages([self.paths[i] for i in idx], self.hw)
 
 
+def eval_batch(data: AttributeSet | StreamingAttributeSet, most: int = 1000,
+               max_bytes: int = 64 * 1024**2) -> int:
+    """A batch size for a forward pass over ``data``: at most ``most`` images and at most
+    ``max_bytes`` of float32 input (144 CelebA images at 218x178; 1000 Fashion-MNIST images)."""
+    c, h, w = data.x.shape[1:]
+    return max(1, min(most, max_bytes // (int(c) * int(h) * int(w) * 4)))
+
+
 def to_float(batch: Tensor) -> Tensor:
     """uint8 (N, 3, H, W) -> float32 in [0, 1] (the one conversion both paths use)."""
     return batch.float().div_(255.0).contiguous()

@@ -25,7 +25,7 @@ from ... import cache
 from ... import cluster as clusters
 from ... import device as devices
 from ...attacks import attribute_directions as dirs
-from ...data.streaming import AnyAttributeSet, batches
+from ...data.streaming import AnyAttributeSet, batches, eval_batch
 from ...progress import progress
 
 
@@ -61,11 +61,12 @@ def inv_lr(base: float, gamma: float, power: float):  # type: ignore[no-untyped-
 
 
 @torch.no_grad()
-def errors(bank: nn.Module, data: AnyAttributeSet, batch: int = 1000) -> Tensor:
-    """Per-attribute error E (Eqs. 2-3): share of images with ``y c(x) <= 0``, (A,), on the CPU."""
+def errors(bank: nn.Module, data: AnyAttributeSet, batch: int | None = None) -> Tensor:
+    """Per-attribute error E (Eqs. 2-3): share of images with ``y c(x) <= 0``, (A,), on the CPU.
+    ``batch``: images per forward pass (default :func:`~facerobust.data.streaming.eval_batch`)."""
     dev = devices.of(bank)
     wrong = torch.zeros(data.a.shape[1], device=dev)
-    for x, a in batches(data, batch):
+    for x, a in batches(data, batch or eval_batch(data)):
         c = dirs.decision(bank(x.to(dev)))
         wrong += (c != a.to(dev)).sum(0)
     return (wrong / len(data)).cpu()
