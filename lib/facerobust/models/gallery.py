@@ -41,7 +41,7 @@ def templates(embeddings: Tensor, labels: Tensor, n_classes: int | None = None) 
     if (counts == 0).any():
         raise ValueError(f"classes without a gallery photo: {torch.nonzero(counts == 0).flatten().tolist()}")
     e = F.normalize(embeddings.detach().double(), dim=1)
-    sums = torch.zeros(c, e.shape[1], dtype=e.dtype).index_add_(0, labels, e)
+    sums = torch.zeros(c, e.shape[1], dtype=e.dtype, device=e.device).index_add_(0, labels, e)
     return F.normalize(sums, dim=1).to(embeddings.dtype)
 
 

@@ -83,12 +83,14 @@ def fit_snapshots(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, inv_lr(cfg["lr"], cfg["lr_gamma"], cfg["lr_power"]))
     best = snap.epoch2
     a = train.a.shape[1]
-    best_err, best_epoch, stale = torch.full((a,), 2.0), torch.zeros(a, dtype=torch.long), torch.zeros(a)
+    cpu = torch.device("cpu")  # per-attribute bookkeeping and the data order live on the CPU
+    best_err = torch.full((a,), 2.0, device=cpu)
+    best_epoch, stale = torch.zeros(a, dtype=torch.long, device=cpu), torch.zeros(a, device=cpu)
     hist: dict[str, Any] = {"val_error": [], "train_loss": [], "seconds": 0.0}
     t0 = time.perf_counter()
     for epoch in progress(range(1, cfg["max_epochs"] + 1), desc=desc):
         bank.train()
-        order, tot = torch.randperm(len(train), generator=g), 0.0
+        order, tot = torch.randperm(len(train), generator=g, device=cpu), 0.0
         for x, y in batches(train, cfg["batch"], order):
             loss = dirs.pair_loss(bank(x.to(dev)), y.to(dev)).mean(0).sum()
             opt.zero_grad()
