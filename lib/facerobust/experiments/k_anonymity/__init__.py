@@ -1,6 +1,6 @@
 """Experiments of the K-anonymity chapter (``notebooks/06_k_anonymity.py``)."""
 
-from .paper import PAPER_FOR, PAPER_TABLE1, claims_table
+from .paper import PAPER_FOR, PAPER_TABLE1, claims_rows, claims_table
 from .plots import gallery, pmf_figure
 from .run import (
     Setting,
@@ -18,6 +18,7 @@ __all__ = [
     "PAPER_TABLE1",
     "Setting",
     "attack_all",
+    "claims_rows",
     "claims_table",
     "face_setting",
     "face_split",

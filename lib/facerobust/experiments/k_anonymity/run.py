@@ -222,12 +222,12 @@ def attack_all(s: Setting, P: Mapping[str, Any]) -> Setting:
     with torch.no_grad():
         runner_up = ranking.runner_up(m(x), y)
     g = torch.Generator().manual_seed(int(P["seed"]))
-    cw_l2 = partial(cw_mod.cw_l2, lr=float(P["cw_lr"])) if "cw_lr" in P else cw_mod.cw_l2
+    cw_l2 = partial(cw_mod.cw_l2, lr=float(P["cw_lr"]))
     jobs: dict[str, Callable[[], AttackResult]] = {
         "L-BFGS": lambda: lb_mod.lbfgs(
             m, x, runner_up, targeted=True, search_steps=P["lbfgs_search"], iters=P["lbfgs_iters"]
         ),
-        "DeepFool": lambda: df_mod.deepfool(m, x, y, candidates=int(P.get("deepfool_candidates", 10))),
+        "DeepFool": lambda: df_mod.deepfool(m, x, y, candidates=int(P["deepfool_candidates"])),
         "C&W": lambda: cw_l2(
             m, x, runner_up, targeted=True, binary_steps=P["cw_binary_steps"], steps=P["cw_steps"]
         ),
@@ -257,7 +257,8 @@ def _similarity(s: Setting, x_adv: Tensor) -> Tensor:
 
 
 def summary_table(s: Setting) -> pd.DataFrame:
-    """Per attack: ASR %, SSIM or MS-SSIM (x100), MSE, rank-2 recovery %, max pmf, success, time."""
+    """Per attack: ASR %, SSIM or MS-SSIM (x100), MSE, rank-2 recovery %, max pmf, success, time,
+    the rank pmf, the sample size ``n`` and the per-image MSE and similarity (for paired tests)."""
     rows = []
     for name, r in s.results.items():
         x_last = r.info[X_LAST]  # failed samples count with their last iterate (rank distribution)
@@ -265,18 +266,22 @@ def summary_table(s: Setting) -> pd.DataFrame:
             scores = s.model(x_last)
         ranks = ranking.true_label_rank(scores, s.y)
         pmf = ranking.rank_pmf(ranks, scores.shape[1])
+        sim, mse = 100 * _similarity(s, x_last).detach(), ranking.mse(s.x, x_last).detach()
         rows.append(
             {
                 "attack": name,
                 "ASR %": 100 * ranking.attack_success_rate(scores, s.y),
-                s.similarity: 100 * float(_similarity(s, x_last).mean()),
-                "MSE": float(ranking.mse(s.x, x_last).mean()),
+                s.similarity: float(sim.mean()),
+                "MSE": float(mse.mean()),
                 "L2": float((x_last - s.x).flatten(1).norm(dim=1).mean()),
                 "rank-2 recovery %": 100 * ranking.rank2_recovery(scores, s.y),
                 "max p(j)": float(pmf.max()),
                 "attack success %": 100 * r.rate,
                 "seconds": s.seconds.get(name, float("nan")),
                 "pmf": pmf.numpy(),
+                "n": len(s.y),
+                "MSE per image": mse.numpy(),
+                f"{s.similarity} per image": sim.numpy(),
             }
         )
     return pd.DataFrame(rows).set_index("attack")
