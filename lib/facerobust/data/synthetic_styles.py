@@ -141,14 +141,18 @@ def sample_styles(n: int, generator: torch.Generator, p_present: float = 0.5) ->
 
 
 def styled_digits(split: str, seed: int, copies: int = 1, limit: int | None = None) -> StyledDigits:
-    """``copies`` random stylings of each MNIST-5k ``split`` digit (the first ``limit`` digits)."""
+    """``copies`` random stylings of each MNIST-5k ``split`` digit (of ``limit`` digits drawn at
+    random, fixed by ``seed``; the split is ordered by class, so a prefix would not do)."""
     if copies < 1:
         raise ValueError(f"copies must be >= 1, got {copies}")
     canvas, digit = digits_32(split)
-    if limit is not None:
-        canvas, digit = canvas[:limit], digit[:limit]
-    canvas, digit = canvas.repeat(copies, 1, 1, 1), digit.repeat(copies)
     g = torch.Generator().manual_seed(seed)
+    if limit is not None:
+        if not 0 < limit <= len(canvas):
+            raise ValueError(f"limit must be in 1..{len(canvas)}, got {limit}")
+        idx = torch.randperm(len(canvas), generator=g)[:limit]
+        canvas, digit = canvas[idx], digit[idx]
+    canvas, digit = canvas.repeat(copies, 1, 1, 1), digit.repeat(copies)
     styles, inten = sample_styles(len(canvas), g)
     return StyledDigits(compose(canvas, styles, inten), digit, styles)
 

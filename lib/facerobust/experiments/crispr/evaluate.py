@@ -1,7 +1,7 @@
 """The chapter's measurements of a trained CRISPR on styled digits (spec Sec. 3.7).
 
 * :func:`swap_eval`: Swap to the opposite class, judged by the independent oracle (target class
-  reached; the other attribute's style and the digit kept).
+  reached; the other attribute's style kept; the digit the oracle reads in the input kept).
 * :func:`diversity_eval`: repeated Diverse Swaps of one image: pixel spread inside the attribute
   region vs outside, share judged as the target class, non-atomic share (two region halves of
   different styles), distinct styles drawn.
@@ -31,19 +31,25 @@ def _check_attr(i: int) -> None:
 
 @torch.no_grad()
 def encode(model: cr.Crispr, x: Tensor, batch: int = 500) -> cr.Codes:
-    parts = [model.encode(x[k : k + batch]) for k in range(0, len(x), batch)]
-    return cr.Codes(torch.cat([c.z for c in parts]), torch.cat([c.a for c in parts]))
+    dev = model.mu.device
+    parts = [model.encode(x[k : k + batch].to(dev)) for k in range(0, len(x), batch)]
+    return cr.Codes(torch.cat([c.z for c in parts]).cpu(), torch.cat([c.a for c in parts]).cpu())
 
 
 @torch.no_grad()
 def decode(model: cr.Crispr, codes: cr.Codes, batch: int = 500) -> Tensor:
-    return torch.cat([model.decode(cr.Codes(codes.z[k : k + batch], codes.a[k : k + batch]))
-                      for k in range(0, len(codes.z), batch)])
+    dev = model.mu.device
+    out = []
+    for k in range(0, len(codes.z), batch):
+        part = cr.Codes(codes.z[k : k + batch].to(dev), codes.a[k : k + batch].to(dev))
+        out.append(model.decode(part).cpu())
+    return torch.cat(out)
 
 
 @dataclass(frozen=True)
 class SwapResult:
-    """Counts over ``n`` test images for one attribute (all judged by the oracle)."""
+    """Counts over ``n`` test images for one attribute, judged by the oracle: target class reached,
+    the other attribute's true style kept, the digit the oracle reads in the input kept."""
 
     attribute: str
     n: int
@@ -59,12 +65,12 @@ def swap_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int) -
     codes = encode(model, data.x)
     target = 1 - data.y[:, i]
     a = codes.a.clone()
-    a[:, i] = model.mu[i][target]
+    a[:, i] = model.mu[i].cpu()[target]
     out = decode(model, cr.Codes(codes.z, a))
     j, got = 1 - i, judge(oracle, out)
     return SwapResult(ss.ATTRIBUTES[i], len(data), int((got.present[:, i] == target).sum()),
                       int((got.styles[:, j] == data.styles[:, j]).sum()),
-                      int((got.digit == data.digit).sum()), out)
+                      int((got.digit == judge(oracle, data.x).digit).sum()), out)
 
 
 @dataclass(frozen=True)
@@ -102,8 +108,8 @@ def diversity_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: i
     if n_samples < 2:
         raise ValueError(f"need at least 2 samples per image, got {n_samples}")
     x = data.x[data.y[:, i] == 0]
-    codes, sig = encode(model, x), model.sigmas()
-    draws = [decode(model, cr.diverse_swap_codes(codes, model.mu, sig, i, 1, scale, generator))
+    codes, sig, mu = encode(model, x), model.sigmas().detach().cpu(), model.mu.cpu()
+    draws = [decode(model, cr.diverse_swap_codes(codes, mu, sig, i, 1, scale, generator))
              for _ in range(n_samples)]
     samples = torch.stack(draws, 1)  # (N, K, 1, 32, 32)
     mask = ss.region_masks()[ss.ATTRIBUTES[i]]
@@ -147,7 +153,7 @@ def borrow_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int,
     chance = float(np.mean([(want == s).float().mean() for s in range(1, ss.N_STYLES)]))
     return BorrowResult(ss.ATTRIBUTES[i], len(q_idx), int((got.styles[:, i] == want).sum()),
                         int((got.styles[:, j] == data.styles[q_idx, j]).sum()),
-                        int((got.digit == data.digit[q_idx]).sum()), chance,
+                        int((got.digit == judge(oracle, data.x[q_idx]).digit).sum()), chance,
                         data.x[q_idx], data.x[e_idx], out)
 
 
@@ -196,3 +202,23 @@ def oracle_accuracy(oracle: Oracle, data: ss.StyledDigits) -> dict[str, float]:
     for k, name in enumerate(ss.ATTRIBUTES):
         res[f"{name} style"] = float((got.styles[:, k] == data.styles[:, k]).float().mean())
     return res
+
+
+@torch.no_grad()
+def adversaries(model: cr.Crispr, test: ss.StyledDigits) -> list[Probe]:
+    """The training adversaries' own accuracy on the test set: C_inv reading y from z, C_attr
+    reading y_j from a_i (j != i). Fooling them is what L_inv and L_attr ask of the encoder."""
+    codes, dev = encode(model, test.x), model.mu.device
+    inv = (model.C_inv(codes.z.to(dev)) > 0).long().cpu()
+    att = (model.C_attr(codes.a.to(dev)) > 0).long().cpu()  # (N, L_i, L_j)
+    names, out = ss.ATTRIBUTES, []
+    for t in range(len(names)):
+        yt = test.y[:, t]
+        chance = float(max(np.bincount(yt.numpy()) / len(yt)))
+        out.append(Probe("z (C_inv)", names[t], int((inv[:, t] == yt).sum()), len(yt), chance))
+        for s_ in range(len(names)):
+            if s_ != t:
+                out.append(Probe(f"a_{names[s_]} (C_attr)", names[t], int((att[:, s_, t] == yt).sum()),
+                                 len(yt), chance))
+    return out
+

@@ -77,8 +77,9 @@ def claims_table(swaps: Sequence[SwapResult], diversity: Sequence[DiversityResul
                 _by_attr([C.rate_at_least(s.other_kept, s.n, th.digit) for s in swaps], names)),
         C.claim("D1", "Diverse Swaps differ, and more inside the attribute region than outside",
                 PAPER["diverse"],
-                _by_attr([C.greater(d.inside.tolist(), d.outside.tolist(), paired=True, names=("inside", "outside"))
-                          for d in diversity], [d.attribute for d in diversity])),
+                _by_attr([C.greater(d.inside.tolist(), d.outside.tolist(), paired=True,
+                                    names=("inside", "outside")) for d in diversity],
+                         [d.attribute for d in diversity])),
         C.claim("D2", "Every Diverse Swap sample is judged as the target class", PAPER["diverse_target"],
                 _by_attr([C.rate_at_least(d.target_reached, d.n, th.diverse_target) for d in diversity],
                          [d.attribute for d in diversity])),

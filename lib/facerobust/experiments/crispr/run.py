@@ -52,7 +52,9 @@ def config(P: Mapping[str, Any], adversaries: bool = True) -> training.CrisprCon
     return replace(base, adversaries=adversaries)
 
 
-def train(setting: Setting, cfg: training.CrisprConfig, name: str) -> tuple[cr.Crispr, dict[str, Any]]:
+def train(setting: Setting, cfg: training.CrisprConfig, name: str,
+          dev: torch.device | None = None) -> tuple[cr.Crispr, dict[str, Any]]:
     """A trained CRISPR (cached) on fresh stylings of the setting's training digits."""
     sample = setup.batch_sampler(setting.canvas, cfg.batch)
-    return training.trained(name, cfg, sample, {"data": "styled-mnist5k", "n_train": len(setting.canvas)})
+    key = {"data": "styled-mnist5k", "n_train": len(setting.canvas)}
+    return training.trained(name, cfg, sample, key, dev)

@@ -52,6 +52,7 @@ class CrisprConfig:
     w_center: float = 0.05
     w_prior: float = 1.0
     lr: float = 2e-4
+    lr_aux: float = 2e-4
     batch: int = 64
     iters: int = 2000
     mix: bool = True
@@ -59,8 +60,8 @@ class CrisprConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.iters < 1 or self.batch < 2 or self.lr <= 0:
-            raise ValueError("need iters >= 1, batch >= 2 and lr > 0")
+        if self.iters < 1 or self.batch < 2 or self.lr <= 0 or self.lr_aux <= 0:
+            raise ValueError("need iters >= 1, batch >= 2 and lr, lr_aux > 0")
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,14 @@ class Optimisers:
     gen: torch.optim.Optimizer
 
 
-def optimisers(model: cr.Crispr, lr: float) -> Optimisers:
-    """Adam(beta1 = 0.5) for the three parameter groups of the schedule."""
+def optimisers(model: cr.Crispr, lr: float, lr_aux: float | None = None) -> Optimisers:
+    """Adam(beta1 = 0.5) for the three parameter groups of the schedule (``lr_aux``: D, C_inv,
+    C_attr and H; default ``lr``)."""
     aux = [*model.D.parameters(), *model.C_inv.parameters(), *model.C_attr.parameters(),
            *model.H.parameters()]
     make: Callable[[Any], torch.optim.Optimizer] = lambda ps: torch.optim.Adam(ps, lr=lr, betas=(0.5, 0.999))
-    return Optimisers(make(aux), make(model.E.parameters()), make(model.G.parameters()))
+    adam_aux = torch.optim.Adam(aux, lr=lr if lr_aux is None else lr_aux, betas=(0.5, 0.999))
+    return Optimisers(adam_aux, make(model.E.parameters()), make(model.G.parameters()))
 
 
 def _attr_logits(model: cr.Crispr, a: Tensor) -> Tensor:
@@ -86,8 +89,8 @@ def mix_codes(codes: cr.Codes, y: Tensor, generator: torch.Generator) -> tuple[c
     """For each attribute, half of the images borrow a_i (and y_i) from a random other image."""
     a, ym = codes.a.clone(), y.clone()
     for i in range(a.shape[1]):
-        perm = torch.randperm(len(a), generator=generator)
-        take = torch.rand(len(a), generator=generator) < 0.5
+        perm = torch.randperm(len(a), generator=generator).to(a.device)
+        take = (torch.rand(len(a), generator=generator) < 0.5).to(a.device)
         a[take, i], ym[take, i] = codes.a[perm[take], i], y[perm[take], i]
     return cr.Codes(codes.z, a), ym
 
@@ -156,15 +159,21 @@ def fit(model: cr.Crispr, sample: Callable[[torch.Generator], tuple[Tensor, Tens
     """Run ``cfg.iters`` iterations of the schedule; ``sample(g)`` draws one batch (x, y)."""
     g = torch.Generator().manual_seed(cfg.seed)
     torch.manual_seed(cfg.seed)
-    opt = optimisers(model, cfg.lr)
+    opt = optimisers(model, cfg.lr, cfg.lr_aux)
     model.train()
     hist: dict[str, list[float]] = {"aux": [], "encoder": [], "generator": []}
     t0 = time.perf_counter()
+    dev = model.mu.device
+
+    def batch() -> tuple[Tensor, Tensor]:
+        x, y = sample(g)
+        return x.to(dev), y.to(dev)
+
     for _ in progress(range(cfg.iters), desc=desc):
-        aux = [step_aux(model, opt, *sample(g), cfg, g) for _ in range(2)]
+        aux = [step_aux(model, opt, *batch(), cfg, g) for _ in range(2)]
         hist["aux"].append(sum(aux) / 2)
-        hist["encoder"].append(step_encoder(model, opt, *sample(g), cfg))
-        hist["generator"].append(step_generator(model, opt, *sample(g), cfg, g))
+        hist["encoder"].append(step_encoder(model, opt, *batch(), cfg))
+        hist["generator"].append(step_generator(model, opt, *batch(), cfg, g))
     model.eval()
     return {"history": hist, "seconds": time.perf_counter() - t0}
 
@@ -175,13 +184,15 @@ def make_model(cfg: CrisprConfig) -> cr.Crispr:
 
 
 def trained(name: str, cfg: CrisprConfig, sample: Callable[[torch.Generator], tuple[Tensor, Tensor]],
-            data_key: dict[str, Any]) -> tuple[cr.Crispr, dict[str, Any]]:
-    """A trained CRISPR from the cache, or trained now and cached."""
+            data_key: dict[str, Any], device: torch.device | None = None) -> tuple[cr.Crispr, dict[str, Any]]:
+    """A trained CRISPR (on ``device``) from the cache, or trained now and cached."""
     def run(m: nn.Module) -> dict[str, Any]:
         assert isinstance(m, cr.Crispr)
         return fit(m, sample, cfg, desc=name)
 
     code = [cr, L, sys.modules[__name__]]
-    model, meta = cache.cached_module(name, asdict(cfg) | data_key, lambda: make_model(cfg), run, code=code)
+    dev = device or torch.device("cpu")
+    model, meta = cache.cached_module(name, asdict(cfg) | data_key, lambda: make_model(cfg).to(dev), run,
+                                      code=code)
     assert isinstance(model, cr.Crispr)
     return model, meta
