@@ -12,7 +12,11 @@ run, so :meth:`DefenseGAN.project_path` records a whole L x R grid in one projec
 As an ``nn.Module`` it is a preprocessor, ``nn.Sequential(DefenseGAN(G), classifier)``. When the
 input requires grad (a white-box attack), ``forward`` builds the graph of the unrolled
 projection (the L nested steps of Sec. 5.6) so the attack differentiates through it.
-Used by the Defense-GAN chapter.
+
+Two labelled variants restrict the range the projection reaches (they are not the dissertation's:
+``prior`` adds lambda * |z|^2 to the loss, ``radius`` scales z back onto the ball |z| <= r after every
+step; :attr:`DefenseGAN.variant` names the one in use). :func:`closer_point` measures whether the
+projection follows an attack: the "closer adversarial point" rate. Used by the Defense-GAN chapter.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..attacks.base import check_batch
+from ..validation import check_batch, check_int, check_scalar
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,22 @@ class DefenseGAN(nn.Module):
 
     ``lr`` = 10 and ``momentum`` = 0.7 are the official code's values; ``init_std`` defaults
     to sqrt(1 / latent) as there. ``chunk`` bounds how many images are projected at once
-    (memory only: results do not depend on it).
+    (memory only: results do not depend on it). ``prior`` (lambda >= 0) and ``radius`` select a
+    range-restricting variant; the defaults (0, None) are the faithful projection. Restarts are
+    chosen by the reconstruction error alone in every variant.
     """
 
     def __init__(self, generator: nn.Module, L: int = 200, R: int = 10, lr: float = 10.0,
                  momentum: float = 0.7, seed: int = 0, init_std: float | None = None,
                  chunk: int = 256, prior: float = 0.0, radius: float | None = None) -> None:
         super().__init__()
+        for name, v in (("L", L), ("R", R), ("chunk", chunk)):
+            check_int(v, name, lo=0 if name == "L" else 1)
+        for name, f, lo_open in (("lr", lr, True), ("prior", prior, False), ("init_std", init_std, True),
+                                 ("radius", radius, True)):
+            if f is not None:
+                check_scalar(f, name, lo=0.0, lo_open=lo_open)
+        check_scalar(momentum, "momentum", lo=0.0, hi=1.0, hi_open=True)
         if L < 0 or R < 1 or lr <= 0 or not 0 <= momentum < 1 or chunk < 1:
             raise ValueError(f"need L >= 0, R >= 1, lr > 0, 0 <= momentum < 1, chunk >= 1; "
                              f"got {L}, {R}, {lr}, {momentum}, {chunk}")
@@ -200,21 +213,29 @@ class CloserPoint:
         return self.k / self.n
 
 
-def closer_point(defense: DefenseGAN, x: Tensor, x_adv: Tensor, rtol: float = 1e-3) -> CloserPoint:
+def closer_point(defense: DefenseGAN, x: Tensor, x_adv: Tensor, rtol: float = 1e-3,
+                 clean: Projection | None = None) -> CloserPoint:
     """The "closer adversarial point" measurement of the Defense-GAN chapter on images ``x`` and
     their attacked versions ``x_adv`` (same shape), with ``defense``'s L, R and variant.
 
     A rate of 1 means the projection of every attacked image lands nearer the attack than the clean
     image's reconstruction does: the range contains (part of) the perturbation and the projection
-    follows it. Ties within the relative tolerance ``rtol`` do not count as closer."""
+    follows it. Ties within the relative tolerance ``rtol`` do not count as closer. ``clean``, if
+    given, is ``defense.project(x)`` computed once for several attacks."""
     check_batch(x)
     check_batch(x_adv)
     if x.shape != x_adv.shape:
-        raise ValueError(f"x and x_adv must have the same shape, got {tuple(x.shape)} and {tuple(x_adv.shape)}")
+        raise ValueError(f"x and x_adv must have the same shape, got {tuple(x.shape)} and "
+                         f"{tuple(x_adv.shape)}")
     if not 0 <= rtol < 1:
         raise ValueError(f"rtol must lie in [0, 1), got {rtol}")
-    clean, adv = defense.project(x), defense.project(x_adv)
+    if clean is not None and clean.x_rec.shape != x.shape:
+        raise ValueError(f"clean projection of shape {tuple(clean.x_rec.shape)} does not match x "
+                         f"{tuple(x.shape)}")
+    clean = defense.project(x) if clean is None else clean
+    adv = defense.project(x_adv)
     mse_clean = ((clean.x_rec - x_adv) ** 2).flatten(1).mean(1)
     d_rec, d_adv = (adv.x_rec - x).flatten(1), (x_adv - x).flatten(1)
     follow = torch.nn.functional.cosine_similarity(d_rec, d_adv, dim=1)
-    return CloserPoint(adv.mse < (1 - rtol) * mse_clean, adv.mse, mse_clean, follow, rtol, clean.x_rec, adv.x_rec)
+    closer = adv.mse < (1 - rtol) * mse_clean
+    return CloserPoint(closer, adv.mse, mse_clean, follow, rtol, clean.x_rec, adv.x_rec)

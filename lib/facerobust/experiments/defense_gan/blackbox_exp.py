@@ -19,10 +19,11 @@ from torch import Tensor, nn
 from ...attacks.fgsm import fgsm
 from ...defenses.defense_gan import DefenseGAN, ProjectionPath
 from ...models.classifiers import accuracy
+from .range_study import sent
+from .whitebox_exp import adv_column
 from .zoo import Bundle
 
-COLUMNS = ("No attack", "No defense", "Defense-GAN-Rec", "Defense-GAN-Orig", "MagNet",
-           "Adv. tr. eps=0.3", "Adv. tr. eps=0.15")
+COLUMNS = ("No attack", "No defense", "Defense-GAN-Rec", "Defense-GAN-Orig", "MagNet")  # then one per adv_eps
 
 
 @dataclass
@@ -47,13 +48,14 @@ def run(b: Bundle, P: Mapping[str, Any]) -> BlackBoxRun:
     steps = tuple(sorted(set(P["L_grid"]) | {P["L"]}))
     r = BlackBoxRun(b, P["L"], P["R"], d.project_path(b.x_test, steps))
     for sub_name, sub in b.substitutes.items():
-        r.adv[sub_name] = fgsm(sub, b.x_test, b.y_test, P["eps"]).x_adv
+        r.adv[sub_name] = sent(fgsm(sub, b.x_test, b.y_test, eps=P["eps"]))
         r.adv_path[sub_name] = d.project_path(r.adv[sub_name], steps)
     return r
 
 
-def table(r: BlackBoxRun, pairs: list[str]) -> pd.DataFrame:
-    """Table 5.1/5.2: accuracy per classifier/substitute pair under black-box FGSM."""
+def table(r: BlackBoxRun, pairs: list[str], adv_eps: list[float]) -> pd.DataFrame:
+    """Table 5.1/5.2: accuracy per classifier/substitute pair under black-box FGSM; one adversarial
+    training column per eps of ``adv_eps`` (the classifiers the zoo trained)."""
     b, rows = r.bundle, {}
     for pair in pairs:
         c, s = pair.split("/")
@@ -66,8 +68,8 @@ def table(r: BlackBoxRun, pairs: list[str]) -> pd.DataFrame:
         clf = b.classifiers
         rows[pair] = [_acc(clf[c], b.x_test, y), _acc(clf[c], xa, y), _acc(clf[f"{c}-rec"], rec, y),
                       _acc(clf[c], rec, y), _acc(clf[c], x_mag, y),
-                      *(_acc(clf[k], xa, y) if k in clf else np.nan for k in (f"{c}-adv0.3", f"{c}-adv0.15"))]
-    df = pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS))
+                      *(_acc(clf[f"{c}-adv{e}"], xa, y) for e in adv_eps)]
+    df = pd.DataFrame.from_dict(rows, orient="index", columns=[*COLUMNS, *(adv_column(e) for e in adv_eps)])
     return df.rename_axis("Classifier/Substitute")
 
 
@@ -128,7 +130,7 @@ def eps_sweep(r: BlackBoxRun, pair: str, eps_grid: list[float], n: int, L: int, 
     clean = d.project(x)
     rows, curves = [], {}
     for eps in eps_grid:
-        xa = fgsm(b.substitutes[s], x, y, eps).x_adv
+        xa = sent(fgsm(b.substitutes[s], x, y, eps=eps))
         p = d.project(xa)
         fpr, tpr, auc = roc(clean.mse, p.mse)
         curves[eps] = {"roc": (fpr, tpr), "x": x[:keep], "adv": xa[:keep], "rec": p.x_rec[:keep]}

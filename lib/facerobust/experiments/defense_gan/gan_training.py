@@ -139,7 +139,7 @@ def snapshots(x: Tensor, cfg: GANConfig) -> dict[int, gan_mod.Generator]:
             out[it] = G
             continue
         if not path.exists():
-            raise FileNotFoundError(f"snapshot {it} of this run is missing: delete the cached model to retrain")
+            raise FileNotFoundError(f"snapshot {it} of this run is missing: delete the cached model")
         g = gan_mod.Generator(cfg.width, cfg.latent)
         g.load_state_dict(cache.load_state(path))
         out[it] = g.eval().requires_grad_(False)

@@ -19,9 +19,17 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from ...attacks.base import AttackResult
 from ...attacks.fgsm import fgsm
 from ...defenses.defense_gan import CloserPoint, DefenseGAN, closer_point
 from ...models.classifiers import accuracy
+
+
+def sent(res: AttackResult) -> Tensor:
+    """The images an attack sends on to a defense: its final iterate for every sample (``x_last``
+    where the attack records it), not only those that fooled the model it was computed on."""
+    x_last = res.info.get("x_last") if isinstance(res.info, Mapping) else None
+    return x_last if isinstance(x_last, Tensor) else res.x_adv
 
 
 @dataclass(frozen=True)
@@ -58,10 +66,19 @@ class RangeRow:
         return self.closer / self.n if self.n else math.nan
 
 
-def _row(setting: str, attack: str, eps: float, cp: CloserPoint, y: Tensor, clf: nn.Module,
-         rec_clf: nn.Module | None) -> RangeRow:
+def _row(
+    setting: str,
+    attack: str,
+    eps: float,
+    cp: CloserPoint,
+    y: Tensor,
+    clf: nn.Module,
+    rec_clf: nn.Module | None,
+) -> RangeRow:
     rec = accuracy(rec_clf, cp.rec_adv, y) if rec_clf is not None else math.nan
-    return RangeRow(setting, attack, eps, cp.n, cp.k, float(cp.follow.mean()), accuracy(clf, cp.rec_adv, y), rec)
+    return RangeRow(
+        setting, attack, eps, cp.n, cp.k, float(cp.follow.mean()), accuracy(clf, cp.rec_adv, y), rec
+    )
 
 
 def frame(rows: Sequence[RangeRow]) -> pd.DataFrame:
@@ -71,31 +88,57 @@ def frame(rows: Sequence[RangeRow]) -> pd.DataFrame:
     return df
 
 
-def screen(G: nn.Module, clf: nn.Module, x: Tensor, y: Tensor, eps_grid: Sequence[float],
-           settings: Sequence[Variant], L: int, R: int, seed: int,
-           rec_clf: nn.Module | None = None) -> list[RangeRow]:
+def screen(
+    G: nn.Module,
+    clf: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    eps_grid: Sequence[float],
+    settings: Sequence[Variant],
+    L: int,
+    R: int,
+    seed: int,
+    rec_clf: nn.Module | None = None,
+) -> list[RangeRow]:
     """FGSM on the classifier alone at each eps, then each projection setting: closer-point rate,
     how much of the perturbation the reconstruction copies, and accuracy on the reconstructions
     (``orig``: the classifier; ``rec``: the Rec classifier when given)."""
     if not eps_grid or not settings:
         raise ValueError("screen needs at least one eps and one projection setting")
     rows = []
-    for eps in eps_grid:
-        xa = fgsm(clf, x, y, eps).x_adv
-        for v in settings:
-            d = v.defense(G, L, R, seed)
-            rows.append(_row(d.variant, "FGSM on classifier", eps, closer_point(d, x, xa), y, clf, rec_clf))
+    advs = {eps: sent(fgsm(clf, x, y, eps=eps)) for eps in eps_grid}
+    for v in settings:
+        d = v.defense(G, L, R, seed)
+        clean = d.project(x)
+        for eps, xa in advs.items():
+            rows.append(
+                _row(
+                    d.variant, "FGSM on classifier", eps, closer_point(d, x, xa, clean=clean), y, clf, rec_clf
+                )
+            )
     return rows
 
 
-def whitebox_adv(G: nn.Module, rec_clf: nn.Module, x: Tensor, y: Tensor, eps: float, L: int, R: int,
-                 seed: int, chunk: int = 10, variant: Variant | None = None) -> Tensor:
+def whitebox_adv(
+    G: nn.Module,
+    rec_clf: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    eps: float,
+    L: int,
+    R: int,
+    seed: int,
+    chunk: int = 10,
+    variant: Variant | None = None,
+) -> Tensor:
     """FGSM through the L-step unrolled projection (the attacker draws its own starts, ``seed``),
     ``chunk`` images at a time: the graph of L*R steps per image is what bounds memory."""
     if chunk < 1:
         raise ValueError(f"chunk must be >= 1, got {chunk}")
     view = nn.Sequential((variant or Variant()).defense(G, L, R, seed), rec_clf)
-    return torch.cat([fgsm(view, x[i:i + chunk], y[i:i + chunk], eps).x_adv for i in range(0, len(x), chunk)])
+    return torch.cat(
+        [sent(fgsm(view, x[i : i + chunk], y[i : i + chunk], eps=eps)) for i in range(0, len(x), chunk)]
+    )
 
 
 @dataclass(frozen=True)
@@ -109,9 +152,17 @@ class BudgetInputs:
     n_whitebox: int
 
 
-def budget(snapshots: Mapping[int, nn.Module], rec_for: Callable[[int, nn.Module], nn.Module],
-           inp: BudgetInputs, eps_grid: Sequence[float], L: int, R: int, L_wb: int, R_wb: int,
-           seed: int) -> list[RangeRow]:
+def budget(
+    snapshots: Mapping[int, nn.Module],
+    rec_for: Callable[[int, nn.Module], nn.Module],
+    inp: BudgetInputs,
+    eps_grid: Sequence[float],
+    L: int,
+    R: int,
+    L_wb: int,
+    R_wb: int,
+    seed: int,
+) -> list[RangeRow]:
     """Per generator snapshot (training iterations -> G) and eps: Defense-GAN-Rec and the
     closer-point rate under white-box FGSM through the projection (L_wb, R_wb unrolled, first
     ``n_whitebox`` images), FGSM on the classifier alone and black-box FGSM on the substitute
@@ -121,11 +172,18 @@ def budget(snapshots: Mapping[int, nn.Module], rec_for: Callable[[int, nn.Module
     for it, G in sorted(snapshots.items()):
         rec = rec_for(it, G)
         d = DefenseGAN(G, L=L, R=R, seed=seed)
+        clean = d.project(x)
         for eps in eps_grid:
-            advs = {"FGSM on classifier": (x, y, fgsm(inp.clf, x, y, eps).x_adv),
-                    "black-box FGSM": (x, y, fgsm(inp.substitute, x, y, eps).x_adv),
-                    "white-box FGSM": (x[:n_wb], y[:n_wb],
-                                       whitebox_adv(G, rec, x[:n_wb], y[:n_wb], eps, L_wb, R_wb, seed + 1000))}
+            advs = {
+                "FGSM on classifier": (x, y, sent(fgsm(inp.clf, x, y, eps=eps))),
+                "black-box FGSM": (x, y, sent(fgsm(inp.substitute, x, y, eps=eps))),
+                "white-box FGSM": (
+                    x[:n_wb],
+                    y[:n_wb],
+                    whitebox_adv(G, rec, x[:n_wb], y[:n_wb], eps, L_wb, R_wb, seed + 1000),
+                ),
+            }
             for attack, (xs, ys, xa) in advs.items():
-                rows.append(_row(str(it), attack, eps, closer_point(d, xs, xa), ys, inp.clf, rec))
+                cl = clean if len(xs) == len(x) else None
+                rows.append(_row(str(it), attack, eps, closer_point(d, xs, xa, clean=cl), ys, inp.clf, rec))
     return rows

@@ -3,12 +3,18 @@ gradient taken through the unrolled L-step projection (as the official code's ``
 
 The attacker knows G, L, R and the classifier but not the defense's random starts (the
 "white-box" threat of Sec. 5.2; it draws its own with another seed). Defended accuracy is that
-of the Rec classifier on the defense's own projection of the attacked images.
+of the Rec classifier on the defense's own projection of the attacked images. Row labels are built
+from the parameters (``eps``), the adversarial-training columns from ``adv_eps``, and every row
+records the L, R its projection ran at: FGSM and RAND+FGSM at ``L_whitebox``, ``R_whitebox``
+(the dissertation's 200, 10 in ``default``), CW-L2, whose ``cw_steps`` gradient steps each go
+through the whole unrolled graph, at ``L_cw``, ``R_cw``. Images are attacked ``wb_chunk`` at a
+time, which bounds the memory of the unrolled graph and does not change the result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,47 +25,90 @@ from ...attacks.base import AttackResult
 from ...attacks.fgsm import fgsm, rand_fgsm
 from ...defenses.defense_gan import DefenseGAN
 from ...models.classifiers import accuracy
+from .range_study import sent
 from .zoo import Bundle
 
 Attack = Callable[[nn.Module, Tensor, Tensor], AttackResult]
 
 
-def attacks(P: Mapping[str, Any]) -> dict[str, Attack]:
-    """The chapter's white-box attacks; CW-L2 is the K-anonymity chapter's ``cw_l2`` with the
-    official code's settings (one binary-search step, c = 100) at the profile's iteration count."""
+@dataclass(frozen=True)
+class WhiteBoxAttack:
+    """One white-box attack of Table 5.4 and the projection (L, R) it is run through."""
+
+    label: str
+    run: Attack
+    L: int
+    R: int
+
+
+def fgsm_label(eps: float) -> str:
+    return f"FGSM eps={eps:g}"
+
+
+def rand_fgsm_label(eps: float, alpha: float = 0.05) -> str:
+    return f"RAND+FGSM eps={eps:g}, alpha={alpha:g}"
+
+
+def adv_column(eps: float) -> str:
+    return f"Adv. tr. eps={eps:g}"
+
+
+def attacks(P: Mapping[str, Any]) -> list[WhiteBoxAttack]:
+    """The chapter's white-box attacks, labelled from ``P``; CW-L2 is the K-anonymity chapter's
+    ``cw_l2`` with the official code's settings (one binary-search step, c = 100)."""
     g = torch.Generator().manual_seed(P["seed"] + 7)
-    out: dict[str, Attack] = {
-        "FGSM eps=0.3": lambda m, x, y: fgsm(m, x, y, P["eps"]),
-        "RAND+FGSM eps=0.3, alpha=0.05": lambda m, x, y: rand_fgsm(m, x, y, P["eps"], 0.05, generator=g),
-    }
+    eps, L, R = P["eps"], P["L_whitebox"], P["R_whitebox"]
+    out = [
+        WhiteBoxAttack(fgsm_label(eps), lambda m, x, y: fgsm(m, x, y, eps=eps), L, R),
+        WhiteBoxAttack(
+            rand_fgsm_label(eps), lambda m, x, y: rand_fgsm(m, x, y, eps=eps, alpha=0.05, generator=g), L, R
+        ),
+    ]
     if P["cw_steps"] > 0:
         from ...attacks.cw import cw_l2
 
-        out["CW-L2"] = lambda m, x, y: cw_l2(m, x, y, c=P["cw_c"], binary_steps=1,
-                                             steps=P["cw_steps"], lr=P["cw_lr"])
+        out.append(
+            WhiteBoxAttack(
+                "CW-L2",
+                lambda m, x, y: cw_l2(
+                    m, x, y, c=P["cw_c"], binary_steps=1, steps=P["cw_steps"], lr=P["cw_lr"]
+                ),
+                P["L_cw"],
+                P["R_cw"],
+            )
+        )
     return out
+
+
+def _chunked(attack: Attack, model: nn.Module, x: Tensor, y: Tensor, chunk: int) -> Tensor:
+    return torch.cat(
+        [sent(attack(model, x[i : i + chunk], y[i : i + chunk])) for i in range(0, len(x), chunk)]
+    )
 
 
 def run(b: Bundle, P: Mapping[str, Any], arch: str = "A") -> pd.DataFrame:
     """Table 5.4 rows for classifier ``arch``: accuracy with no attack / no defense / Defense-GAN-Rec /
-    MagNet / adversarial training eps 0.3, each attacked white-box on the first n_whitebox images."""
+    MagNet / adversarial training at each ``adv_eps``, each attacked white-box on the first
+    n_whitebox images; columns L and R give the projection the Defense-GAN cell ran through."""
     n = P["n_whitebox"]
     x, y = b.x_test[:n], b.y_test[:n]
     clf, rec_clf = b.classifiers[arch], b.classifiers[f"{arch}-rec"]
-    attacker_defense = DefenseGAN(b.G, L=P["L_whitebox"], R=P["R_whitebox"], seed=P["seed"] + 1000)
-    attacker_view = nn.Sequential(attacker_defense, rec_clf)
-    defense = DefenseGAN(b.G, L=P["L_whitebox"], R=P["R_whitebox"], seed=P["seed"])
     assert b.reformer is not None
     magnet_model = nn.Sequential(b.reformer, clf)
-    adv_clf = b.classifiers.get(f"{arch}-adv0.3")
     rows = {}
-    for name, attack in attacks(P).items():
-        row = {"No attack": accuracy(clf, x, y), "No defense": accuracy(clf, attack(clf, x, y).x_adv, y)}
-        xa = attack(attacker_view, x, y).x_adv
+    for a in attacks(P):
+        attacker_view = nn.Sequential(DefenseGAN(b.G, L=a.L, R=a.R, seed=P["seed"] + 1000), rec_clf)
+        defense = DefenseGAN(b.G, L=a.L, R=a.R, seed=P["seed"])
+        row: dict[str, float] = {
+            "No attack": accuracy(clf, x, y),
+            "No defense": accuracy(clf, a.run(clf, x, y).x_adv, y),
+        }
+        xa = _chunked(a.run, attacker_view, x, y, P["wb_chunk"])
         row["Defense-GAN-Rec"] = accuracy(rec_clf, defense.project(xa).x_rec, y)
-        row["MagNet"] = accuracy(magnet_model, attack(magnet_model, x, y).x_adv, y)
-        row["Adv. tr. eps=0.3"] = (accuracy(adv_clf, attack(adv_clf, x, y).x_adv, y)
-                                   if adv_clf is not None else float("nan"))
-        rows[name] = row
-    df = pd.DataFrame.from_dict(rows, orient="index").rename_axis("Attack")
-    return df
+        row["L"], row["R"] = a.L, a.R
+        row["MagNet"] = accuracy(magnet_model, a.run(magnet_model, x, y).x_adv, y)
+        for e in P["adv_eps"]:
+            adv_clf = b.classifiers[f"{arch}-adv{e}"]
+            row[adv_column(e)] = accuracy(adv_clf, a.run(adv_clf, x, y).x_adv, y)
+        rows[a.label] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("Attack")

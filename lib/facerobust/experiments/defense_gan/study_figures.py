@@ -1,0 +1,75 @@
+"""Figures of the Defense-GAN chapter's by-hand batch, range study and budget study (issue 20)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+from torch import Tensor
+
+ATTACKS = ("white-box FGSM", "FGSM on classifier", "black-box FGSM")
+
+
+def by_hand_figure(
+    rows: Mapping[str, Tensor], labels: Mapping[str, Sequence[int]], amplify: float = 1.0
+) -> Figure:
+    """One column per image, one row per stage (e.g. input, perturbation, attacked, reconstructions);
+    a row named "perturbation" is shown as 0.5 + amplify * delta; titles give the decision."""
+    names = list(rows)
+    n = len(next(iter(rows.values())))
+    fig, axes = plt.subplots(len(names), n, figsize=(1.2 * n, 1.3 * len(names)), squeeze=False)
+    for i, name in enumerate(names):
+        imgs = rows[name]
+        if name == "perturbation":
+            imgs = (0.5 + amplify * imgs).clamp(0, 1)
+        for j in range(n):
+            ax = axes[i, j]
+            ax.imshow(imgs[j, 0].detach(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            if name in labels:
+                ax.set_title(str(int(labels[name][j])), fontsize=8)
+        axes[i, 0].set_ylabel(name, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def budget_figure(df: pd.DataFrame, target: float = 0.90) -> Figure:
+    """Defense-GAN-Rec against generator training iterations, one panel per attack and one line per
+    eps, and the closer-adversarial-point rate beside them (``df`` from :func:`range_study.frame`)."""
+    d = df.assign(iters=df["setting"].astype(int))
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3), sharex=True)
+    for ax, attack in zip(axes[:3], ATTACKS, strict=True):
+        for eps, g in d[d.attack == attack].groupby("eps"):
+            ax.plot(g["iters"], g["rec"], marker="o", label=f"eps {eps:g}")
+        ax.axhline(target, ls="--", lw=0.8, color="grey")
+        ax.set_title(attack, fontsize=9), ax.set_ylim(0, 1), ax.set_xscale("log")
+        ax.set_xlabel("generator iterations")
+    axes[0].set_ylabel("Defense-GAN-Rec accuracy")
+    axes[0].legend(fontsize=7)
+    for attack, g in d[d.eps == d.eps.max()].groupby("attack"):
+        axes[3].plot(g["iters"], g["closer rate"], marker="o", label=str(attack))
+    axes[3].set_title(f"closer-point rate (eps {d.eps.max():g})", fontsize=9)
+    axes[3].set_ylim(-0.02, 1.02), axes[3].set_xlabel("generator iterations"), axes[3].legend(fontsize=6)
+    fig.tight_layout()
+    return fig
+
+
+def screen_figure(df: pd.DataFrame) -> Figure:
+    """Range study: closer-point rate and accuracy on the reconstructions (Orig, and Rec when
+    measured) per projection setting, one group of bars per eps."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3), sharey=True)
+    for ax, col in zip(axes, ("closer rate", "orig"), strict=True):
+        piv = df.pivot_table(index="setting", columns="eps", values=col, sort=False)
+        piv.plot.barh(ax=ax, width=0.8)
+        ax.set_xlim(0, 1), ax.set_xlabel(col if col == "closer rate" else "classifier A on reconstructions")
+        ax.legend(title="eps", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def decisions(model: torch.nn.Module, x: Tensor) -> list[int]:
+    with torch.no_grad():
+        return model(x).argmax(1).tolist()
