@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from ...attacks.advhat.eot import HALF_WIDTHS
@@ -112,7 +111,7 @@ def a5(stats: pd.DataFrame) -> C.Judgement:
     if len(s) < 3:
         return C.inconclusive("TV " + ", ".join(f"{v:.0f}" for v in s["TV(S)"]) + ours_tail,
                               "TV(S) falls with w_tv", f"{len(s)} TV weights; 3 needed for a slope")
-    j = C.trend(np.arange(len(s)), s["TV(S)"].tolist(), up=False, fmt=".0f", what="TV(S) vs rank of w_tv")
+    j = C.trend(list(range(len(s))), s["TV(S)"].tolist(), up=False, fmt=".0f", what="TV(S) vs rank of w_tv")
     return C.Judgement(j.verdict, j.ours + ours_tail, j.rule)
 
 

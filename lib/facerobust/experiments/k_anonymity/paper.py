@@ -77,12 +77,12 @@ def _k(rate: float, n: int) -> int:
     return int(round(rate * n))
 
 
-def _mse(t: pd.DataFrame, a: str) -> np.ndarray:
-    return np.asarray(t.loc[a, "MSE per image"], dtype=float)
+def _mse(t: pd.DataFrame, a: str) -> list[float]:
+    return np.asarray(t.loc[a, "MSE per image"], dtype=float).tolist()
 
 
-def _sim(t: pd.DataFrame, a: str, sim: str) -> np.ndarray:
-    return np.asarray(t.loc[a, f"{sim} per image"], dtype=float)
+def _sim(t: pd.DataFrame, a: str, sim: str) -> list[float]:
+    return np.asarray(t.loc[a, f"{sim} per image"], dtype=float).tolist()
 
 
 def _values(paper: pd.DataFrame, rows: list[str], col: str, scale: float = 1.0, fmt: str = ".2f") -> str:
