@@ -160,7 +160,22 @@ def _run(cmd: list[str], cwd: Path) -> None:
         raise AssetError(f"`{' '.join(cmd)}` failed: {err[0]}") from exc
 
 
-PYPI_SIMPLE = ""  # pip's index
+def _pypi_simple() -> str:
+    """The simple index pip itself uses here: ``FACEROBUST_PYPI_SIMPLE``, ``PIP_INDEX_URL``, pip's
+    configured ``global.index-url``, or pip's built-in default (so no registry host is written here)."""
+    env = os.environ.get("FACEROBUST_PYPI_SIMPLE") or os.environ.get("PIP_INDEX_URL")
+    if env:
+        return env
+    try:
+        out = subprocess.run([sys.executable, "-m", "pip", "config", "get", "global.index-url"],
+                             capture_output=True, text=True, check=False)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except OSError:
+        pass
+    from pip._internal.models.index import PyPI
+
+    return str(PyPI.simple_url)
 
 
 def _urlopen(url: str, accept: str = "*/*"):  # type: ignore[no-untyped-def]
@@ -174,7 +189,7 @@ def _urlopen(url: str, accept: str = "*/*"):  # type: ignore[no-untyped-def]
 def _sdist_url(src: Source) -> str:
     """The URL of the pinned archive from the PyPI simple index (PEP 691), whose listed sha256
     must equal the manifest's."""
-    index = os.environ.get("FACEROBUST_PYPI_SIMPLE", PYPI_SIMPLE).rstrip("/")
+    index = _pypi_simple().rstrip("/")
     try:
         with _urlopen(f"{index}/{src.package}/", "application/vnd.pypi.simple.v1+json") as r:
             files = json.loads(r.read().decode())["files"]
