@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-
 from facerobust.experiments.explaingan import training, zoo
 from facerobust.metrics import aospc as A
 from facerobust.metrics.attribution import METHODS, attribute
@@ -60,7 +59,8 @@ def main() -> None:
     opt_g = torch.optim.Adam(model.generator_parameters(), 2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(model.disc.parameters(), 2e-4, betas=(0.5, 0.999))
     x = (torch.rand(a.batch, 1, 28, 28), torch.rand(a.batch, 1, 28, 28))
-    wall, cpu = _best(lambda: training.explaingan_step(model, bb, x, opt_g, opt_d, L.LossWeights()), a.repeats)
+    w = L.LossWeights()
+    wall, cpu = _best(lambda: training.explaingan_step(model, bb, x, opt_g, opt_d, w), a.repeats)
     rows = {"train_step": {"img_per_s": 2 * a.batch / wall, "wall_s": wall, "cpu_s": cpu}}
     xs = torch.rand(a.n, 1, 28, 28)
     target = bb(xs).argmax(1)

@@ -85,7 +85,7 @@ P
 # ```
 #
 # One training step alternates a discriminator update and an update of the encoders and decoder
-# (Adam, DCGAN's learning rate 2e-4 and $\beta_1 = 0.5$). To save a third of the discriminator's
+# (Adam with DCGAN's $\beta_1 = 0.5$ and learning rate {glue:text}`lr`). To save a third of the discriminator's
 # cost, $D_j$ sees one batch drawn at random from its three kinds of fakes rather than all three:
 #
 # ```{literalinclude} /lib/facerobust/experiments/explaingan/training.py
@@ -332,7 +332,9 @@ C.table(rows)
 # - **Models.** The dissertation gives "DCGAN-like" and no layers: ours are two stride-2 convolutions
 #   per encoder and discriminator (the first private to each class, the rest shared) and a decoder
 #   with three transposed-convolution heads, width {glue:text}`width` and a {glue:text}`zdim`-d code,
-#   sized for a CPU. The black box is our small CNN.
+#   sized for a CPU. The black box is our small CNN. The mask head's bias starts at -3 (masks start
+#   at about 5% and grow where the classifier loss needs them); started at 0.5 everywhere, the masks
+#   of our short runs were still covering 30-45% of the image after a few hundred steps.
 # - **Coefficients and schedule.** None are printed; ours were chosen on the validation split as shown
 #   above, {glue:text}`steps` steps of {glue:text}`batch` images per class. The discriminator sees one
 #   random third of its three fake kinds per step (an unbiased estimate of (4.8)).
@@ -346,6 +348,7 @@ glue("width", P.width, display=False)
 glue("zdim", P.z_dim, display=False)
 glue("steps", P.steps, display=False)
 glue("batch", P.batch, display=False)
+glue("lr", P.lr, display=False)
 glue("t_total", time.perf_counter() - T_START, display=False)
 
 # %% [markdown]

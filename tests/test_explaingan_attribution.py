@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
-
 from facerobust.metrics.attribution import attribute
 from facerobust.models.explaingan import BlackBox
+from torch import nn
 
 
 class Linear2(nn.Module):

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from facerobust.data.types import ImageSet
 from facerobust.experiments import claims as C
 from facerobust.experiments.explaingan import claims as eg_claims

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from facerobust.models import explaingan_losses as L
 from facerobust.models.explaingan import ExplainGAN, composite
 

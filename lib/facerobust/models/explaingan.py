@@ -48,15 +48,21 @@ class BlackBox(nn.Module):
         return self.head(torch.flatten(self.features(x), 1))
 
 
+def _norm(c: int) -> nn.Module:
+    """Group norm rather than DCGAN's batch norm: the same in training and evaluation (with batch
+    norm, composites that flipped the black box in training often did not at evaluation)."""
+    return nn.GroupNorm(min(8, c), c)
+
+
 def _down(cin: int, cout: int, norm: bool) -> list[nn.Module]:
     layers: list[nn.Module] = [nn.Conv2d(cin, cout, 4, 2, 1, bias=not norm)]
     if norm:
-        layers.append(nn.BatchNorm2d(cout))
+        layers.append(_norm(cout))
     return layers + [nn.LeakyReLU(0.2)]
 
 
 def _up(cin: int, cout: int) -> list[nn.Module]:
-    return [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+    return [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), _norm(cout), nn.ReLU()]
 
 
 class _TwoBranch(nn.Module):
@@ -87,14 +93,22 @@ def _discriminator(channels: int, width: int) -> _TwoBranch:
 
 
 class Decoder(nn.Module):
-    """z -> 7x7 -> 14x14 trunk, then three 14 -> 28 heads: G_0, G_1 (images) and G_m (mask)."""
+    """z -> 7x7 -> 14x14 trunk, then three 14 -> 28 heads: G_0, G_1 (images) and G_m (mask).
 
-    def __init__(self, channels: int, width: int, z_dim: int) -> None:
+    The mask head's bias starts at ``mask_bias`` (sigmoid(-3) = 0.05): masks start small and grow
+    where the classifier loss needs them, instead of starting at 0.5 everywhere.
+    """
+
+    def __init__(self, channels: int, width: int, z_dim: int, mask_bias: float = -3.0) -> None:
         super().__init__()
         self.width = width
         self.fc = nn.Sequential(nn.Linear(z_dim, 2 * width * 49), nn.ReLU())
         self.trunk = nn.Sequential(*_up(2 * width, width))
-        self.heads = nn.ModuleList(nn.ConvTranspose2d(width, c, 4, 2, 1) for c in (channels, channels, 1))
+        mask_head = nn.ConvTranspose2d(width, 1, 4, 2, 1)
+        if mask_head.bias is not None:
+            nn.init.constant_(mask_head.bias, mask_bias)
+        self.heads = nn.ModuleList([nn.ConvTranspose2d(width, channels, 4, 2, 1),
+                                    nn.ConvTranspose2d(width, channels, 4, 2, 1), mask_head])
 
     def forward(self, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         h = self.trunk(self.fc(z).view(len(z), 2 * self.width, 7, 7))

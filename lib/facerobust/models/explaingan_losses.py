@@ -21,7 +21,7 @@ class LossWeights:
     """Coefficients of (4.6): one set for every pair except ``kappa`` and ``smooth`` (as in the text)."""
 
     gan: float = 1.0
-    classifier: float = 1.0
+    classifier: float = 5.0
     recon: float = 10.0
     const: float = 10.0
     count: float = 2.0

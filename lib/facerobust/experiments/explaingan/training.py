@@ -1,6 +1,6 @@
 """Training loops: the black box, ExplainGAN (objective (4.6)) and its ablations, the
 CycleGAN-style two-generator baseline. Each loop runs a fixed number of steps of one batch per
-class (S_0 and S_1, split by the black box's predictions) with Adam (DCGAN's 2e-4, beta1 0.5).
+class (S_0 and S_1, split by the black box's predictions) with Adam (DCGAN's beta1 = 0.5).
 Caching lives in :mod:`facerobust.experiments.explaingan.zoo`.
 """
 
@@ -27,7 +27,7 @@ class TrainConfig:
 
     steps: int = 1000
     batch: int = 16
-    lr: float = 2e-4
+    lr: float = 5e-4
     width: int = 16
     z_dim: int = 32
     weights: L.LossWeights = field(default_factory=L.LossWeights)
