@@ -31,7 +31,7 @@ def parts_figure(chip: np.ndarray, boxes: dict[str, tuple[int, int, int, int]]) 
     for k, (name, im) in enumerate(crops.items()):
         a = fig.add_axes((0.36 + (k % 5) * 0.128, 0.5 - (k // 5) * 0.45, 0.12, 0.38))
         a.imshow(im)
-        a.set_title(name.replace("_", "&"), fontsize=8)
+        a.set_title("full face" if name == "full_face" else name.replace("_", "&"), fontsize=8)
         a.axis("off")
     return fig
 

@@ -19,6 +19,8 @@ import pandas as pd
 from ...metrics import verification as vf
 from .videos import FaceVideos
 
+Fusions = dict[str, tuple[str, str]] | None
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -57,12 +59,14 @@ def descriptors(videos: FaceVideos, frame_features: np.ndarray) -> np.ndarray:
     return np.stack([vf.video_descriptor(x) for x in f.reshape(len(videos.frames), videos.n_frames, -1)])
 
 
-def similarities(desc: dict[str, np.ndarray], p: Protocol, fusion: tuple[str, str] | None = None
-                 ) -> dict[str, np.ndarray]:
-    """Eq. 2.2 for every method, plus the Eq. 2.3 fusion of the two methods named in ``fusion``."""
-    s = {m: vf.inverse_distance(d[p.gallery], d[p.probes]) for m, d in desc.items()}
-    if fusion is not None:
-        s["Fusion"] = vf.fuse(s[fusion[0]], s[fusion[1]])
+def similarities(desc: dict[str, np.ndarray], p: Protocol, fusion: Fusions = None,
+                 inner: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """Eq. 2.2 for every method (the Part B inner product for the methods in ``inner``), plus each
+    Eq. 2.3 fusion ``{name: (method a, method b)}``."""
+    s = {m: (vf.inner_product if m in inner else vf.inverse_distance)(d[p.gallery], d[p.probes])
+         for m, d in desc.items()}
+    for name, (a, b) in (fusion or {}).items():
+        s[name] = vf.fuse(s[a], s[b])
     return s
 
 
@@ -76,13 +80,13 @@ class Evaluation:
 
 
 def evaluate(videos: FaceVideos, desc: dict[str, np.ndarray], sessions: Sequence[str],
-             fusion: tuple[str, str] | None = ("LBP", "Attributes"), n_boot: int = 200,
-             seed: int = 0) -> Evaluation:
+             fusion: Fusions = None, n_boot: int = 200,
+             seed: int = 0, inner: Sequence[str] = ()) -> Evaluation:
     """EER and ROC of every method under every protocol, with ``n_boot`` identity-bootstrap EERs."""
     meta = videos.meta
     rows, rocs, boot = [], {}, {}
     for p in protocols(meta, sessions):
-        sims = similarities(desc, p, fusion)
+        sims = similarities(desc, p, fusion, inner)
         gid, pid = meta.identity.to_numpy()[p.gallery], meta.identity.to_numpy()[p.probes]
         mask = vf.genuine_mask(gid, pid)
         for m, s in sims.items():
