@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from facerobust.experiments.continuous_auth import battery
 from facerobust.metrics import verification as vf
 from facerobust.models import acaa

@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from torch.nn import functional as F
-
 from facerobust.data import capture_sessions as cs
 from facerobust.data import face_parts as fp
 from facerobust.experiments.continuous_auth import paper
 from facerobust.models import acaa, cnnaa
+from torch.nn import functional as F
 
 
 @pytest.mark.parametrize("region", list(cnnaa.REGIONS))
@@ -98,3 +97,18 @@ def test_features_have_fixed_dimensions() -> None:
     assert acaa.extract(img, "ColorHOG", 8).size == 3 * acaa.extract(img, "HOG", 8).size
     with pytest.raises(ValueError, match="cell size"):
         acaa.extract(img, "HOG", 32)
+
+
+def test_cnnaa_training_step_and_distortions() -> None:
+    from facerobust.experiments.continuous_auth import cnnaa_run
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(12, 3, 38, 65, generator=gen)
+    d = cnnaa_run.distort(x, gen)
+    assert d.shape == x.shape and float(d.min()) >= 0 and float(d.max()) <= 1
+    y = torch.tensor([[1, 0], [0, 1], [0, 0], [1, -1]] * 3)
+    net = cnnaa.PartNet(cnnaa.DEEP, 65, 38, 2)
+    hist = cnnaa_run.train(net, x, y, steps=3, batch=4, lr=1e-3, seed=0)
+    assert len(hist["loss"]) == 3 and np.isfinite(hist["loss"]).all()
+    with pytest.raises(ValueError, match="steps"):
+        cnnaa_run.train(net, x, y, steps=0, batch=4, lr=1e-3, seed=0)
