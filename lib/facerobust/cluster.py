@@ -31,6 +31,24 @@ def check(cluster: str | None) -> str | None:
     return cluster
 
 
+def _init(ray: Any, cluster: str, num_cpus: int | None, attempts: int = 3) -> None:
+    """``ray.init``; a local start that times out (Ray waits 30 s for its raylet, too little on a
+    loaded machine) is cleaned up and retried."""
+    kw: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
+    if cluster == LOCAL:
+        kw["num_cpus"] = num_cpus or os.cpu_count() or 1
+    else:
+        kw["address"] = cluster
+    for attempt in range(1, attempts + 1):
+        try:
+            ray.init(**kw)
+            return
+        except Exception as e:
+            ray.shutdown()
+            if cluster != LOCAL or "timed out during startup" not in str(e) or attempt == attempts:
+                raise
+
+
 @contextmanager
 def ray_session(cluster: str, num_cpus: int | None = None) -> Iterator[Any]:
     """Connect to (or start, for 'local') Ray; shut it down afterwards if this call started it."""
@@ -39,11 +57,7 @@ def ray_session(cluster: str, num_cpus: int | None = None) -> Iterator[Any]:
     if ray.is_initialized():
         yield ray
         return
-    if cluster == LOCAL:
-        ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
-    else:
-        ray.init(address=cluster, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    _init(ray, cluster, num_cpus)
     try:
         yield ray
     finally:
