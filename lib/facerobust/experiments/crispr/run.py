@@ -47,7 +47,7 @@ def config(P: Mapping[str, Any], adversaries: bool = True) -> training.CrisprCon
     """The model and schedule of the profile; ``adversaries=False`` is the ablation."""
     base = training.CrisprConfig(p=P["p"], q=P["q"], kappa=P["kappa"], beta=P["beta"], alpha=P["alpha"],
                                  w_recon=P["w_recon"], w_gan=P["w_gan"], w_inv=P["w_inv"],
-                                 w_attr=P["w_attr"], w_center=P["w_center"], lr=P["lr"],
+                                 w_attr=P["w_attr"], w_center=P["w_center"], lr=P["lr"], lr_aux=P["lr_aux"],
                                  batch=P["batch"], iters=P["iters"], seed=P["seed"])
     return replace(base, adversaries=adversaries)
 
