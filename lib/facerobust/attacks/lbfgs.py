@@ -12,6 +12,8 @@ Used by the K-anonymity chapter (``notebooks/06_k_anonymity.py``) as a baseline.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from scipy.optimize import minimize
@@ -29,11 +31,14 @@ def _solve(model: nn.Module, x: Tensor, t: Tensor, c: Tensor, iters: int) -> Ten
     def fun(p_flat: np.ndarray) -> tuple[float, np.ndarray]:
         p = torch.from_numpy(p_flat).to(x.device).reshape(shape).requires_grad_(True)
         xa = (x64 + p).float()
-        ce = nn.functional.cross_entropy(classify(model, xa), t, reduction="none")
+        ce = nn.functional.cross_entropy(model(xa), t, reduction="none")
         norm = (p.flatten(1).pow(2).sum(1) + 1e-12).sqrt()
         loss = (c.double() * norm).sum() + ce.double().sum()
+        value = float(loss.detach())
+        if not math.isfinite(value):  # one scalar check per evaluation instead of the logits
+            raise ValueError("model: output contains NaN or infinite values during the attack")
         (g,) = torch.autograd.grad(loss, p)
-        return float(loss.detach()), g.reshape(-1).cpu().numpy()
+        return value, g.reshape(-1).cpu().numpy()
 
     lo = (-x64).reshape(-1).cpu().numpy()
     hi = (1 - x64).reshape(-1).cpu().numpy()
