@@ -9,7 +9,7 @@
 # ---
 
 # %% [markdown]
-# # ExplainGAN: explaining a black box by boundary-crossing transformations
+# # 9. ExplainGAN: explaining a black box by boundary-crossing transformations
 #
 # Chapter 4 of Samangouei's dissertation {cite}`samangouei2019thesis` (published as ExplainGAN
 # {cite}`samangouei2018explaingan`) explains a frozen binary classifier by generating, for a query
@@ -111,8 +111,15 @@ DEV = run.device(P.device)
 specs = [("mnist5k", p) for p in P.mnist_pairs] + [("fashion", p) for p in P.fashion_pairs]
 specs += [("celeba", [f"no {a}", a]) for a in P.celeba_attributes if P.celeba_root is not None]
 tasks = {(d, tuple(map(str, p))): run.task(P, d, p, DEV) for d, p in specs}
-pd.DataFrame([{"pair": t.pair.title, **t.pair.sizes(), "black-box test accuracy": t.bb_meta["test_accuracy"]}
-              for t in tasks.values()])
+bb_acc = pd.DataFrame([{"pair": t.pair.title, **t.pair.sizes(), "black-box test accuracy":
+                        t.bb_meta["test_accuracy"]} for t in tasks.values()])
+glue("bb_min", bb_acc["black-box test accuracy"].min(), display=False)
+glue("bb_max", bb_acc["black-box test accuracy"].max(), display=False)
+bb_acc
+
+# %% [markdown]
+# The black boxes reach {glue:text}`bb_min:.3f` to {glue:text}`bb_max:.3f` test accuracy; the
+# Fashion-MNIST pairs are the hard ones, as in the dissertation (ceilings 91.7 and 94.1%).
 
 # %% [markdown]
 # ## Choosing the coefficients on the validation split
@@ -132,7 +139,12 @@ glue("max_area", P.max_area, display=False)
 grid
 
 # %%
+glue("n_cand", len(grid), display=False)
 run.summary(run.weights(P, "mnist5k", chosen)).to_frame().T
+
+# %% [markdown]
+# Of the {glue:text}`n_cand` candidate sets the one marked `chosen` is used from here on (its
+# coefficients above, for MNIST; Fashion-MNIST changes only $\kappa$ and the smoothness weight).
 
 # %% [markdown]
 # ## One batch by hand
@@ -178,7 +190,9 @@ flips.style.format(precision=3).set_caption("Composite and transformation flip r
 
 # %% [markdown]
 # On the MNIST pairs the lowest composite flip rate is {glue:text}`mnist_flip_min:.3f` and the
-# largest mean mask area {glue:text}`mnist_area_max:.3f` of the image.
+# largest mean mask area {glue:text}`mnist_area_max:.3f` of the image (this book's acceptance point
+# asks for at least 0.90 and under 0.25). The raw transformations flip the black box more often than
+# the composites: they may change every pixel, while the composite keeps the query outside the mask.
 #
 # ### Mask area against $\kappa$
 #
@@ -260,7 +274,18 @@ plt.show()
 
 # %%
 ranks = pd.DataFrame({f: [aos.best(f, t) for t in P.thresholds] for f in explain.SCORES}, index=P.thresholds)
+for f in explain.SCORES:
+    glue(f"best_{f}", ", ".join(f"{aos.best(f, t)} (t={t})" for t in P.thresholds), display=False)
+    glue(f"eg_rank_{f}", ", ".join(str(int(aos.table(f)[t].rank(ascending=False)["explaingan"]))
+                                   for t in P.thresholds), display=False)
 ranks.rename_axis("best method at t")
+
+# %% [markdown]
+# With $f$ the logit the best method per threshold is {glue:text}`best_logit`, and ExplainGAN ranks
+# {glue:text}`eg_rank_logit` (of six) at $t$ = 0.5, 0.7, 0.9; with the probability the best is
+# {glue:text}`best_probability` and ExplainGAN ranks {glue:text}`eg_rank_probability`. The mask is
+# trained to flip the class, not to rank pixels, and it covers a connected region, so at high
+# thresholds it leaves few segments to perturb.
 
 # %% [markdown]
 # The dissertation's values run to the thousands (2622 for ExplainGAN at $t=0.5$), which no mean of
@@ -273,16 +298,26 @@ ranks.rename_axis("best method at t")
 # Question: can generated images replace real training images? For each column we retrain the black
 # box's architecture on its classifier-train split with the images of class 0 (or class 1) replaced by
 # ExplainGAN's transformations (or composites) of that class, made from the split's images of the
-# other class, and report test accuracy next to the ceiling, the black box itself.
+# other class, train it exactly as the black box was trained (same epochs, batch and seed), and report
+# test accuracy next to the ceiling, the black box itself.
 
 # %%
 T2 = time.perf_counter()
 cols = ("Transformed 0", "Transformed 1", "Composite 0", "Composite 1")
-subst = {k: evaluate.substitutability(trained[k], t.pair, cols, P.sub_epochs, P.seed) for k, t in tasks.items()}
+subst = {k: evaluate.substitutability(trained[k], t.pair, cols, P.bb_epochs, P.seed) for k, t in tasks.items()}
 ceil = {k: evaluate.ceiling(t.bb, t.pair) for k, t in tasks.items()}
 sub = pd.DataFrame([run.substitution_rows(t.pair.title, subst[k], ceil[k]) for k, t in tasks.items()])
 glue("t_subst", time.perf_counter() - T2, display=False)
+gap = sub.assign(gap=sub["Ceiling"] - sub[list(cols)].min(axis=1))
+glue("gap_mnist", gap[gap.pair.str.startswith("mnist")].gap.max(), display=False)
+glue("gap_fashion", gap[gap.pair.str.startswith("fashion")].gap.max(), display=False)
 sub.style.format(precision=1)
+
+# %% [markdown]
+# The largest drop below the ceiling is {glue:text}`gap_mnist:.1f` points on the MNIST pairs and
+# {glue:text}`gap_fashion:.1f` on the Fashion-MNIST pairs (dissertation: at most 1.0 on MNIST,
+# 9 to 25 on Fashion-MNIST). Each cell is one retraining on a few hundred images and a test split of
+# 200 (MNIST-5k) or 2,000 (Fashion-MNIST) images, so MNIST cells move by a point or two between seeds.
 
 # %% [markdown]
 # ## Ablations (Table 4.3's columns)
@@ -300,12 +335,17 @@ for d, p in P.ablation_pairs:
     for v in ("full", "norec", "nomask", "cyclegan"):
         tr = trained[k] if v == "full" else run.train(P, tasks[k], run.weights(P, d, chosen), v)
         c = evaluate.COLUMNS if v == "full" else evaluate.COLUMNS[:3]
-        abl[(k, v)] = evaluate.substitutability(tr, tasks[k].pair, c, P.sub_epochs, P.seed)
+        abl[(k, v)] = evaluate.substitutability(tr, tasks[k].pair, c, P.bb_epochs, P.seed)
         fl = evaluate.flips(tr, tasks[k].bb, tasks[k].pair.test.x)
         abl_rows.append(run.substitution_rows(tasks[k].pair.title, abl[(k, v)], ceil[k], variant=v,
                                               **{"composite flip": fl.composite.mean()}))
 glue("t_ablation", time.perf_counter() - T3, display=False)
-pd.DataFrame(abl_rows).style.format(precision=1)
+pd.DataFrame(abl_rows).style.format(precision=2)
+
+# %% [markdown]
+# The CycleGAN-style baseline never sees the black box, so its flip rate says how far plain
+# image-to-image translation between the two classes already crosses the boundary; the claims below
+# compare the "Both transformed" column, where every training image is generated.
 
 # %% [markdown]
 # ## Paper vs this book
@@ -319,8 +359,16 @@ from facerobust.experiments import claims as C
 from facerobust.experiments.explaingan import claims as eg_claims
 
 rows = eg_claims.rows(flip, sweep, aos, subst, ceil, abl, celeba=P.celeba_root is not None)
-glue("n_holds", C.counts(rows)[C.HOLDS], display=False)
+counts = C.counts(rows)
+for v, name in ((C.HOLDS, "n_holds"), (C.FAILS, "n_fails"), (C.INCONCLUSIVE, "n_inconc"), (C.UNTESTABLE, "n_untest")):
+    glue(name, counts[v], display=False)
 C.table(rows)
+
+# %% [markdown]
+# {glue:text}`n_holds` claims hold, {glue:text}`n_fails` do not, {glue:text}`n_inconc` are
+# inconclusive and {glue:text}`n_untest` cannot be tested here (Ultrasound is not public; CelebA needs
+# a local copy). The acceptance points E1-E2 and the kappa trend E3 are this book's own checks of
+# claims the dissertation makes without numbers.
 
 # %% [markdown]
 # ## What differs from the paper

@@ -33,7 +33,7 @@ def grid(trained: zoo.Trained, x: Tensor, j: int, maps: dict[str, Tensor], title
             ax.grid(False)
         axes[0, c].set_title(name, fontsize=7)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout(pad=0.2)
+    fig.tight_layout(pad=0.2, rect=(0, 0, 1, 0.93))
     return fig
 
 
