@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from facerobust.data import synthetic_styles as ss
 
 
