@@ -9,7 +9,7 @@
 # ---
 
 # %% [markdown]
-# # CRISPR: swapping, sampling and borrowing attributes
+# # 8. CRISPR: swapping, sampling and borrowing attributes
 #
 # Chapter 3 of Samangouei's dissertation {cite}`samangouei2019thesis` proposes CRISPR, an
 # encoder-generator that splits an image's code into an attribute-invariant part $z$ and one
