@@ -201,6 +201,7 @@ def test_claim_rules_on_synthetic_tables() -> None:
                        "high-frequency share": [0.3, 0.1, 0.05], "drop": [0.1, 0.09, 0.07]})
     assert claims.a5(st).verdict == C.HOLDS
     assert claims.a5(st.assign(**{"TV(S)": [1000, 1000, 1000]})).verdict == C.FAILS  # flat is no fall
+    assert claims.a5(st.assign(**{"high-frequency share": [0.05, 0.1, 0.3]})).verdict == C.FAILS
     assert claims.a5(st.iloc[:2]).verdict == C.INCONCLUSIVE
     rows = []
     for name, centre, hw in (("phi", 17.0, 2.0), ("a", 0.0013, 0.0002)):

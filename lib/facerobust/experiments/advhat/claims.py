@@ -37,7 +37,7 @@ STATEMENTS = {
     "A2": "The drop survives placements outside the EOT ranges",
     "A3": "The off-plane model matters: the off-plane sticker beats a flat one",
     "A4": "A sticker made against dlib also lowers faceres's cosine (transfer)",
-    "A5": "The TV weight makes stickers smoother",
+    "A5": "The TV weight makes stickers smoother (TV and high-frequency share fall)",
 }
 
 
@@ -103,15 +103,18 @@ def a4(faceres_drops: Sequence[float]) -> C.Judgement:
 
 
 def a5(stats: pd.DataFrame) -> C.Judgement:
-    """TV(S) falls with the TV weight: fitted slope of TV against the weights' rank (needs >= 3
-    weights; one sticker per weight, so the slope's error comes from the residuals)."""
+    """TV(S) and the high-frequency share fall with the TV weight: fitted slopes against the weights'
+    rank (needs >= 3 weights; one sticker per weight, so the slopes' errors come from the residuals)."""
     s = stats.sort_values("w_tv")
     ours_tail = "; drop " + ", ".join(f"{d:.3f}" for d in s["drop"]) + " for w_tv " + \
         ", ".join(f"{w:g}" for w in s["w_tv"])
     if len(s) < 3:
         return C.inconclusive("TV " + ", ".join(f"{v:.0f}" for v in s["TV(S)"]) + ours_tail,
                               "TV(S) falls with w_tv", f"{len(s)} TV weights; 3 needed for a slope")
-    j = C.trend(list(range(len(s))), s["TV(S)"].tolist(), up=False, fmt=".0f", what="TV(S) vs rank of w_tv")
+    x = list(range(len(s)))
+    j = C.all_of([C.trend(x, s["TV(S)"].tolist(), up=False, fmt=".0f", what="TV(S) vs rank of w_tv"),
+                  C.trend(x, s["high-frequency share"].tolist(), up=False, fmt=".3f",
+                          what="high-frequency share vs rank of w_tv")], ["TV", "high frequencies"])
     return C.Judgement(j.verdict, j.ours + ours_tail, j.rule)
 
 
