@@ -1,189 +1,15 @@
-"""One claims module for every chapter's "Paper vs this book" table.
-
-A :class:`Claim` records what a document says (:class:`Paper`: the value as printed and the
-document and line it comes from), what this book measured, the rule that decides between them and
-the verdict. Rules are built by the constructors below; each returns a :class:`Judgement` whose
-``rule`` text is the rule applied, with every threshold and margin it uses (a tolerance is a visible
-argument, never a hidden constant).
-
-One vocabulary: :data:`HOLDS`, :data:`FAILS` ("does not hold"), :data:`INCONCLUSIVE` (our run cannot
-tell: the difference is within noise, or the experiment did not run at a comparable setting) and
-:data:`UNTESTABLE` ("not testable here": the data or model cannot be had, with the reason).
-
-Comparisons are made against noise: a rate carries its Wilson 95% interval, a difference of means a
-bootstrap interval, a trend the interval of its fitted slope. A claim holds only when the whole
-interval lies on the claimed side, does not hold when the whole interval lies on the other side, and
-is inconclusive otherwise.
-
-Example::
-
-    from facerobust.experiments import claims as C
-    rows = [C.claim("D1", "Defense-GAN recovers MNIST white-box FGSM accuracy",
-                    C.Paper("0.988", "dissertation Table 5.2"), C.rate_at_least(92, 100, 0.90))]
-    C.table(rows)
-"""
+"""The rule constructors of the claims module. Each returns a :class:`~.records.Judgement` whose
+``rule`` text is the rule it applied, with every threshold, margin and interval it used."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
-HOLDS = "holds"
-FAILS = "does not hold"
-INCONCLUSIVE = "inconclusive"
-UNTESTABLE = "not testable here"
-VERDICTS = (HOLDS, FAILS, INCONCLUSIVE, UNTESTABLE)
-COLUMNS = ["id", "claim", "paper", "source", "this book", "rule", "verdict", "note"]
-Z95 = 1.959963984540054
-
-
-@dataclass(frozen=True)
-class Paper:
-    """A value as the document prints it (``"0.988"``, ``"most"``) and where: document and line."""
-
-    value: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """The outcome of one rule: the verdict, our value as shown (with its interval) and the rule."""
-
-    verdict: str
-    ours: str
-    rule: str
-
-    def __post_init__(self) -> None:
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One row of a chapter's "Paper vs this book" table."""
-
-    id: str
-    statement: str
-    paper: Paper
-    judgement: Judgement
-    note: str = ""
-
-    @property
-    def verdict(self) -> str:
-        return self.judgement.verdict
-
-    def row(self) -> dict[str, str]:
-        j = self.judgement
-        return {"id": self.id, "claim": self.statement, "paper": self.paper.value,
-                "source": self.paper.source, "this book": j.ours, "rule": j.rule,
-                "verdict": j.verdict, "note": self.note}
-
-
-def claim(id: str, statement: str, paper: Paper, judgement: Judgement, note: str = "") -> Claim:
-    """Build a :class:`Claim` (a shorthand that keeps chapter code on one line per claim)."""
-    return Claim(id, statement, paper, judgement, note)
-
-
-def table(claims: Iterable[Claim]) -> pd.DataFrame:
-    """The chapter's claims table, one row per claim, with the columns of :data:`COLUMNS`."""
-    rows = [c.row() for c in claims]
-    ids = [r["id"] for r in rows]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"claim ids must be unique, got {ids}")
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def counts(claims: Iterable[Claim]) -> dict[str, int]:
-    """How many claims got each verdict (every verdict present, zeros included)."""
-    out = dict.fromkeys(VERDICTS, 0)
-    for c in claims:
-        out[c.verdict] += 1
-    return out
-
-
-# ---------------------------------------------------------------- intervals
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of the proportion k/n (95% by default); (nan, nan) for n = 0."""
-    if not 0 <= k <= n:
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    if n == 0:
-        return (math.nan, math.nan)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    # exact bounds at k = 0 and k = n (rounding would leave 1 - 1e-16)
-    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
-
-
-def newcombe(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tuple[float, float]:
-    """Newcombe's hybrid score interval of the difference of proportions k1/n1 - k2/n2."""
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson(k1, n1, z)
-    l2, u2 = wilson(k2, n2, z)
-    d = p1 - p2
-    return (d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
-
-
-def bootstrap_diff(a: Sequence[float], b: Sequence[float], *, paired: bool, n_boot: int = 4000,
-                   level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
-    """Mean difference mean(a) - mean(b) and its percentile bootstrap interval.
-
-    ``paired`` resamples the index pairs (a[i], b[i]) together; otherwise each sample on its own.
-    """
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if x.size == 0 or y.size == 0 or not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ValueError("bootstrap_diff needs two non-empty samples of finite values")
-    if paired and x.shape != y.shape:
-        raise ValueError(f"paired samples must have equal length, got {x.size} and {y.size}")
-    rng = np.random.default_rng(seed)
-    if paired:
-        idx = rng.integers(0, x.size, size=(n_boot, x.size))
-        boots = (x[idx] - y[idx]).mean(axis=1)
-    else:
-        boots = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(axis=1) - \
-            y[rng.integers(0, y.size, size=(n_boot, y.size))].mean(axis=1)
-    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return float(x.mean() - y.mean()), float(lo), float(hi)
-
-
-def slope_interval(x: Sequence[float], y: Sequence[float], se: Sequence[float] | None = None,
-                   z: float = Z95) -> tuple[float, float, float]:
-    """Weighted least-squares slope of y on x and its interval.
-
-    With ``se`` (the standard error of each y) the weights are 1/se^2 and the slope's standard error
-    follows from them; without it, from the residuals (needs at least 3 points).
-    """
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if xs.size != ys.size or xs.size < 2:
-        raise ValueError("a trend needs at least two (x, y) points of equal count")
-    if se is None:
-        if xs.size < 3:
-            raise ValueError("a trend without standard errors needs at least three points")
-        w = np.ones_like(xs)
-    else:
-        s = np.maximum(np.asarray(se, dtype=float), 1e-12)
-        w = 1.0 / s**2
-    xm = np.sum(w * xs) / np.sum(w)
-    sxx = np.sum(w * (xs - xm) ** 2)
-    if sxx <= 0:
-        raise ValueError("a trend needs at least two distinct x values")
-    ym = np.sum(w * ys) / np.sum(w)
-    b = float(np.sum(w * (xs - xm) * (ys - ym)) / sxx)
-    if se is None:
-        resid = ys - (ym + b * (xs - xm))
-        sb = math.sqrt(float(np.sum(resid**2)) / (xs.size - 2) / sxx)
-    else:
-        sb = math.sqrt(1.0 / sxx)
-    return b, b - z * sb, b + z * sb
-
-
-# ---------------------------------------------------------------- rules
+from ...metrics.intervals import Z95, bootstrap_diff, newcombe, slope_interval, wilson
+from .records import FAILS, HOLDS, INCONCLUSIVE, UNTESTABLE, Judgement
 
 
 def _num(v: float, fmt: str) -> str:
@@ -348,9 +174,7 @@ def qualitative(ok: bool | None, ours: str, rule: str) -> Judgement:
         return Judgement(INCONCLUSIVE, ours, rule)
     return Judgement(HOLDS if ok else FAILS, ours, rule)
 
-
-
-# ---------------------------------------------------------------- rules added for chapters 00-03, 05, 06
+# ---------------------------------------------------------------- compound and equivalence rules
 
 
 def similar(a: Sequence[float], b: Sequence[float], *, margin: float, paired: bool,
@@ -411,10 +235,3 @@ def seeded(per_seed: Sequence[Judgement], seeds: Sequence[int], *, min_seeds: in
     ours = "; ".join(f"seed {s}: {j.ours}" for s, j in zip(seeds, per_seed, strict=True))
     why = f"rests on training randomness; {len(seeds)} training seed(s) run, {min_seeds} needed"
     return inconclusive(ours, per_seed[0].rule, why)
-
-
-__all__ = ["COLUMNS", "FAILS", "HOLDS", "INCONCLUSIVE", "UNTESTABLE", "VERDICTS", "Claim", "Judgement",
-           "Paper", "across_seeds", "all_of", "at_least", "at_most", "bootstrap_diff", "claim", "counts",
-           "equals", "greater", "inconclusive", "newcombe", "not_run", "qualitative", "rate_at_least",
-           "rate_at_most", "rate_between", "rate_greater", "rate_trend", "seeded", "similar",
-           "slope_interval", "table", "trend", "untestable", "wilson", "within_factor"]

@@ -1,0 +1,80 @@
+"""The records of a claims table: the four verdicts, :class:`Paper` (a value as a document prints it,
+and where), :class:`Judgement` (a rule's outcome), :class:`Claim` (one row) and the table itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+HOLDS = "holds"
+FAILS = "does not hold"
+INCONCLUSIVE = "inconclusive"
+UNTESTABLE = "not testable here"
+VERDICTS = (HOLDS, FAILS, INCONCLUSIVE, UNTESTABLE)
+COLUMNS = ["id", "claim", "paper", "source", "this book", "rule", "verdict", "note"]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A value as the document prints it (``"0.988"``, ``"most"``) and where: document and line."""
+
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The outcome of one rule: the verdict, our value as shown (with its interval) and the rule."""
+
+    verdict: str
+    ours: str
+    rule: str
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One row of a chapter's "Paper vs this book" table."""
+
+    id: str
+    statement: str
+    paper: Paper
+    judgement: Judgement
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return self.judgement.verdict
+
+    def row(self) -> dict[str, str]:
+        j = self.judgement
+        return {"id": self.id, "claim": self.statement, "paper": self.paper.value,
+                "source": self.paper.source, "this book": j.ours, "rule": j.rule,
+                "verdict": j.verdict, "note": self.note}
+
+
+def claim(id: str, statement: str, paper: Paper, judgement: Judgement, note: str = "") -> Claim:
+    """Build a :class:`Claim` (a shorthand that keeps chapter code on one line per claim)."""
+    return Claim(id, statement, paper, judgement, note)
+
+
+def table(claims: Iterable[Claim]) -> pd.DataFrame:
+    """The chapter's claims table, one row per claim, with the columns of :data:`COLUMNS`."""
+    rows = [c.row() for c in claims]
+    ids = [r["id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"claim ids must be unique, got {ids}")
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def counts(claims: Iterable[Claim]) -> dict[str, int]:
+    """How many claims got each verdict (every verdict present, zeros included)."""
+    out = dict.fromkeys(VERDICTS, 0)
+    for c in claims:
+        out[c.verdict] += 1
+    return out
