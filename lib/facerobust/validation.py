@@ -102,7 +102,7 @@ def check_scalar(
     if isinstance(value, bool) or not isinstance(value, (Integral, Real) if not integer else Integral):
         kind = "an integer" if integer else "a real number"
         raise ValueError(f"{name} must be {kind}, got {value!r} ({type(value).__name__})")
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
     if lo is not None and (v < lo or (lo_open and v == lo)):

@@ -53,7 +53,7 @@ def pair_loss(out: Tensor, y: Tensor) -> Tensor:
     return F.cross_entropy(out.flatten(0, -2), target.flatten(), reduction="none").view(y.shape)
 
 
-def _input_grad(bank: Bank, x: Tensor, objective) -> tuple[Tensor, Tensor]:  # type: ignore[no-untyped-def]
+def _input_grad(bank: Bank, x: Tensor, objective) -> tuple[Tensor, Tensor]:
     if x.ndim != 5:
         raise ValueError(f"expected one image per (sample, attribute): (N, A, C, H, W), got {tuple(x.shape)}")
     xg = x.detach().clone().requires_grad_(True)

@@ -178,7 +178,7 @@ def _pypi_simple() -> str:
     return str(PyPI.simple_url)
 
 
-def _urlopen(url: str, accept: str = "*/*"):  # type: ignore[no-untyped-def]
+def _urlopen(url: str, accept: str = "*/*"):
     import urllib.request
 
     if not url.startswith("https://"):

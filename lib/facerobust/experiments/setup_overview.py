@@ -69,7 +69,7 @@ def dataset_summary(faces: FaceSet | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dataset", "split", "images", "shape (C, H, W)", "labels"])
 
 
-def _show(ax, img: torch.Tensor) -> None:  # type: ignore[no-untyped-def]
+def _show(ax, img: torch.Tensor) -> None:
     arr = img.detach().cpu().numpy()
     if arr.shape[0] == 1:
         ax.imshow(arr[0], cmap="gray", vmin=0, vmax=1)

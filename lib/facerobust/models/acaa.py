@@ -76,7 +76,7 @@ class Candidate:
     accuracy: float
 
 
-def make_pipeline(energy: float = 0.99, c: float = 1.0, seed: int = 0):  # type: ignore[no-untyped-def]
+def make_pipeline(energy: float = 0.99, c: float = 1.0, seed: int = 0):
     """Standardise -> PCA keeping ``energy`` of the variance -> RBF-SVM (gamma 'scale')."""
     from sklearn.decomposition import PCA
     from sklearn.pipeline import make_pipeline as mk
@@ -163,7 +163,7 @@ def platform_features(face: np.ndarray, scale: float, cell: int = 8) -> np.ndarr
     return np.concatenate([extract(small, "LBP", cell), extract(small, "ColorLBP", cell)])
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 0.1):  # type: ignore[no-untyped-def]
+def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 0.1):
     """The platform model: standardise -> linear SVM; its ``decision_function`` is the margin distance."""
     from sklearn.pipeline import make_pipeline as mk
     from sklearn.preprocessing import StandardScaler

@@ -115,7 +115,7 @@ def pick_examples(
         cand = [c for c in cand if c[1] not in {p[1] for p in picks}] or cand
         cand = [c for c in cand if tuple(c) not in picks]
         if cand and len(picks) < k:
-            picks.append(tuple(cand[0]))  # type: ignore[arg-type]
+            picks.append(tuple(cand[0]))
     if not picks:
         return torch.zeros(0), torch.zeros(0), []
     i, j = torch.tensor([p[0] for p in picks]), torch.tensor([p[1] for p in picks])

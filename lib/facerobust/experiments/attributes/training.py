@@ -29,7 +29,7 @@ from ...data.streaming import AnyAttributeSet, batches, eval_batch
 from ...progress import progress
 
 
-def _load_nets():  # type: ignore[no-untyped-def]
+def _load_nets():
     """``facerobust.models.attribute_nets`` by path (the models package __init__ is not ours)."""
     name = "facerobust.models.attribute_nets"
     if name in sys.modules:
@@ -50,12 +50,12 @@ LOSSES = {"euclidean": 1, "softmax": 2}
 class Snapshots(nn.Module):
     """The two snapshots of one bank: ``epoch2`` and ``converged``."""
 
-    def __init__(self, make) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, make) -> None:
         super().__init__()
         self.epoch2, self.converged = make(), make()
 
 
-def inv_lr(base: float, gamma: float, power: float):  # type: ignore[no-untyped-def]
+def inv_lr(base: float, gamma: float, power: float):
     """Caffe's "inv" policy as a LambdaLR factor: ``(1 + gamma * iter) ^ -power``."""
     return lambda it: (1.0 + gamma * it) ** (-power)
 
@@ -118,7 +118,7 @@ def fit_snapshots(
     return hist
 
 
-def _maker(loss: str, train: AnyAttributeSet, cfg: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+def _maker(loss: str, train: AnyAttributeSet, cfg: Mapping[str, Any]):
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     c, size = train.x.shape[1], train.x.shape[-1]
@@ -126,7 +126,7 @@ def _maker(loss: str, train: AnyAttributeSet, cfg: Mapping[str, Any]):  # type: 
 
 
 def _cached(loss: str, train: AnyAttributeSet, cfg: Mapping[str, Any], data_key: Mapping[str, Any],
-            fit) -> tuple[Snapshots, dict[str, Any]]:  # type: ignore[no-untyped-def]
+            fit) -> tuple[Snapshots, dict[str, Any]]:
     """The one cache entry of a bank: loaded, or ``fit`` (seeded first, as every unit is)."""
     torch.manual_seed(int(cfg["seed"]))
     config = dict(cfg) | dict(data_key) | {"loss": loss}
@@ -152,7 +152,7 @@ def trained_snapshots(
         return fit_snapshots(m.to(dev), train, valid, cfg, f"train {loss}")
 
     model, meta = _cached(loss, train, cfg, data_key, fit)
-    return model.to(dev), meta  # type: ignore[return-value]
+    return model.to(dev), meta
 
 
 class _Missing(Exception):
