@@ -193,11 +193,15 @@ flips.style.format(precision=3).set_caption("Composite and transformation flip r
 # largest mean mask area {glue:text}`mnist_area_max:.3f` of the image (this book's acceptance point
 # asks for at least 0.90 and under 0.25). The raw transformations flip the black box more often than
 # the composites: they may change every pixel, while the composite keeps the query outside the mask.
+# The mask area hardly varies between the images of a pair (its standard deviation, last column): at
+# this training budget each pair's masks are close to one template, placed where the two classes
+# differ on average (the bar that closes a 4 into a 9), rather than a segmentation of each image.
 #
 # ### Mask area against $\kappa$
 #
 # Question: does $\kappa$ set the size of the mask, as (4.14) intends? We retrain the grid pair with
-# each $\kappa$ of the sweep, everything else fixed ({numref}`fig-eg-kappa`).
+# each $\kappa$ of the sweep, everything else fixed ({numref}`fig-eg-kappa`). Only areas above
+# $\kappa$ are penalised, so a $\kappa$ below the area that the other terms settle on changes little.
 
 # %%
 sweep = run.kappa_sweep(P, grid_task, chosen)
@@ -285,7 +289,9 @@ ranks.rename_axis("best method at t")
 # {glue:text}`eg_rank_logit` (of six) at $t$ = 0.5, 0.7, 0.9; with the probability the best is
 # {glue:text}`best_probability` and ExplainGAN ranks {glue:text}`eg_rank_probability`. The mask is
 # trained to flip the class, not to rank pixels, and it covers a connected region, so at high
-# thresholds it leaves few segments to perturb.
+# thresholds it leaves few segments to perturb. Input x gradient and LRP score alike: for a ReLU
+# network LRP's epsilon rule with a small epsilon reduces to input x gradient (Ancona et al., ICLR
+# 2018), so both maps rank the pixels the same way.
 
 # %% [markdown]
 # The dissertation's values run to the thousands (2622 for ExplainGAN at $t=0.5$), which no mean of
