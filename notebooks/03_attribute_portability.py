@@ -140,7 +140,7 @@ plots.gallery(*rows) if rows[2] else print("no adversarial to show")
 plt.show()
 
 # %% [markdown]
-# ## Experiment 7: the paper's claims, here
+# ## Paper vs this book
 #
 # Every verdict applies the rule in its `rule` column (thresholds and margins shown there) to
 # the numbers computed in chapters 1-3 (the Fashion-MNIST attribute networks: rows N, R, P) or,

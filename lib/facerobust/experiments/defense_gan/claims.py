@@ -74,7 +74,7 @@ _SHORT = {"Defense-GAN-Rec": "Rec", "MagNet": "MagNet", "No defense": "none", "A
 
 def _get(df: pd.DataFrame | None, row: object, col: str) -> float:
     try:
-        return float(df.loc[row, col]) if df is not None else math.nan  # type: ignore[arg-type]
+        return float(df.loc[row, col]) if df is not None else math.nan
     except KeyError:
         return math.nan
 
