@@ -393,7 +393,7 @@ C.table(rows)
 #   with three transposed-convolution heads, width {glue:text}`width` and a {glue:text}`zdim`-d code,
 #   sized for a CPU. The black box is our small CNN. The mask head's bias starts at -3 (masks start
 #   at about 5% and grow where the classifier loss needs them); started at 0.5 everywhere, the masks
-#   of our short runs were still covering 30-45% of the image after a few hundred steps.
+#   shrank far too slowly for a CPU budget of a few hundred steps (development runs, not shown).
 # - **Coefficients and schedule.** None are printed; ours were chosen on the validation split as shown
 #   above, {glue:text}`steps` steps of {glue:text}`batch` images per class. The discriminator sees one
 #   random third of its three fake kinds per step (an unbiased estimate of (4.8)).
