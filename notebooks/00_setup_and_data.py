@@ -35,7 +35,7 @@ overrides = {}
 import facerobust as fr
 from facerobust import params, session
 
-print(fr.check_version("0.1.0"))
+print(fr.check_version())
 P = params.load("00_setup_and_data", profile, overrides)
 gen = session.start(P.seed)
 P

@@ -36,7 +36,7 @@ overrides = {}
 import facerobust as fr
 from facerobust import params, session
 
-print(fr.check_version("0.1.0"))
+print(fr.check_version())
 P = params.load("01_attribute_networks", profile, overrides)
 gen = session.start(P.seed, threads=P.threads)
 P

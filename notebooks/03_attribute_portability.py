@@ -34,7 +34,7 @@ overrides = {}
 import facerobust as fr
 from facerobust import params, session
 
-print(fr.check_version("0.1.0"))
+print(fr.check_version())
 P = params.load("03_attribute_portability", profile, overrides)
 gen = session.start(P.seed, threads=P.threads)
 P

@@ -44,7 +44,7 @@ overrides = {}
 import facerobust as fr
 from facerobust import params, session
 
-print(fr.check_version("0.1.0"))
+print(fr.check_version())
 P = params.load("04_defense_gan", profile, overrides)
 gen = session.start(P.seed, threads=P.threads)
 P

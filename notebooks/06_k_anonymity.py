@@ -40,7 +40,7 @@ import facerobust as fr
 from facerobust import params, session
 
 T_START = time.perf_counter()
-print(fr.check_version("0.1.0"))
+print(fr.check_version())
 P = params.load("06_k_anonymity", profile, overrides)
 gen = session.start(P.seed)
 P

@@ -1,7 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,mystnb,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -32,7 +39,7 @@ import facerobust as fr
 from facerobust import params, session
 
 T_START = time.perf_counter()
-print(fr.check_version("0.1.0"))
+print(fr.check_version())
 P = params.load("09_explaingan", profile, overrides)
 gen = session.start(P.seed)
 P

@@ -49,7 +49,7 @@ def all_maps(trained: zoo.Trained, bb: BlackBox, x: Tensor, methods: tuple[str, 
     return maps
 
 
-def _scorer(bb: BlackBox, kind: str):  # type: ignore[no-untyped-def]
+def _scorer(bb: BlackBox, kind: str):
     if kind not in SCORES:
         raise ValueError(f"score must be one of {SCORES}, got {kind!r}")
     return (lambda z: bb(z)) if kind == "logit" else (lambda z: torch.softmax(bb(z), 1))
