@@ -177,64 +177,34 @@ def _blackbox(r: Results) -> list[C.Claim]:
     return rows
 
 
+# The sweep claims: (id suffix, statement, paper key, results table, column, x axis, claimed direction).
+_SWEEPS = (
+    ("L", "clean Rec accuracy rises with L", "clean Rec vs L", "by_L", "Rec, no attack", "log2 L", True),
+    ("R", "adversarial Rec accuracy rises with R", "adv Rec vs R", "by_R", "Rec, adversarial", "R", True),
+    ("eps", "Rec accuracy falls as eps grows", "Rec vs eps", "eps_sweep", "Defense-GAN-Rec", "eps", False),
+)
+
+
+def _sweep_claim(r: Results, ds: str, name: str, spec: tuple[str, str, str, str, str, str, bool],
+                 note: str) -> C.Claim | None:
+    suffix, statement, key, attr, column, axis, up = spec
+    table = getattr(r, attr).get(ds)
+    if table is None or len(table) < 2:
+        return None
+    n = r.n_eps if attr == "eps_sweep" else r.n_test.get(ds, 0)
+    x = table.index.to_numpy(float)
+    acc = list(table[column])
+    v = paper.SWEEPS[(ds, key)]
+    judgement = C.rate_trend(np.log2(x) if axis == "log2 L" else x, [_k(a, n) for a in acc],
+                             [n] * len(acc), up=up, what=f"accuracy vs {axis}")
+    return C.claim(f"T-{name}-{suffix}", f"{name}: {statement}", C.Paper(v.text, v.source), judgement, note)
+
+
 def _trends(r: Results) -> list[C.Claim]:
     rows = []
     for ds, name in NAMES.items():
-        n = r.n_test.get(ds, 0)
         note = "paper: Model F (not built here); ours: model A, substitute E"
-        byL, byR, eps = r.by_L.get(ds), r.by_R.get(ds), r.eps_sweep.get(ds)
-        if byL is not None and len(byL) >= 2:
-            v = paper.SWEEPS[(ds, "clean Rec vs L")]
-            acc = list(byL["Rec, no attack"])
-            rows.append(
-                C.claim(
-                    f"T-{name}-L",
-                    f"{name}: clean Rec accuracy rises with L",
-                    C.Paper(v.text, v.source),
-                    C.rate_trend(
-                        np.log2(byL.index.to_numpy(float)),
-                        [_k(a, n) for a in acc],
-                        [n] * len(acc),
-                        what="accuracy vs log2 L",
-                    ),
-                    note,
-                )
-            )
-        if byR is not None and len(byR) >= 2:
-            v = paper.SWEEPS[(ds, "adv Rec vs R")]
-            acc = list(byR["Rec, adversarial"])
-            rows.append(
-                C.claim(
-                    f"T-{name}-R",
-                    f"{name}: adversarial Rec accuracy rises with R",
-                    C.Paper(v.text, v.source),
-                    C.rate_trend(
-                        byR.index.to_numpy(float),
-                        [_k(a, n) for a in acc],
-                        [n] * len(acc),
-                        what="accuracy vs R",
-                    ),
-                    note,
-                )
-            )
-        if eps is not None and len(eps) >= 2:
-            v = paper.SWEEPS[(ds, "Rec vs eps")]
-            acc = list(eps["Defense-GAN-Rec"])
-            rows.append(
-                C.claim(
-                    f"T-{name}-eps",
-                    f"{name}: Rec accuracy falls as eps grows",
-                    C.Paper(v.text, v.source),
-                    C.rate_trend(
-                        eps.index.to_numpy(float),
-                        [_k(a, r.n_eps) for a in acc],
-                        [r.n_eps] * len(acc),
-                        up=False,
-                        what="accuracy vs eps",
-                    ),
-                    note,
-                )
-            )
+        rows += [c for spec in _SWEEPS if (c := _sweep_claim(r, ds, name, spec, note)) is not None]
         if ds in r.det_mse:
             clean, adv = r.det_mse[ds]
             rows.append(
