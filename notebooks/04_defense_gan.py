@@ -496,7 +496,7 @@ plt.show()
 #
 # ## Paper vs this book
 #
-# The rules are the book's shared ones ([`claims.py`](../../lib/facerobust/experiments/claims.py)); each
+# The rules are the book's shared ones (`facerobust.experiments.claims`, whose rules are in `lib/facerobust/experiments/claims/rules.py`); each
 # row shows the rule it applied. Accuracies are rates over the test images judged on their Wilson 95%
 # interval: a reproduction "reaches the paper's accuracy" when the whole interval lies above the paper's
 # value minus a margin shown in the rule; trends are judged on the interval of the fitted slope. A row

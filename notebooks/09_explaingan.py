@@ -120,8 +120,8 @@ specs += [("celeba", [f"no {a}", a]) for a in P.celeba_attributes if P.celeba_ro
 tasks = {(d, tuple(map(str, p))): run.task(P, d, p, DEV) for d, p in specs}
 bb_acc = pd.DataFrame([{"pair": t.pair.title, **t.pair.sizes(), "black-box test accuracy":
                         t.bb_meta["test_accuracy"]} for t in tasks.values()])
-glue("bb_min", bb_acc["black-box test accuracy"].min(), display=False)
-glue("bb_max", bb_acc["black-box test accuracy"].max(), display=False)
+glue("bb_min", float(bb_acc["black-box test accuracy"].min()), display=False)
+glue("bb_max", float(bb_acc["black-box test accuracy"].max()), display=False)
 bb_acc
 
 # %% [markdown]
@@ -190,8 +190,8 @@ trained = {k: run.train(P, t, run.weights(P, t.pair.dataset, chosen)) for k, t i
 flip = {k: evaluate.flips(trained[k], t.bb, t.pair.test.x) for k, t in tasks.items()}
 flips = pd.DataFrame([run.flip_row(t.pair.title, flip[k]) for k, t in tasks.items()])
 mn = flips[flips.pair.str.startswith("mnist")]
-glue("mnist_flip_min", mn["composite flip"].min(), display=False)
-glue("mnist_area_max", mn["mask area"].max(), display=False)
+glue("mnist_flip_min", float(mn["composite flip"].min()), display=False)
+glue("mnist_area_max", float(mn["mask area"].max()), display=False)
 glue("t_train", time.perf_counter() - T0, display=False)
 flips.style.format(precision=3).set_caption("Composite and transformation flip rates, mask area")
 
@@ -322,8 +322,8 @@ ceil = {k: evaluate.ceiling(t.bb, t.pair) for k, t in tasks.items()}
 sub = pd.DataFrame([run.substitution_rows(t.pair.title, subst[k], ceil[k]) for k, t in tasks.items()])
 glue("t_subst", time.perf_counter() - T2, display=False)
 gap = sub.assign(gap=sub["Ceiling"] - sub[list(cols)].min(axis=1))
-glue("gap_mnist", gap[gap.pair.str.startswith("mnist")].gap.max(), display=False)
-glue("gap_fashion", gap[gap.pair.str.startswith("fashion")].gap.max(), display=False)
+glue("gap_mnist", float(gap[gap.pair.str.startswith("mnist")].gap.max()), display=False)
+glue("gap_fashion", float(gap[gap.pair.str.startswith("fashion")].gap.max()), display=False)
 sub.style.format(precision=1)
 
 # %% [markdown]
