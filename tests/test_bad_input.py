@@ -499,7 +499,9 @@ def test_sdist_is_verified_before_it_is_opened(tmp_path: Path, monkeypatch: pyte
         opened.append(url)
         return _Resp(json.dumps(index).encode() if "simple" in url else payload)
 
-    monkeypatch.setattr(assets, "_urlopen", fake)
+    from facerobust.data import sdist
+
+    monkeypatch.setattr(sdist, "_urlopen", fake)
     monkeypatch.setattr(assets.tarfile, "open", lambda *a, **k: pytest.fail("opened before verification"))
     with pytest.raises(assets.AssetError, match="sha256"):
         assets._download(src, tmp_path)

