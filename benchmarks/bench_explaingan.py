@@ -17,11 +17,10 @@ import argparse
 import json
 import os
 import platform
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from _timing import best
 from facerobust.experiments.explaingan import training, zoo
 from facerobust.metrics import aospc as A
 from facerobust.metrics.attribution import METHODS, attribute
@@ -29,17 +28,6 @@ from facerobust.models import explaingan_losses as L
 from facerobust.models.explaingan import BlackBox, ExplainGAN
 
 OUT = Path(__file__).parent / "results" / "explaingan.json"
-
-
-def _best(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    fn()
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    return min(wall), min(cpu)
 
 
 def main() -> None:
@@ -60,7 +48,7 @@ def main() -> None:
     opt_d = torch.optim.Adam(model.disc.parameters(), 2e-4, betas=(0.5, 0.999))
     x = (torch.rand(a.batch, 1, 28, 28), torch.rand(a.batch, 1, 28, 28))
     w = L.LossWeights()
-    wall, cpu = _best(lambda: training.explaingan_step(model, bb, x, opt_g, opt_d, w), a.repeats)
+    wall, cpu = best(lambda: training.explaingan_step(model, bb, x, opt_g, opt_d, w), a.repeats)
     rows = {"train_step": {"img_per_s": 2 * a.batch / wall, "wall_s": wall, "cpu_s": cpu}}
     xs = torch.rand(a.n, 1, 28, 28)
     target = bb(xs).argmax(1)
@@ -72,7 +60,7 @@ def main() -> None:
         A.aospc(bb, xs, mp, target, 0.5, 10)
 
     for m in (*METHODS, "explaingan"):
-        wall, cpu = _best(lambda m=m: one(m), a.repeats)  # type: ignore[misc]
+        wall, cpu = best(lambda m=m: one(m), a.repeats)  # type: ignore[misc]
         rows[f"aospc_{m}"] = {"img_per_s": a.n / wall, "wall_s": wall, "cpu_s": cpu}
     res = {"threads": a.threads, "batch": a.batch, "n": a.n, "torch": torch.__version__,
            "machine": platform.processor() or platform.machine(),

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import torch
+from _timing import best
 
 OUT = Path(__file__).parent / "results" / "models.json"
 MODELS = ["FaceDescriptor", "AgeGender", "FaceRes", "Expression", "DlibGender", "DlibAge"]
@@ -37,18 +38,6 @@ def _scalar(name: str, out) -> torch.Tensor:
     if name == "FaceRes":
         return out.gender_logit.sum() + out.age_probs.sum() + out.descriptor.sum()
     return out.sum()
-
-
-def _best(fn, repeats: int) -> tuple[float, float]:
-    """Best wall time and best process CPU time (all threads) of ``repeats`` runs."""
-    fn()  # warm-up
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    return min(wall), min(cpu)
 
 
 def bench_one(name: str, batch: int, threads: int, repeats: int) -> dict[str, object]:
@@ -70,7 +59,7 @@ def bench_one(name: str, batch: int, threads: int, repeats: int) -> dict[str, ob
         xg = x.clone().requires_grad_(True)
         torch.autograd.grad(_scalar(name, model(xg)), xg)
 
-    (f, f_cpu), (fb, fb_cpu) = _best(fwd, repeats), _best(fwd_bwd, repeats)
+    (f, f_cpu), (fb, fb_cpu) = best(fwd, repeats), best(fwd_bwd, repeats)
     return {"model": name, "input": model.size, "batch": batch, "threads": threads,
             "load_s": round(load_s, 2),
             "forward_img_s": round(batch / f, 1), "forward_backward_img_s": round(batch / fb, 1),
