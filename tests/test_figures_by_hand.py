@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 import torch
-from facerobust.experiments.figures_by_hand import Row, by_hand_figure
+from facerobust.experiments.figures_by_hand import Row, by_hand_figure, ranking_titles
 
 
 def test_grid_grey_and_rgb_rows_with_titles() -> None:
@@ -50,3 +50,24 @@ def test_hostile_rows(rows: list[Row], match: str) -> None:
 def test_bad_size() -> None:
     with pytest.raises(ValueError, match="size"):
         by_hand_figure([Row("a", torch.rand(1, 1, 4, 4))], size=float("inf"))
+
+
+def test_ranking_titles_bracket_the_true_label() -> None:
+    scores = torch.tensor([[0.1, 0.9, 0.5], [3.0, 1.0, 2.0]])
+    assert ranking_titles(scores, torch.tensor([2, 0]), top=3) == ["1 [2] 0", "[0] 2 1"]
+    assert ranking_titles(scores, torch.tensor([0, 1]), top=2) == ["1 2", "0 2"]
+
+
+@pytest.mark.parametrize(
+    ("scores", "y", "top", "match"),
+    [
+        (torch.tensor([[float("nan"), 1.0]]), torch.tensor([0]), 1, "finite"),
+        (torch.rand(2, 3), torch.tensor([0]), 1, "shape"),
+        (torch.rand(2, 3), torch.tensor([0, 3]), 1, "lie in"),
+        (torch.rand(2, 3), torch.tensor([0.0, 1.0]), 1, "int64"),
+        (torch.rand(2, 3), torch.tensor([0, 1]), 0, "top"),
+    ],
+)
+def test_ranking_titles_hostile(scores: torch.Tensor, y: torch.Tensor, top: int, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        ranking_titles(scores, y, top)

@@ -64,6 +64,28 @@ def _check(rows: Sequence[Row]) -> int:
     return n
 
 
+def ranking_titles(scores: Tensor, y: Tensor, top: int = 6) -> list[str]:
+    """Each row's ``top`` best labels, best first, the true label in brackets: ``"4 2 [0] 9"``.
+
+    Args: ``scores`` (N, C) finite, ``y`` (N,) int64 in [0, C), ``top`` >= 1 (capped at C).
+
+    Example::
+
+        ranking_titles(model(x), y, top=4)   # e.g. ["[7] 1 9 4", ...]
+    """
+    if not isinstance(scores, Tensor) or scores.ndim != 2 or not bool(torch.isfinite(scores).all()):
+        raise ValueError("scores must be a finite (N, C) tensor")
+    if not isinstance(y, Tensor) or y.shape != (len(scores),) or y.dtype != torch.int64:
+        raise ValueError(f"y must be an int64 tensor of shape ({len(scores)},)")
+    if len(y) and (int(y.min()) < 0 or int(y.max()) >= scores.shape[1]):
+        raise ValueError(f"y must lie in [0, {scores.shape[1]})")
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValueError(f"top must be an integer >= 1, got {top!r}")
+    order = scores.detach().argsort(1, descending=True)[:, :top]
+    pairs = zip(order.tolist(), y.tolist(), strict=True)
+    return [" ".join(f"[{c}]" if c == t else str(c) for c in row) for row, t in pairs]
+
+
 def by_hand_figure(rows: Sequence[Row], size: float = 1.3) -> Figure:
     """Draw the rows as a grid, ``size`` inches per image; returns the figure.
 
