@@ -33,6 +33,9 @@ from .types import AttributeSet
 
 SPLITS = {"train": 0, "valid": 1, "test": 2}
 ATTR_FILE, PART_FILE, IMG_DIR = "list_attr_celeba.txt", "list_eval_partition.txt", "img_align_celeba"
+LANDMARK_FILE = "list_landmarks_align_celeba.txt"  # optional: 5 points per aligned image
+LANDMARK_NAMES = ("lefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y "
+                  "rightmouth_x rightmouth_y").split()
 ATTRIBUTE_NAMES = (
     "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose "
     "Black_Hair Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee "
@@ -213,3 +216,40 @@ def celeba(root: str | Path, split: str = "train", attributes: Sequence[str] | N
               f"({in_memory_bytes(len(keep), images.hw) / 1024**3:.1f} GiB as float32)")
         return stream
     return to_memory(stream)
+
+
+def read_landmarks(path: str | Path) -> dict[str, np.ndarray]:
+    """Parse ``list_landmarks_align_celeba.txt`` (line 1: count; line 2: the 10 coordinate names;
+    then "<file> <10 integers>") into {file name: (5, 2) int16 (x, y) of left eye, right eye,
+    nose, left and right mouth corner}; every point must lie inside the 178x218 aligned image."""
+    path = Path(path)
+    lines = _lines(path)
+    if len(lines) < 2 or lines[1].split() != LANDMARK_NAMES:
+        raise CelebAError(f"{path} line 2: expected the header {' '.join(LANDMARK_NAMES)!r}")
+    out: dict[str, np.ndarray] = {}
+    for lineno, ln in enumerate(lines[2:], start=3):
+        fields = ln.split()
+        if not fields:
+            continue
+        if len(fields) != 11 or not all(v.lstrip("-").isdigit() for v in fields[1:]):
+            raise CelebAError(f"{path} line {lineno}: expected a file name and 10 integers, "
+                              f"got {ln.strip()!r}")
+        pts = np.asarray(fields[1:], dtype=np.int64).reshape(5, 2)
+        if (pts < 0).any() or (pts[:, 0] >= 178).any() or (pts[:, 1] >= 218).any():
+            raise CelebAError(f"{path} line {lineno}: a point lies outside the 178x218 aligned image")
+        if fields[0] in out:
+            raise CelebAError(f"{path} line {lineno}: {fields[0]} listed twice")
+        out[fields[0]] = pts.astype(np.int16)
+    if lines[0].strip() != str(len(out)):
+        raise CelebAError(f"{path} line 1: header says {lines[0].strip()!r} images, file lists {len(out)}")
+    return out
+
+
+def landmarks(root: str | Path, files: Sequence[str]) -> np.ndarray:
+    """The five aligned landmarks (N, 5, 2) of ``files`` (names as in the attribute file), read from
+    ``root/list_landmarks_align_celeba.txt``; a file without landmarks is a :class:`CelebAError`."""
+    table = read_landmarks(_need(Path(root) / LANDMARK_FILE))
+    missing = [f for f in files if f not in table]
+    if missing:
+        raise _disagree(f"have no line in {LANDMARK_FILE}", set(missing))
+    return np.stack([table[f] for f in files]) if files else np.zeros((0, 5, 2), np.int16)
