@@ -338,6 +338,69 @@ if P.models:
 # ```
 
 # %% [markdown]
+# ## One batch by hand: FGSM on four real faces
+#
+# The later chapters attack these models. The simplest attack, the fast gradient sign method
+# (FGSM) {cite}`goodfellow2015explaining`, takes one step of size $\epsilon$ along the sign of the
+# gradient of the classifier's loss $J$ (cross-entropy against the label $y$) with respect to
+# the image, and clips the result to valid pixels:
+#
+# $$
+# \tilde x = \mathrm{clip}_{[0,1]}\big(x + \epsilon\,\operatorname{sign}\nabla_x J(\theta, x, y)\big).
+# $$ (eq-setup-fgsm)
+#
+# Every attack of the book follows one contract (`facerobust.attacks.base`): a model, images,
+# labels, keyword parameters, and a typed result. FGSM's gradient and its step
+# ({eq}`eq-setup-fgsm`) are these two functions of `facerobust.attacks.fgsm`:
+#
+# ```{literalinclude} /lib/facerobust/attacks/fgsm.py
+# :pyobject: _input_grad
+# ```
+#
+# ```{literalinclude} /lib/facerobust/attacks/fgsm.py
+# :pyobject: _step
+# ```
+#
+# Below, the first two women and the first two men of the real faces, as the 32-px chips of
+# dlib's gender classifier (two logits, female and male), are attacked with
+# $\epsilon$ = {glue:text}`hand_eps` grey levels out of 255 ({numref}`fig-setup-by-hand`).
+
+# %%
+import torch
+
+from facerobust.attacks.fgsm import fgsm
+from facerobust.experiments.by_hand_attributes import magnification
+from facerobust.experiments.figures_by_hand import Row, by_hand_figure
+from facerobust.models.registry import attribute_models
+
+gender = attribute_models(["Male/dlib"])["Male/dlib"].model  # (N, 3, 32, 32) -> [female, male]
+fs = faces.real_faces(gender.size, 0.2)
+y_all = torch.tensor((fs.labels.gender == "male").to_numpy(), dtype=torch.int64)
+pick = fs.labels.groupby("gender").head(2).index.to_numpy()  # two women, two men
+eps = 2 / 255
+x_adv = fgsm(gender, fs.x[pick], y_all[pick], eps=eps).info["x_last"]  # the stepped images
+with torch.no_grad():
+    p_male = [torch.softmax(gender(v), 1)[:, 1] for v in (fs.x[pick], x_adv)]
+flipped_all = fgsm(gender, fs.x, y_all, eps=eps).success  # every face, same step
+
+# %% mystnb={"figure": {"caption": "One batch by hand: four real faces (32-px dlib chips), the FGSM perturbation (magnified by the factor beside the row; grey = no change) and the attacked faces, titled with the label and dlib's probability of male before and after the attack.", "name": "fig-setup-by-hand"}}
+titles = [[f"{'FM'[int(y_all[i])]} p(male) {float(p[j]):.2f}" for j, i in enumerate(pick)] for p in p_male]
+delta = x_adv - fs.x[pick]
+by_hand_figure([Row("input", fs.x[pick], titles[0]), Row("perturbation", delta, amplify=magnification(delta)),
+                Row("FGSM", x_adv, titles[1])])
+plt.show()
+glue("hand_eps", round(eps * 255), display=False)
+glue("hand_flipped", int(((p_male[1] > 0.5).long() != y_all[pick]).sum()), display=False)
+glue("hand_flipped_all", f"{int(flipped_all.sum())} of {len(flipped_all)}", display=False)
+
+# %% [markdown]
+# A change of {glue:text}`hand_eps` grey levels per pixel, invisible at this size, turns the
+# decision of {glue:text}`hand_flipped` of these four faces; applied to every real face, the same
+# step fools the classifier on {glue:text}`hand_flipped_all` faces (a face it already got wrong
+# counts as fooled). Chapters 2 and 3 measure such attacks with a line search and a perceptual
+# test, chapter 4 defends against FGSM.
+
+# %% [markdown]
 # ## The data survey vs this book
 #
 # There is no paper behind this chapter, but the survey that chose these assets

@@ -106,6 +106,68 @@ attribute_table().loc[list(names)] if not P.celeba_root else None
 # [`experiments/attributes/training.py`](../../lib/facerobust/experiments/attributes/training.py).
 
 # %% [markdown]
+# ## One batch by hand
+#
+# Eqs. {eq}`eq-rozsa-loss` and {eq}`eq-rozsa-decision` on eight test images, with the converged
+# networks of both losses (trained in Experiment 1 below, or loaded from its cache). The score
+# $f$ is the single output, or the logit difference of the softmax twin; the decision is its
+# sign; the loss is the one each network was trained with (`facerobust.attacks.attribute_directions`,
+# which the attacks of chapter 2 differentiate):
+#
+# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# :pyobject: score_of
+# ```
+#
+# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# :pyobject: decision
+# ```
+#
+# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# :pyobject: pair_loss
+# ```
+#
+# An error rate is a proportion $k/n$, so it carries a Wilson 95% interval
+# (`facerobust.metrics.intervals`):
+#
+# ```{literalinclude} /lib/facerobust/metrics/intervals.py
+# :pyobject: wilson
+# ```
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+
+from facerobust import device
+from facerobust.attacks.attribute_directions import decision, pair_loss, score_of
+from facerobust.experiments.by_hand_attributes import score_figure
+from facerobust.metrics.intervals import wilson
+
+nets = {loss: m[0].converged for loss, m in setup.attribute_models(P, data).items()}
+x, y = data["test"].x[:8], data["test"].a[:8]
+with torch.no_grad():
+    out = {loss: net(x.to(device.of(net))).cpu() for loss, net in nets.items()}
+wrong = {loss: decision(o) != y for loss, o in out.items()}  # e(x, y), Eq. (2)
+pd.DataFrame({"mean J, euclidean": pair_loss(out["euclidean"], y).mean(0),
+              **{f"errors, {loss}": w.sum(0) for loss, w in wrong.items()}}, index=list(names))
+
+# %% mystnb={"figure": {"caption": "One batch by hand: eight test images and the score f of each converged Euclidean network (rows; red = attribute present, blue = absent); a black frame marks a decision that disagrees with the label.", "name": "fig-rozsa-by-hand"}}
+score_figure(x, score_of(out["euclidean"]), y, names)
+plt.show()
+k, n = int(wrong["euclidean"].sum()), wrong["euclidean"].numel()
+lo, hi = wilson(k, n)
+differ = int((decision(out["euclidean"]) != decision(out["softmax"])).sum())
+for key, value in {"k": k, "n": n, "lo": lo, "hi": hi, "differ": differ}.items():
+    glue(f"rz1_hand_{key}", value, display=False)
+
+# %% [markdown]
+# On these {glue:text}`rz1_hand_n` (image, attribute) pairs the Euclidean networks make
+# {glue:text}`rz1_hand_k` errors ({numref}`fig-rozsa-by-hand`), an error rate whose Wilson
+# interval runs from {glue:text}`rz1_hand_lo:.3f` to {glue:text}`rz1_hand_hi:.3f`: eight images
+# cannot rank two networks, which is why Experiment 1 uses the whole test split. The softmax
+# twins decide differently on {glue:text}`rz1_hand_differ` of the pairs.
+
+# %% [markdown]
 # ## Experiment 1: how accurate are the networks?
 #
 # *Question: do separately trained Euclidean networks beat the trivial baseline on every
