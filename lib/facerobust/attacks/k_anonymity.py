@@ -28,11 +28,14 @@ Similarity = Callable[[Tensor, Tensor], Tensor]
 
 
 def assign_groups(n: int, K: int, generator: torch.Generator | None = None) -> Tensor:
-    """Per-sample ``k`` in 2..K+1: a random split of ``n`` samples into K groups of (nearly) n/K."""
+    """Per-sample ``k`` in 2..K+1: a random split of ``n`` samples into K groups of (nearly) n/K,
+    on the generator's device (torch's default generator, on the CPU, when None);
+    :func:`k_anonymity` moves ``k`` to the device of its images."""
     check_int(n, "n", lo=1)
     check_int(K, "K", lo=1)
-    ks = torch.arange(n) % K + 2
-    return ks[torch.randperm(n, generator=generator)]
+    dev = torch.device("cpu") if generator is None else generator.device
+    ks = torch.arange(n, device=dev) % K + 2
+    return ks[torch.randperm(n, generator=generator, device=dev)]
 
 
 def _ranked_targets(logits: Tensor, y: Tensor, kmax: int) -> Tensor:

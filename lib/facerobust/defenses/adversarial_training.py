@@ -41,7 +41,7 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10
     opt = torch.optim.Adam(model.parameters(), lr)
     losses = []
     for _ in progress(range(epochs), desc=desc or "train", disable=epochs < 2):
-        perm, total = torch.randperm(len(x), generator=g), 0.0
+        perm, total = torch.randperm(len(x), generator=g, device=g.device), 0.0
         for i in range(0, len(x), batch):
             xb, yb = x[perm[i:i + batch]], y[perm[i:i + batch]]
             if adv_eps > 0:

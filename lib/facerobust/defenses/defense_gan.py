@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from ..device import of as device_of
 from ..validation import check_batch, check_int, check_scalar
 
 
@@ -56,7 +57,7 @@ class ProjectionPath:
             raise ValueError(f"path holds L in {self.steps} and R <= {self.mse.shape[1]}, asked L={L}, R={R}")
         i = self.steps.index(L)
         mse, best = self.mse[i, :R].min(dim=0)
-        idx = torch.arange(len(best))
+        idx = torch.arange(len(best), device=best.device)
         return Projection(self.x_rec[i, best, idx], mse, self.z[i, best, idx], best)
 
 
@@ -101,9 +102,11 @@ class DefenseGAN(nn.Module):
 
     # -- building blocks -------------------------------------------------------------------
     def initial_z(self, n: int, R: int | None = None, seed: int | None = None) -> Tensor:
-        """Starting points (R, n, k); the first r restarts do not depend on R."""
+        """Starting points (R, n, k) on the generator network's device; the first r restarts do
+        not depend on R (drawn by a seeded CPU generator, so the same on every device)."""
         g = torch.Generator().manual_seed(self.seed if seed is None else seed)
-        return torch.randn(R or self.R, n, self.latent, generator=g) * self.init_std
+        z = torch.randn(R or self.R, n, self.latent, generator=g, device=g.device) * self.init_std
+        return z.to(device_of(self.generator))
 
     def _loss(self, z: Tensor, x: Tensor) -> Tensor:
         """Per-(restart, image) mean squared error, (R, N)."""
@@ -181,7 +184,7 @@ class DefenseGAN(nn.Module):
         zL, _ = self.unrolled(x, z0, create_graph=True)
         with torch.no_grad():
             best = self._loss(zL.detach(), x.detach()).argmin(0)
-        z_star = zL[best, torch.arange(len(x))]
+        z_star = zL[best, torch.arange(len(x), device=best.device)]
         return self.generator(z_star)
 
 

@@ -119,10 +119,10 @@ def train_reformer(model: MagNetReformer, x: Tensor, *, epochs: int = 10, batch:
     losses = []
     model.train()
     for _ in range(epochs):
-        perm, total = torch.randperm(len(x), generator=g), 0.0
+        perm, total = torch.randperm(len(x), generator=g, device=g.device), 0.0
         for i in range(0, len(x), batch):
             xb = x[perm[i:i + batch]]
-            xn = (xb + noise * torch.randn(xb.shape, generator=g)).clamp(0, 1)
+            xn = (xb + noise * torch.randn(xb.shape, generator=g, device=g.device).to(xb.device)).clamp(0, 1)
             loss = ((model(xn) - xb) ** 2).mean()
             opt.zero_grad()
             loss.backward()

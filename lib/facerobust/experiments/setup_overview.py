@@ -89,7 +89,7 @@ def class_grid(data: ImageSet, per_class: int, seed: int = 0) -> Figure:
     fig, axes = plt.subplots(k, per_class, figsize=(width, cell * k), squeeze=False)
     for c, name in enumerate(data.classes):
         idx = torch.nonzero(data.y == c).flatten()
-        pick = idx[torch.randperm(len(idx), generator=g)[:per_class]]
+        pick = idx[torch.randperm(len(idx), generator=g, device=g.device)[:per_class]]
         for j, i in enumerate(pick.tolist()):
             _show(axes[c, j], data.x[i])
         axes[c, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)

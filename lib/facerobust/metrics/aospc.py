@@ -83,11 +83,11 @@ def aospc(score: Callable[[Tensor], Tensor], x: Tensor, maps: Tensor, target: Te
     if not torch.isfinite(maps).all():
         raise ValueError("maps contain NaN or infinite values")
     g = torch.Generator().manual_seed(seed)
-    noise = (lo + (hi - lo) * torch.rand(x.shape, generator=g)).to(x.device)
+    noise = (lo + (hi - lo) * torch.rand(x.shape, generator=g, device=g.device)).to(x.device)
     mm = maps[:, 0].detach().cpu().numpy().astype(np.float64)
     batch = torch.cat([perturbed(x[i], mm[i], t, k_max, noise[i]) for i in range(len(x))])
     with torch.no_grad():
         s = score(batch).reshape(len(x), k_max + 1, -1)
-    f = s[torch.arange(len(x)), :, target].cpu().numpy()
+    f = s[torch.arange(len(x), device=s.device), :, target].cpu().numpy()
     n_seg = np.array([min(len(segments(mm[i], t)), k_max) for i in range(len(x))])
     return AOSPC(f[:, :1] - f, n_seg)

@@ -119,8 +119,8 @@ def pass_scores(x_adv: Tensor, x: Tensor, *, threads: int = 2) -> PassScores:
     a, b = x_adv.detach().cpu().numpy(), x.detach().cpu().numpy()
     with ThreadPoolExecutor(threads) as pool:
         out = list(pool.map(_one, zip(a, b, strict=True), chunksize=64))
-    return PassScores(torch.tensor([o[0] for o in out], dtype=torch.float64),
-                      torch.tensor([o[1] for o in out], dtype=torch.bool))
+    return PassScores(torch.tensor([o[0] for o in out], dtype=torch.float64, device=x.device),
+                      torch.tensor([o[1] for o in out], dtype=torch.bool, device=x.device))
 
 
 def pass_score(x_adv: Tensor, x: Tensor, *, threads: int = 2) -> Tensor:

@@ -19,8 +19,9 @@ from ..validation import check_int, check_pair, check_scalar
 MS_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 
-def _window(size: int, sigma: float, dtype: torch.dtype) -> Tensor:
-    coords = torch.arange(size, dtype=dtype) - size // 2
+def _window(size: int, sigma: float, like: Tensor) -> Tensor:
+    """The normalised 1-D Gaussian window, in the dtype and on the device of ``like``."""
+    coords = torch.arange(size, dtype=like.dtype, device=like.device) - size // 2
     g = torch.exp(-(coords**2) / (2 * sigma**2))
     return g / g.sum()
 
@@ -70,7 +71,7 @@ def ssim(x: Tensor, y: Tensor, *, win_size: int = 11, sigma: float = 1.5, data_r
         ssim(x, x).allclose(torch.ones(len(x), dtype=x.dtype))
     """
     _check(x, y, win_size, sigma, data_range)
-    s, _ = _ssim_cs(x, y, _window(win_size, sigma, x.dtype), data_range)
+    s, _ = _ssim_cs(x, y, _window(win_size, sigma, x), data_range)
     return s.mean(1)
 
 
@@ -91,9 +92,9 @@ def ms_ssim(
     check_int(scales, "scales", lo=1)
     if not 1 <= scales <= len(MS_WEIGHTS) or min(x.shape[-2:]) < win_size * 2 ** (scales - 1):
         raise ValueError(f"{scales} scales with window {win_size} do not fit {tuple(x.shape[-2:])}")
-    w = torch.tensor(MS_WEIGHTS[:scales], dtype=x.dtype)
+    w = x.new_tensor(MS_WEIGHTS[:scales])
     w = w / w.sum()
-    win = _window(win_size, sigma, x.dtype)
+    win = _window(win_size, sigma, x)
     parts = []
     for i in range(scales):
         s, cs = _ssim_cs(x, y, win, data_range)

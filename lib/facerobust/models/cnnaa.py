@@ -22,6 +22,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from ..device import of as device_of
+
 # Table 2.13 / 2.16: region -> (width, height, number of attributes).
 REGIONS: dict[str, tuple[int, int, int]] = {
     "UpperHead": (128, 52, 15), "BothEyes": (115, 41, 10), "EyesNose": (90, 62, 16),
@@ -173,7 +175,7 @@ def latency(model: nn.Module, input_shape: Sequence[int], repeats: int = 20) -> 
     """Median seconds per single-frame forward pass (the dissertation fed one shot 200 times)."""
     import time
 
-    x = torch.rand(1, *input_shape)
+    x = torch.rand(1, *input_shape, device=device_of(model))
     times = []
     with torch.no_grad():
         model(x)

@@ -210,7 +210,8 @@ def diverse_swap_codes(codes: Codes, mu: Tensor, sig: Tensor, i: int, target: in
     _check_index(codes, i, target)
     if not scale >= 0:
         raise ValueError(f"scale must be >= 0, got {scale}")
-    noise = torch.randn(len(codes.a), codes.a.shape[2], generator=generator)
+    noise = torch.randn(len(codes.a), codes.a.shape[2], generator=generator, device=generator.device)
+    noise = noise.to(codes.a.device)
     return codes.with_attribute(i, mu[i, target] + scale * sig[i, target] * noise)
 
 

@@ -60,7 +60,7 @@ def attr_encoder(logits: Tensor, y: Tensor) -> Tensor:
     """Eq. 3.4, E_attr's side (the spec's "safer" reading): sum_i l_ii (a_i tells its own
     attribute) + sum_{i != j} BCE(C_attr^(j)(a_i), 0.5) (a_i tells nothing of the others)."""
     n_attr = logits.shape[1]
-    eye = torch.eye(n_attr, dtype=torch.bool)
+    eye = torch.eye(n_attr, dtype=torch.bool, device=logits.device)
     own = attr_bce(logits, y)[eye].sum()
     half = F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, 0.5), reduction="none")
     return own + half.mean(0)[~eye].sum()
@@ -75,7 +75,7 @@ def center(a: Tensor, y: Tensor, mu: Tensor, sig: Tensor) -> Tensor:
     """Eq. 3.6: sum_i ||a_i - mu_i^{y_i}||^2 / sigma_i^{y_i}, batch mean.
 
     ``a`` (N, L, q), ``mu`` (L, 2, q), ``sig`` (L, 2) (floored by the caller)."""
-    idx = torch.arange(a.shape[1])
+    idx = torch.arange(a.shape[1], device=a.device)
     m = mu[idx[None, :], y]  # (N, L, q)
     s = sig[idx[None, :], y]  # (N, L)
     return ((a - m).pow(2).sum(2) / s).sum(1).mean()

@@ -63,7 +63,7 @@ def classifier_loss(logits: Tensor, target: int) -> Tensor:
     """(4.9)-(4.10) for one class: -log C_target(composite), C the black box's softmax."""
     if target not in (0, 1) or logits.ndim != 2 or logits.shape[1] != 2:
         raise ValueError(f"need (N, 2) logits and target 0 or 1, got {tuple(logits.shape)}, {target!r}")
-    return F.cross_entropy(logits, torch.full((len(logits),), target, dtype=torch.long))
+    return F.cross_entropy(logits, torch.full((len(logits),), target, dtype=torch.long, device=logits.device))
 
 
 def recon_loss(recon: Tensor, x: Tensor) -> Tensor:

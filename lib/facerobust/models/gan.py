@@ -58,8 +58,10 @@ class Critic(nn.Module):
 
 def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor,
                      generator: torch.Generator | None = None) -> Tensor:
-    """Gulrajani et al.'s penalty E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates."""
-    eps = torch.rand(len(real), 1, 1, 1, generator=generator, dtype=real.dtype)
+    """Gulrajani et al.'s penalty E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates (drawn
+    on the generator's device, else on the device of ``real``)."""
+    dev = real.device if generator is None else generator.device
+    eps = torch.rand(len(real), 1, 1, 1, generator=generator, dtype=real.dtype, device=dev).to(real.device)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()

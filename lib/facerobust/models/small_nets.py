@@ -108,7 +108,7 @@ def fit_classifier(
     hist: dict[str, list[float]] = {"loss": [], "acc": []}
     model.train()
     for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=g)
+        perm = torch.randperm(len(x), generator=g, device=g.device)
         tot, correct = 0.0, 0
         for i in range(0, len(x), batch):
             b = perm[i : i + batch]

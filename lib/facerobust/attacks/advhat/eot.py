@@ -40,21 +40,22 @@ class EOT:
 
 
 def sample(eot: EOT, n: int, generator: torch.Generator) -> Placement:
-    """``n`` random placements (one batched draw per parameter, in a fixed order)."""
+    """``n`` random placements (one batched draw per parameter, in a fixed order), drawn on the
+    generator's device (a CPU generator gives the same draws whatever device renders them)."""
     if n < 1:
         raise ValueError("need at least one sample")
     out: dict[str, torch.Tensor] = {}
     for name in ("alpha1", "s1", "x1", "y1", "alpha2", "s2", "y2", "phi", "a"):
-        centre = getattr(eot.centre, name)[0].double()
-        u = torch.rand(n, generator=generator, dtype=torch.float64) * 2 - 1
+        centre = getattr(eot.centre, name)[0].double().to(generator.device)
+        u = torch.rand(n, generator=generator, dtype=torch.float64, device=generator.device) * 2 - 1
         if name == "s2":
             out[name] = centre * ZOOM ** (eot.width * u)
         else:
             out[name] = centre + eot.width * HALF_WIDTHS[name] * u
     out["a"] = out["a"].clamp(min=0)
     if eot.flat:
-        out["a"] = torch.zeros(n, dtype=torch.float64)
-        out["phi"] = torch.zeros(n, dtype=torch.float64)
+        out["a"] = torch.zeros_like(out["a"])
+        out["phi"] = torch.zeros_like(out["phi"])
     return Placement(**out)
 
 
@@ -71,5 +72,5 @@ def sweep(name: str, values: Sequence[float], base: Placement | None = None) -> 
         raise ValueError(f"unknown placement parameter {name!r}")
     n = len(values)
     fields = {k: getattr(base, k)[:1].expand(n).clone() for k in base.__dataclass_fields__}
-    fields[name] = torch.tensor([float(v) for v in values], dtype=torch.float64)
+    fields[name] = torch.tensor([float(v) for v in values], dtype=torch.float64, device=base.a.device)
     return Placement(**fields)

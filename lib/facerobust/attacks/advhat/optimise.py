@@ -109,7 +109,7 @@ def optimise_sticker(model: nn.Module, face: Tensor, anchor: Tensor, cfg: AdvHat
                      generator: torch.Generator, desc: str = "AdvHat") -> AdvHatRun:
     """Run the two-stage optimiser on one face chip ``(1, 3, N, N)`` in ``cfg.src``."""
     h, w = cfg.sticker_hw
-    sticker = torch.full((3, h, w), cfg.init)
+    sticker = torch.full((3, h, w), cfg.init, device=face.device)
     dist = eot_mod.EOT.official(flat=cfg.flat)
     view = eot_mod.fixed(dist, 1)
     m = torch.zeros_like(sticker)
@@ -186,7 +186,8 @@ def advhat(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bo
             d = (emb - anchor[None]).norm(dim=1)
     success = d >= threshold
     x_adv = torch.where(success[:, None, None, None], x_last, clean)
-    info = {"sticker": run.sticker[None], "distance": d, "losses": torch.tensor([run.losses]), X_LAST: x_last}
+    losses = torch.tensor([run.losses], device=d.device)
+    info = {"sticker": run.sticker[None], "distance": d, "losses": losses, X_LAST: x_last}
     return AttackResult(x_adv, success, info)
 
 

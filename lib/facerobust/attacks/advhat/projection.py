@@ -66,19 +66,20 @@ def template_to_arcface() -> tuple[float, tuple[float, float], tuple[float, floa
     return scale, ((dx0 + dx1) / 2, (dy0 + dy1) / 2), ((ax0 + ax1) / 2, (ay0 + ay1) / 2)
 
 
-def frame_to_face600(frame: Frame | None) -> Tensor:
+def frame_to_face600(frame: Frame | None, device: torch.device | str = "cpu") -> Tensor:
     """3x3 affine: output-normalised coords of ``frame`` -> pixel coords of the ArcFace 600 face.
 
     ``frame=None`` is the official 600x600 face frame itself (the identity crop of the code).
     """
     if frame is None:
-        return torch.tensor([[299.5, 0, 299.5], [0, 299.5, 299.5], [0, 0, 1]], dtype=torch.float64)
+        return torch.tensor([[299.5, 0, 299.5], [0, 299.5, 299.5], [0, 0, 1]],
+                            dtype=torch.float64, device=device)
     k, (mdx, mdy), (max_, may) = template_to_arcface()
     half = 0.5 + frame.padding  # n -> t = 0.5 + n * half
     f = 600 / 112
     return torch.tensor([[f * half / k, 0, f * (max_ + (0.5 - mdx) / k)],
                          [0, f * half / k, f * (may + (0.5 - mdy) / k)],
-                         [0, 0, 1]], dtype=torch.float64)
+                         [0, 0, 1]], dtype=torch.float64, device=device)
 
 
 @dataclass
@@ -104,14 +105,22 @@ class Placement:
         return len(self.a)
 
     @classmethod
-    def default(cls, n: int = 1, **values: float) -> Placement:
-        """The official defaults (the fixed validation view), optionally changed by keyword."""
+    def default(cls, n: int = 1, device: torch.device | str = "cpu", /, **values: float) -> Placement:
+        """The official defaults (the fixed validation view), optionally changed by keyword; on
+        the CPU unless ``device`` is given (:func:`render` moves a placement to the face's device)."""
         base = dict(a=0.0013, phi=17.0, s1=0.465, x1=0.0, y1=-15.0, alpha1=0.0, s2=1.0, alpha2=0.0, y2=0.0)
         unknown = set(values) - set(base)
         if unknown:
             raise ValueError(f"unknown placement parameter(s) {sorted(unknown)}")
         base.update(values)
-        return cls(**{k: torch.full((n,), float(v), dtype=torch.float64) for k, v in base.items()})
+        return cls(**{k: torch.full((n,), float(v), dtype=torch.float64, device=device)
+                      for k, v in base.items()})
+
+    def to(self, device: torch.device | str) -> Placement:
+        """The same placement on ``device`` (itself if already there)."""
+        if self.a.device == torch.device(device):
+            return self
+        return Placement(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
 
     def cat(self, other: Placement) -> Placement:
         return Placement(**{f.name: torch.cat([getattr(self, f.name), getattr(other, f.name)])
@@ -133,7 +142,7 @@ def _bend(x: Tensor, a_px: Tensor) -> Tensor:
     """Step A on (B, C, h, w): horizontal arc-length compression, mirrored about the centre."""
     b, c, h, w = x.shape
     half = w // 2
-    u = torch.arange(half + 1, dtype=torch.float64)
+    u = torch.arange(half + 1, dtype=torch.float64, device=a_px.device)
     k = torch.round(arc_length(u[None], a_px[:, None]).clamp(0, half)).long()  # (B, half+1)
     right, left = x[..., half:], x[..., :half].flip(-1)
     out = []
@@ -151,8 +160,9 @@ def _pitch(x: Tensor, a_px: Tensor, phi_deg: Tensor) -> Tensor:
     b, c, h, w = x.shape
     f = w / PAPER_WIDTH
     phi = torch.deg2rad(phi_deg)[:, None, None]
-    z = a_px[:, None, None] * (torch.arange(w, dtype=torch.float64) - (w - 1) / 2) ** 2  # (B, 1, w)
-    y = (-250 * f + torch.arange(w + 1, dtype=torch.float64))[None, :, None]  # (1, w+1, 1)
+    cols = torch.arange(w + 1, dtype=torch.float64, device=a_px.device)
+    z = a_px[:, None, None] * (cols[:w] - (w - 1) / 2) ** 2  # (B, 1, w)
+    y = (-250 * f + cols)[None, :, None]  # (1, w+1, 1)
     v = torch.round(((y - z * torch.sin(phi)) / torch.cos(phi)).clamp(0, h)).long()  # (B, w+1, w)
     cs = F.pad(x.cumsum(-2), (0, 0, 1, 0))  # (B, C, h+1, w)
     tot = cs.gather(-2, v[:, None].expand(b, c, w + 1, w))
@@ -196,10 +206,11 @@ def theta2(p: Placement) -> Tensor:
     return torch.stack(rows, -2)
 
 
-def _face600_to_frame900() -> Tensor:
+def _face600_to_frame900(device: torch.device) -> Tensor:
     """Face-600 pixel -> normalised coords of the official 900x900 canvas frame (align_corners)."""
     g = 2 / 899
-    return torch.tensor([[g, 0, 150 * g - 1], [0, g, 300 * g - 1], [0, 0, 1]], dtype=torch.float64)
+    return torch.tensor([[g, 0, 150 * g - 1], [0, g, 300 * g - 1], [0, 0, 1]],
+                        dtype=torch.float64, device=device)
 
 
 def sticker_layer(sticker: Tensor, p: Placement, frame: Frame | None, dst: Frame | None = None) -> Tensor:
@@ -208,14 +219,15 @@ def sticker_layer(sticker: Tensor, p: Placement, frame: Frame | None, dst: Frame
     With ``dst``, the layer is drawn directly in the chip ``dst`` seen through the crop jitter
     ``theta_2`` of step D (one interpolation instead of two; what :func:`render` uses).
     """
+    p = p.to(sticker.device)
     canvas = bend_and_pitch(sticker, p.a, p.phi).to(sticker.dtype)
-    out = frame_to_face600(frame)[None]
+    out = frame_to_face600(frame, sticker.device)[None]
     if dst is not None:
         if frame is None:
             raise ValueError("a crop to dst needs the source chip frame")
         out = out @ crop_theta(p, frame, dst)
     size = (600 if frame is None else frame.size) if dst is None else dst.size
-    m = theta1(p) @ _face600_to_frame900()[None] @ out
+    m = theta1(p) @ _face600_to_frame900(sticker.device)[None] @ out
     grid = F.affine_grid(m[:, :2].to(sticker.dtype), [len(p), 1, size, size], align_corners=True)
     return F.grid_sample(canvas, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
 
@@ -230,13 +242,13 @@ def crop_theta(p: Placement, src: Frame, dst: Frame) -> Tensor:
     """(B, 3, 3): normalised coords of the chip ``dst`` -> of the concentric chip ``src``, with
     the official crop jitter ``theta_2`` applied in ``dst``'s own normalised frame."""
     r = (0.5 + dst.padding) / (0.5 + src.padding)
-    scale = torch.tensor([r, r, 1.0], dtype=torch.float64)
+    scale = torch.tensor([r, r, 1.0], dtype=torch.float64, device=p.s2.device)
     return scale[None, :, None] * theta2(p)
 
 
 def crop(x: Tensor, p: Placement, src: Frame, dst: Frame) -> Tensor:
     """Step D: resample chips of ``src`` to the concentric chip ``dst`` under the jitter ``theta_2``."""
-    m = crop_theta(p, src, dst)[:, :2]
+    m = crop_theta(p.to(x.device), src, dst)[:, :2]
     grid = F.affine_grid(m.to(x.dtype), [len(p), x.shape[1], dst.size, dst.size], align_corners=True)
     if len(x) == 1 and len(p) > 1:
         x = x.expand(len(p), -1, -1, -1)

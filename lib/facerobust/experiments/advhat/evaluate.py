@@ -41,7 +41,8 @@ def geometry(sticker_hw: tuple[int, int] = (48, 108)) -> pd.DataFrame:
               (f"working dlib chip {SRC.size} px, padding {SRC.padding}", SRC, sticker_hw),
               (f"descriptor dlib chip {DST.size} px, padding {DST.padding}", DST, sticker_hw)]
     for name, frame, hw in frames:
-        top, bottom, left, right, cover = _bbox(ah.sticker_layer(torch.ones(3, *hw), p, frame)[0, -1])
+        layer = ah.sticker_layer(torch.ones(3, *hw, device=p.a.device), p, frame)
+        top, bottom, left, right, cover = _bbox(layer[0, -1])
         eye = 51.6 * 600 / 112 if frame is None else frame.eye_line
         rows.append({"frame": name, "rows": f"{top}-{bottom}", "columns": f"{left}-{right}",
                      "coverage": round(cover, 4), "eye line (row)": round(eye, 1),
@@ -124,7 +125,8 @@ def gradient_scale(ctx: Context, face_id: str, n: int = 4) -> dict[str, float]:
     the two gradients whose balance ``w_tv`` sets under sign updates."""
     h, w = ctx.config.sticker_hw
     g = torch.Generator().manual_seed(ctx.seed + 5)
-    s = (127 / 255 + 0.1 * torch.randn(3, h, w, generator=g)).clamp(0, 1).requires_grad_(True)
+    noise = torch.randn(3, h, w, generator=g, device=g.device).to(ctx.faces.x.device)
+    s = (127 / 255 + 0.1 * noise).clamp(0, 1).requires_grad_(True)
     p = ah.sample(ah.EOT.official(), n, g)
     e = ctx.model(ah.render(ctx.face(face_id), s, p, SRC, DST))
     a = ctx.anchor(face_id)

@@ -27,9 +27,9 @@ def _img(ax: plt.Axes, x: Tensor, title: str = "") -> None:
     ax.axis("off")
 
 
-def checkerboard(h: int, w: int, cells: int = 6) -> Tensor:
+def checkerboard(h: int, w: int, cells: int = 6, device: torch.device | str = "cpu") -> Tensor:
     """A coloured test pattern that makes the bending and pitch visible."""
-    yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    yy, xx = torch.meshgrid(torch.arange(h, device=device), torch.arange(w, device=device), indexing="ij")
     c = ((yy * cells // h + xx * cells * w // h // w) % 2).float()
     return torch.stack([c, 0.3 + 0.4 * xx / w, 1 - c * 0.8])
 
@@ -37,7 +37,7 @@ def checkerboard(h: int, w: int, cells: int = 6) -> Tensor:
 def pipeline(ctx: Context, face_id: str) -> Figure:
     """Steps A-D on a test pattern: the sticker, the arched canvas, the working chip, the descriptor chip."""
     h, w = ctx.config.sticker_hw
-    s = checkerboard(h, w)
+    s = checkerboard(h, w, device=ctx.faces.x.device)
     p = ah.Placement.default(1)
     canvas = ah.bend_and_pitch(s, p.a, p.phi)[0]
     work = ah.composite(ctx.face(face_id), ah.sticker_layer(s, p, SRC))[0]

@@ -114,5 +114,6 @@ def sticker_run(ctx: Context, face_id: str, tag: str = "main", **changes: Any) -
 def baseline_stickers(ctx: Context) -> dict[str, Tensor]:
     """The grey sticker (the official initialisation) and a uniform-noise sticker."""
     h, w = ctx.config.sticker_hw
-    g = torch.Generator().manual_seed(ctx.seed + 17)
-    return {"grey": torch.full((3, h, w), 127 / 255), "noise": _quantise(torch.rand(3, h, w, generator=g))}
+    g, dev = torch.Generator().manual_seed(ctx.seed + 17), ctx.faces.x.device
+    noise = torch.rand(3, h, w, generator=g, device=g.device).to(dev)
+    return {"grey": torch.full((3, h, w), 127 / 255, device=dev), "noise": _quantise(noise)}

@@ -50,12 +50,12 @@ def region_crops(videos: FaceVideos, region: str) -> Tensor:
 def distort(x: Tensor, gen: torch.Generator) -> Tensor:
     """The dissertation's training distortions: random horizontal flip, contrast and gamma."""
     n = len(x)
-    flip = torch.rand(n, generator=gen) < 0.5
+    flip = (torch.rand(n, generator=gen, device=gen.device) < 0.5).to(x.device)
     x = torch.where(flip[:, None, None, None], x.flip(-1), x)
-    c = 0.7 + 0.6 * torch.rand(n, 1, 1, 1, generator=gen)
+    c = 0.7 + 0.6 * torch.rand(n, 1, 1, 1, generator=gen, device=gen.device).to(x.device)
     m = x.mean(dim=(1, 2, 3), keepdim=True)
     x = ((x - m) * c + m).clamp(1e-4, 1.0)
-    return x ** (0.7 + 0.6 * torch.rand(n, 1, 1, 1, generator=gen))
+    return x ** (0.7 + 0.6 * torch.rand(n, 1, 1, 1, generator=gen, device=gen.device).to(x.device))
 
 
 def train(net: cnnaa.PartNet, x: Tensor, y: Tensor, steps: int, batch: int, lr: float,
@@ -99,7 +99,7 @@ def run_cnnaa(videos: FaceVideos, labels: pd.DataFrame, regions: Sequence[str], 
     cols, losses = [], {}
     for region in progress(list(regions), desc="CNNAA regions"):
         x = region_crops(videos, region)
-        probs = torch.zeros(len(x), n_attr)
+        probs = torch.zeros(len(x), n_attr, device=x.device)
         for f in (0, 1):
             cfg = {**config, "region": region, "fold": f, "steps": steps, "batch": batch, "lr": lr,
                    "seed": seed}

@@ -143,9 +143,11 @@ def borrow_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int,
     """Every image borrows attribute ``i`` from a random image that has it (never itself)."""
     _check_attr(i)
     donors = torch.nonzero(data.y[:, i] == 1).flatten()
-    pick = donors[torch.randint(0, len(donors), (len(data),), generator=generator)]
-    keep = pick != torch.arange(len(data))
-    q_idx, e_idx = torch.arange(len(data))[keep], pick[keep]
+    draw = torch.randint(0, len(donors), (len(data),), generator=generator, device=generator.device)
+    pick = donors[draw.to(donors.device)]
+    every = torch.arange(len(data), device=donors.device)
+    keep = pick != every
+    q_idx, e_idx = every[keep], pick[keep]
     q, e = encode(model, data.x[q_idx]), encode(model, data.x[e_idx])
     out = decode(model, cr.borrow_codes(q, e, i))
     j, got = 1 - i, judge(oracle, out)

@@ -24,7 +24,7 @@ from ...progress import progress
 def batch_sampler(canvas: Tensor, batch: int) -> Callable[[torch.Generator], tuple[Tensor, Tensor]]:
     """Draw ``batch`` training digits with fresh random styles: returns (x, y binary labels)."""
     def sample(g: torch.Generator) -> tuple[Tensor, Tensor]:
-        idx = torch.randint(0, len(canvas), (batch,), generator=g)
+        idx = torch.randint(0, len(canvas), (batch,), generator=g, device=g.device)
         styles, inten = ss.sample_styles(batch, g)
         return ss.compose(canvas[idx], styles, inten), (styles > 0).long()
     return sample
@@ -74,10 +74,10 @@ def fit_oracle(oracle: Oracle, canvas: Tensor, digits: Tensor, iters: int, seed:
     oracle.train()
     losses = []
     for _ in progress(range(iters), desc="oracle"):
-        idx = torch.randint(0, len(canvas), (128,), generator=g)
+        idx = torch.randint(0, len(canvas), (128,), generator=g, device=g.device)
         styles, inten = ss.sample_styles(128, g)
         # a little pixel noise so the judge does not rely on perfectly clean backgrounds
-        noise = 0.05 * torch.randn(128, 1, ss.SIZE, ss.SIZE, generator=g)
+        noise = 0.05 * torch.randn(128, 1, ss.SIZE, ss.SIZE, generator=g, device=g.device).to(canvas.device)
         x = (ss.compose(canvas[idx], styles, inten) + noise).clamp(0, 1)
         d, s = oracle(x)
         loss = F.cross_entropy(d, digits[idx]) + F.cross_entropy(s.reshape(-1, ss.N_STYLES), styles.flatten())

@@ -89,8 +89,8 @@ def mix_codes(codes: cr.Codes, y: Tensor, generator: torch.Generator) -> tuple[c
     """For each attribute, half of the images borrow a_i (and y_i) from a random other image."""
     a, ym = codes.a.clone(), y.clone()
     for i in range(a.shape[1]):
-        perm = torch.randperm(len(a), generator=generator).to(a.device)
-        take = (torch.rand(len(a), generator=generator) < 0.5).to(a.device)
+        perm = torch.randperm(len(a), generator=generator, device=generator.device).to(a.device)
+        take = (torch.rand(len(a), generator=generator, device=generator.device) < 0.5).to(a.device)
         a[take, i], ym[take, i] = codes.a[perm[take], i], y[perm[take], i]
     return cr.Codes(codes.z, a), ym
 

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from ... import cache
+from ...device import of as device_of
 from ...models import gan as gan_mod
 from ...paths import cache_dir
 from ...progress import progress
@@ -61,7 +62,8 @@ def _code() -> list[Any]:
 
 
 def _train(G: gan_mod.Generator, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
-    D = gan_mod.Critic(cfg.width)
+    dev = device_of(G)  # the critic and the batches follow the generator's device
+    D = gan_mod.Critic(cfg.width).to(dev)
     opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=(0.5, 0.9))
     rng = torch.Generator().manual_seed(cfg.seed)
@@ -78,15 +80,15 @@ def _train(G: gan_mod.Generator, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
     bar = progress(range(start, cfg.iters), desc=f"WGAN-GP {cfg.dataset}", initial=start, total=cfg.iters)
     for it in bar:
         for _ in range(cfg.critic_iters):
-            real = x[torch.randint(len(x), (cfg.batch,), generator=rng)]
+            real = x[torch.randint(len(x), (cfg.batch,), generator=rng, device=rng.device)].to(dev)
             with torch.no_grad():
-                fake = G(torch.randn(cfg.batch, G.latent, generator=rng))
+                fake = G(torch.randn(cfg.batch, G.latent, generator=rng, device=rng.device).to(dev))
             wdist = D(real).mean() - D(fake).mean()
             gp = gan_mod.gradient_penalty(D, real, fake, rng)
             opt_d.zero_grad()
             (-wdist + cfg.gp_lambda * gp).backward()
             opt_d.step()
-        loss_g = -D(G(torch.randn(cfg.batch, G.latent, generator=rng))).mean()
+        loss_g = -D(G(torch.randn(cfg.batch, G.latent, generator=rng, device=rng.device).to(dev))).mean()
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()

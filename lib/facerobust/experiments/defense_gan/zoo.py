@@ -68,9 +68,10 @@ def load_split(dataset: str, n_train: int, n_test: int, n_holdout: int = 150, se
             return digits.mnist(split, root)
     tr, te = loader("train"), loader("test")
     g = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(len(tr), generator=g)
-    itr = torch.arange(len(tr)) if n_train >= len(tr) else perm[:n_train]  # all: keep the file's order
-    ite = torch.randperm(len(te), generator=g)
+    perm = torch.randperm(len(tr), generator=g, device=g.device)
+    # all: keep the file's order
+    itr = torch.arange(len(tr), device=perm.device) if n_train >= len(tr) else perm[:n_train]
+    ite = torch.randperm(len(te), generator=g, device=g.device)
     if n_holdout + n_test > len(te):
         raise ValueError(f"{dataset}: holdout {n_holdout} + test {n_test} > {len(te)} test images")
     hold, test = ite[:n_holdout], ite[n_holdout:n_holdout + n_test]
@@ -194,4 +195,5 @@ def rec_classifier(b: Bundle, P: Mapping[str, Any], arch: str, G: nn.Module, gcf
 def _rec_subset(b: Bundle, P: Mapping[str, Any]) -> Tensor:
     """A seeded random subset of ``n_rec_train`` training indices (MNIST-5k's file is sorted by class)."""
     g = torch.Generator().manual_seed(P["seed"] + 2)
-    return torch.randperm(len(b.x_train), generator=g)[:min(P["n_rec_train"], len(b.x_train))]
+    perm = torch.randperm(len(b.x_train), generator=g, device=g.device)
+    return perm[:min(P["n_rec_train"], len(b.x_train))]

@@ -66,7 +66,8 @@ def four_way(n: int, sizes: Sequence[int], seed: int) -> list[torch.Tensor]:
     """Disjoint index sets of the given sizes from a seeded permutation of range(n)."""
     if len(sizes) != 3 or any(k < 1 for k in sizes) or sum(sizes) > n:
         raise ValueError(f"need three positive split sizes summing to at most {n}, got {list(sizes)}")
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(n, generator=g, device=g.device)
     out, start = [], 0
     for k in sizes:
         out.append(torch.sort(perm[start:start + k]).values)

@@ -93,7 +93,7 @@ def substituted_sets(trained: zoo.Trained, pair: PairData, column: str) -> tuple
                      "composite")
     replaced = (0, 1) if column.startswith("Both") else (int(column[-1]),)
     parts = [gen[c] if c in replaced else x[y == c] for c in (0, 1)]
-    labels = [torch.full((len(p),), c, dtype=torch.long) for c, p in enumerate(parts)]
+    labels = [torch.full((len(p),), c, dtype=torch.long, device=p.device) for c, p in enumerate(parts)]
     return torch.cat(parts), torch.cat(labels)
 
 

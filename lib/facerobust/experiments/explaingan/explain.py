@@ -30,7 +30,7 @@ def predicted(bb: BlackBox, x: Tensor) -> Tensor:
 
 def explaingan_maps(trained: zoo.Trained, x: Tensor, pred: Tensor) -> Tensor:
     """The mask G_m(z_j) of every image, j its black-box class."""
-    out = torch.zeros(len(x), 1, *x.shape[2:])
+    out = torch.zeros(len(x), 1, *x.shape[2:], device=x.device)
     for j in (0, 1):
         sel = pred == j
         if sel.any():

@@ -59,8 +59,8 @@ def _sampler(x0: Tensor, x1: Tensor, batch: int, seed: int) -> Callable[[], tupl
     g = torch.Generator().manual_seed(seed)
 
     def draw() -> tuple[Tensor, Tensor]:
-        i0 = torch.randint(len(x0), (batch,), generator=g)
-        i1 = torch.randint(len(x1), (batch,), generator=g)
+        i0 = torch.randint(len(x0), (batch,), generator=g, device=g.device)
+        i1 = torch.randint(len(x1), (batch,), generator=g, device=g.device)
         return x0[i0], x1[i1]
     return draw
 
@@ -85,7 +85,7 @@ def explaingan_step(model: ExplainGAN, blackbox: nn.Module, x: tuple[Tensor, Ten
     """One alternating update of D_0, D_1 and then of E_0, E_1, G; returns the loss terms."""
     e = (model.explain(x[0], 0), model.explain(x[1], 1))
     n = len(x[0])
-    pick = [torch.randperm(3 * n)[:n] for _ in (0, 1)]
+    pick = [torch.randperm(3 * n, device=x[0].device)[:n] for _ in (0, 1)]
     d_loss = _total([L.gan_d_loss(model.discriminate(x[j], j), _fakes(model, e, j, True, pick[j]))
                      for j in (0, 1)])
     opt_d.zero_grad()

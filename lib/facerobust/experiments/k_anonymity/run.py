@@ -56,7 +56,8 @@ class Setting:
 
 def _train(name: str, make: Callable[[], nn.Module], data: ImageSet, cfg: Mapping[str, Any]) -> nn.Module:
     n = int(cfg["n_train"])
-    idx = torch.randperm(len(data), generator=torch.Generator().manual_seed(int(cfg["seed"])))[:n]
+    g = torch.Generator().manual_seed(int(cfg["seed"]))
+    idx = torch.randperm(len(data), generator=g, device=g.device)[:n]
     fit = lambda m: small_nets.fit_classifier(
         m, data.x[idx], data.y[idx], epochs=int(cfg["epochs"]), lr=float(cfg["lr"]), seed=int(cfg["seed"])
     )
@@ -69,7 +70,7 @@ def _attacked(
 ) -> Setting:
     """``n`` correctly classified TRAINING samples (as in the paper), chosen at random."""
     g = torch.Generator().manual_seed(seed)
-    idx = torch.randperm(len(train), generator=g)[: 4 * n]
+    idx = torch.randperm(len(train), generator=g, device=g.device)[: 4 * n]
     with torch.no_grad():
         ok = model(train.x[idx]).argmax(1) == train.y[idx]
     pick = idx[ok][:n]
@@ -116,7 +117,7 @@ def luma_cw_ssim(x: Tensor, y: Tensor) -> Tensor:
     The paper's faces (Yale, LightCNN) are grey; on the luminance the term also costs a third of
     the RGB one, which matters at 150x150 (it is several times the descriptor's own cost per step).
     """
-    w = torch.tensor(LUMA, dtype=x.dtype).view(1, 3, 1, 1)
+    w = x.new_tensor(LUMA).view(1, 3, 1, 1)
     return cw_ssim((x * w).sum(1, keepdim=True), (y * w).sum(1, keepdim=True))
 
 
@@ -180,8 +181,8 @@ def face_setting(P: Mapping[str, Any]) -> Setting:
     split = face_split(faces.labels)
     desc = face_descriptor()
     gal = torch.from_numpy(np.flatnonzero(split["gallery"].to_numpy()))
-    y_all = torch.tensor(split["label"].tolist(), dtype=torch.int64)
     emb = embed(desc, faces.x)
+    y_all = torch.tensor(split["label"].tolist(), dtype=torch.int64, device=emb.device)
     model = GalleryClassifier(desc, templates(emb[gal], y_all[gal]), scale=float(P["face_scale"]))
     cos_all = model.cosine_of(emb)  # model(faces.x) / scale, from the embeddings already computed
     first = ranking.true_label_rank(cos_all, y_all) == 1
@@ -189,8 +190,9 @@ def face_setting(P: Mapping[str, Any]) -> Setting:
     held_out = probes[~split.loc[probes, "gallery"].to_numpy()]
     enrolled = probes[split.loc[probes, "gallery"].to_numpy()]
     g = torch.Generator().manual_seed(int(P["seed"]))
-    order = np.concatenate([held_out, enrolled[torch.randperm(len(enrolled), generator=g).numpy()]])
-    pick = torch.from_numpy(order[first[order].numpy()][: int(P["face_n_attack"])])
+    shuffled = torch.randperm(len(enrolled), generator=g, device=g.device).numpy()
+    order = np.concatenate([held_out, enrolled[shuffled]])
+    pick = torch.from_numpy(order[first.cpu()[order].numpy()][: int(P["face_n_attack"])])
     classes = tuple(split.drop_duplicates("label").sort_values("label")["identity"])
     cos, yp = cos_all[pick], y_all[pick]
     own = cos.gather(1, yp[:, None]).squeeze(1)
@@ -239,7 +241,7 @@ def attack_all(s: Setting, P: Mapping[str, Any]) -> Setting:
         jobs[f"K-anon. K={K}"] = partial(
             ka_mod.k_anonymity, m, x, y, k=k, steps=P["ka_steps"], lr=P["ka_lr"], similarity=s.cw_similarity
         )
-    k1 = torch.full((len(x),), 2, dtype=torch.int64)
+    k1 = torch.full((len(x),), 2, dtype=torch.int64, device=x.device)
     jobs["K-anon. K=1, no CW-SSIM"] = lambda: ka_mod.k_anonymity(
         m, x, y, k=k1, steps=P["ka_steps"], lr=P["ka_lr"], sim_weight=0.0
     )
