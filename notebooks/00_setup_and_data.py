@@ -376,7 +376,7 @@ from facerobust.models.registry import attribute_models
 gender = attribute_models(["Male/dlib"])["Male/dlib"].model  # (N, 3, 32, 32) -> [female, male]
 fs = faces.real_faces(gender.size, 0.2)
 y_all = torch.tensor((fs.labels.gender == "male").to_numpy(), dtype=torch.int64)
-pick = fs.labels.groupby("gender").head(2).index.to_numpy()  # two women, two men
+pick = fs.labels.groupby("gender").head(2).index.tolist()  # two women, two men
 eps = 2 / 255
 x_adv = fgsm(gender, fs.x[pick], y_all[pick], eps=eps).info["x_last"]  # the stepped images
 with torch.no_grad():
