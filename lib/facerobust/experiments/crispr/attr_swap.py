@@ -41,7 +41,7 @@ def sampler(x: Tensor | LazyImages, y: Tensor, batch: int) -> Sampler:
         raise ValueError(f"batch must be >= 2, got {batch}")
 
     def sample(g: torch.Generator) -> tuple[Tensor, Tensor]:
-        idx = torch.randint(0, len(y), (batch,), generator=g)
+        idx = torch.randint(0, len(y), (batch,), generator=g, device=g.device)
         return x[idx], y[idx]
     return sample
 
@@ -73,7 +73,8 @@ def swap_eval(model: cr.Crispr, judge: Judge, x: Tensor, y: Tensor, i: int, name
     got, before = judge(out), judge(x)
     recon = judge(decode(model, codes))
     others = [j for j in range(y.shape[1]) if j != i]
-    kept = (got[:, others] == before[:, others]).all(1) if others else torch.ones(len(x), dtype=torch.bool)
+    kept = ((got[:, others] == before[:, others]).all(1) if others
+            else torch.ones(len(x), dtype=torch.bool, device=got.device))
     return AttrSwap(name, len(x), int((got[:, i] == target).sum()), int(kept.sum()),
                     int((recon[:, i] == y[:, i]).sum()), out, target)
 

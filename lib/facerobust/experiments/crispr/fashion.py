@@ -78,7 +78,7 @@ def garments(split: str, names: Sequence[str], classes: Sequence[str] = UPPER_BO
     if not names or any(n not in ATTRIBUTES for n in names):
         raise ValueError(f"unknown or no attribute(s) in {names}; known: {', '.join(ATTRIBUTES)}")
     data = fashion_mnist(split)
-    idx = torch.isin(data.y, torch.tensor(ids)).nonzero().flatten()[:limit]
+    idx = torch.isin(data.y, torch.tensor(ids, device=data.y.device)).nonzero().flatten()[:limit]
     y = (class_to_attributes(names)[data.y[idx]] > 0).long()
     return Garments(pad32(data.x[idx]), y, data.y[idx], names, tuple(classes))
 
