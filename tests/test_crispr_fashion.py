@@ -60,3 +60,20 @@ def test_swap_eval_ranges(data: fa.Garments) -> None:
         attr_swap.swap_eval(model, oracles.judge(NAMES), data.x, data.y + 1, 0, "x")
     with pytest.raises(ValueError, match="32x32"):
         fa.crop28(torch.zeros(1, 1, 28, 28))
+
+
+def _swap(k: int, n: int = 100) -> fa.FashionSwap:
+    s = attr_swap.AttrSwap("Long_Sleeves", n, k, n, n, torch.zeros(0), torch.zeros(0))
+    return fa.FashionSwap(s, n, 0, 0)
+
+
+def test_fashion_and_celeba_claim_rows() -> None:
+    from facerobust.experiments import claims as C
+    from facerobust.experiments.crispr import paper
+
+    good, bad = paper.fashion_rows([_swap(100)]), paper.fashion_rows([_swap(10)])
+    assert [r.id for r in good] == ["F1", "F2", "F3"]
+    assert good[0].verdict == C.HOLDS and bad[0].verdict == C.FAILS
+    assert good[2].verdict == C.INCONCLUSIVE  # no swapped label vector names a class
+    rows = paper.celeba_rows(None, "no CelebA folder")
+    assert [r.verdict for r in rows] == [C.UNTESTABLE] * 2 and "no CelebA folder" in C.table(rows).to_string()

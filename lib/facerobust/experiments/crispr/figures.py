@@ -11,7 +11,10 @@ from torch import Tensor
 
 
 def _show(ax: plt.Axes, img: Tensor, title: str = "", red: bool = False) -> None:
-    ax.imshow(img.squeeze(0).numpy(), cmap="gray", vmin=0, vmax=1)
+    if img.shape[0] == 3:  # colour (CelebA)
+        ax.imshow(img.permute(1, 2, 0).clamp(0, 1).numpy())
+    else:
+        ax.imshow(img.squeeze(0).numpy(), cmap="gray", vmin=0, vmax=1)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .. import claims as C
+from .celeba import CelebARun
 from .evaluate import BorrowResult, DiversityResult, Probe, SwapResult
+from .fashion import FashionSwap
 
 DOC = "Samangouei dissertation"
 PAPER = {
@@ -33,6 +35,9 @@ PAPER = {
                    f"{DOC} Sec. 3.4.2, lines 2885-2890"),
     "attr": C.Paper("C_attr(j)(a_i) = 0.5 for j != i (maximally confused about the other attributes)",
                     f"{DOC} Sec. 3.4.3, lines 2940-2955"),
+    "celeba": C.Paper("on CelebA, plausible Diverse Swaps of bangs and eyeglasses and Borrows of the smile "
+                      "(pictures only; a classifier trained on 2k validation images)",
+                      f"{DOC} Sec. 3.5, lines 3186-3249; Figs. 3.3-3.5"),
 }
 
 
@@ -110,6 +115,44 @@ def claims_table(swaps: Sequence[SwapResult], diversity: Sequence[DiversityResul
         rows.append(C.claim("I3", "L_inv and L_attr lower the invariance probes' accuracy (ablation)",
                             PAPER["inv"], C.seeded([j], list(seeds)[:1])))
     return rows, C.table(rows)
+
+
+def fashion_rows(swaps: Sequence[FashionSwap], th: Thresholds = Thresholds()) -> list[C.Claim]:
+    """Swap on Fashion-MNIST garments, judged by chapter 1's networks and a LeNet-5 class judge."""
+    names = [s.swap.attribute for s in swaps]
+
+    def named(s: FashionSwap) -> C.Judgement:
+        if not s.n_named:
+            return C.untestable("no swapped label vector names a Fashion-MNIST class")
+        return C.rate_at_least(s.consistent, s.n_named, th.swap, what="class consistent")
+
+    return [
+        C.claim("F1", "Swap reaches the target class on Fashion-MNIST (chapter 1's attribute networks as "
+                "oracles), per attribute", PAPER["swap"],
+                _by_attr([C.rate_at_least(s.swap.target_reached, s.swap.n, th.swap) for s in swaps], names)),
+        C.claim("F2", "Swap keeps the other attribute (chapter 1's network) and an upper-body garment "
+                "(class judge)", PAPER["swap"],
+                _by_attr([C.all_of([C.rate_at_least(s.swap.others_kept, s.swap.n, th.digit),
+                                    C.rate_at_least(s.in_set, s.swap.n, th.digit)], ["other", "garment"])
+                          for s in swaps], names)),
+        C.claim("F3", "The swapped garment is read as a class that has the swapped labels (where one "
+                "exists)", PAPER["swap"], _by_attr([named(s) for s in swaps], names),
+                note="the class must change: chapter 1's attributes are functions of the class"),
+    ]
+
+
+def celeba_rows(run: CelebARun | None, reason: str, th: Thresholds = Thresholds()) -> list[C.Claim]:
+    """Swap on CelebA (bangs, eyeglasses, smiling at 64x64), or 'not testable here' with ``reason``."""
+    st1 = "Swap reaches the target class on CelebA 64x64 (independent classifier), per attribute"
+    st2 = "Swap keeps the other two attributes on CelebA"
+    if run is None:
+        return [C.claim("C1", st1, PAPER["celeba"], C.untestable(reason)),
+                C.claim("C2", st2, PAPER["celeba"], C.untestable(reason))]
+    names = [s.attribute for s in run.swaps]
+    return [C.claim("C1", st1, PAPER["celeba"],
+                    _by_attr([C.rate_at_least(s.target_reached, s.n, th.swap) for s in run.swaps], names)),
+            C.claim("C2", st2, PAPER["celeba"],
+                    _by_attr([C.rate_at_least(s.others_kept, s.n, th.digit) for s in run.swaps], names))]
 
 
 def _pooled(probes: Sequence[Probe]) -> tuple[int, int]:
