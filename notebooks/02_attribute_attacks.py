@@ -109,7 +109,7 @@ names = data["train"].names
 res_by_seed = setup.attacked_seeds(P, data)
 res = res_by_seed[P.seed]
 rates = tables.success_rates(res, names)
-print(len(res["index"]), "images x", len(names), "attributes")
+print(len(res.index), "images x", len(names), "attributes")
 rates.round(1)
 
 # %% mystnb={"figure": {"caption": "Adversarial success (Fig. 3).", "name": "fig-rozsa-success"}}

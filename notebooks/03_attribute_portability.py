@@ -115,7 +115,7 @@ from facerobust.data.faces import real_faces
 from facerobust.experiments.attributes import real_faces as rf
 from facerobust.models.registry import attribute_models
 
-face_models = attribute_models(P.face_models)
+face_models = rf.to_device(attribute_models(P.face_models), P.device)  # the chapter's device
 summary, face_res = rf.attack_models(face_models, lru_cache(None)(real_faces), P)
 summary.round(3)
 

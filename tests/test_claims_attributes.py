@@ -7,6 +7,7 @@ import pandas as pd
 import torch
 from facerobust.experiments import claims as C
 from facerobust.experiments.attributes import claims as AC
+from facerobust.experiments.attributes.results import AttackRun, AttributeResults, NetScores
 
 NAMES = ["a", "b", "c", "d"]
 
@@ -35,18 +36,20 @@ def test_network_claims_need_three_seeds_and_judge_each():
     assert list(t.columns) == C.COLUMNS and t.source.str.contains("l. ").all()
 
 
-def _res(n: int = 400, a: int = 4, soft_extra: float = 0.2, seed: int = 0) -> dict[str, torch.Tensor]:
+def _res(n: int = 400, a: int = 4, soft_extra: float = 0.2, seed: int = 0) -> AttributeResults:
     g = torch.Generator().manual_seed(seed)
-    res = {"y": torch.ones(n, a, dtype=torch.long)}
+    nets, runs = {}, {}
     for loss in ("euclidean", "softmax"):
         for stage in ("epoch2", "converged"):
             ok = torch.rand(n, a, generator=g) > 0.2
-            res[f"{loss}/{stage}/correct"] = ok
+            nets[(loss, stage)] = NetScores(torch.where(ok, 1.0, -1.0), ok)
             for m, p in (("fgs", 0.1), ("ffa", 0.3)):
                 p = p + (soft_extra if loss == "softmax" else 0.0)
-                res[f"{loss}/{stage}/{m}/flip"] = torch.rand(n, a, generator=g) < p
-                res[f"{loss}/{stage}/{m}/pass"] = torch.ones(n, a, dtype=torch.float64)
-    return res
+                flip = torch.rand(n, a, generator=g) < p
+                ones = torch.ones(n, a, dtype=torch.float64)
+                runs[(loss, stage, m)] = AttackRun(flip, ones.float(), ones, ones.bool())
+    x = torch.zeros(n, 1, 8, 8, dtype=torch.uint8)
+    return AttributeResults(x, torch.ones(n, a, dtype=torch.long), torch.arange(n), nets, runs)
 
 
 def test_attack_claims_judge_rates_on_intervals():

@@ -4,101 +4,81 @@ For each loss, each snapshot (two epochs, converged) and each method, every samp
 image is attacked on every attribute network with the doubling/bisection line search; the
 flipped images get a PASS score. A pair (image, attribute) is adversarial iff the decision
 flipped and PASS >= 0.95; "+" if the network classified the clean image correctly (an
-adversarial example), "-" if not (a natural adversarial). Results are cached as tensors.
+adversarial example), "-" if not (a natural adversarial). The attacks run on the device of the
+networks (the images are moved there); the results are gathered on the CPU as
+:class:`~.results.AttributeResults` (cached by :func:`.setup.cached_attacks`).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from typing import Any
 
 import torch
 from torch import Tensor
 
-from ... import cache
+from ... import device as devices
 from ...attacks import attribute_directions as dirs
-from ...attacks import line_search as ls
 from ...data.types import AttributeSet
 from ...metrics import pass_score as ps
-from ...paths import cache_dir
 from ...progress import progress
-from . import training
+from .results import METHODS, STAGES, AttackRun, AttributeResults, NetScores
 
-METHODS, STAGES = ("fgs", "ffa"), ("epoch2", "converged")
 ATTACK_KEYS = ("n_attack", "w0", "w_max", "tol", "attack_seed")
 
 
+def keep_images(loss: str, stage: str, method: str) -> bool:
+    """Which runs keep their adversarial images: every converged run (galleries) and the
+    Euclidean FFA runs of both stages (portability, chapter 03)."""
+    return stage == "converged" or (loss == "euclidean" and method == "ffa")
+
+
 def attack_sample(train: AttributeSet, n: int, seed: int) -> Tensor:
-    """Indices of ``n`` training images drawn at random (the paper's 1000 images)."""
+    """Indices of ``n`` training images drawn at random (the paper's 1000 images), on the device
+    of the seeded generator: the CPU, where the data set lives (the data layer's contract)."""
     g = torch.Generator().manual_seed(seed)
-    return torch.randperm(len(train), generator=g)[: min(n, len(train))]
+    return torch.randperm(len(train), generator=g, device=g.device)[: min(n, len(train))]
 
 
-def attack_bank(bank: Any, x: Tensor, method: str, P: Mapping[str, Any]) -> dict[str, Tensor]:
-    """One method on every attribute of one bank: flip mask, weight, PASS, adversarial images."""
+def attack_bank(bank: Any, x: Tensor, method: str, P: Mapping[str, Any], keep: bool = True) -> AttackRun:
+    """One method on every attribute of one bank (``x`` on the bank's device): flip mask,
+    weight, PASS, ECC and (if ``keep``) the adversarial images as uint8, all on the CPU."""
     res = dirs.flip_attack(bank, x, method=method, w0=P["w0"], w_max=P["w_max"], tol=P["tol"])
     n, a = res.success.shape
-    flip = res.success.view(n, a)
-    x_adv = res.x_adv.view(n, a, *x.shape[1:])
-    score = torch.full((n, a), float("nan"), dtype=torch.float64)
-    ecc = torch.zeros(n, a, dtype=torch.bool)
+    flip = res.success.view(n, a).cpu()
+    x_adv = res.x_adv.view(n, a, *x.shape[1:]).cpu()
+    score = torch.full_like(flip, float("nan"), dtype=torch.float64)
+    ecc = torch.zeros_like(flip)
     idx = flip.nonzero()
     if len(idx):
-        r = ps.pass_scores(x_adv[flip], x[idx[:, 0]])
+        r = ps.pass_scores(x_adv[flip], x.cpu()[idx[:, 0]])
         score[flip], ecc[flip] = r.score, r.ecc
-    return {
-        "flip": flip,
-        "weight": res.info["weight"].view(n, a),
-        "pass": score,
-        "ecc": ecc,
-        "x_adv": x_adv.mul(255).round().to(torch.uint8),
-    }
+    images = x_adv.mul(255).round().to(torch.uint8) if keep else None
+    return AttackRun(flip, res.info["weight"].view(n, a).cpu(), score, ecc, images)
 
 
-def run_attacks(models: Mapping[str, Any], x: Tensor, y: Tensor, P: Mapping[str, Any]) -> dict[str, Tensor]:
-    """All (loss, stage, method) attacks on images ``x`` with labels ``y`` (N, A); flat dict
-    with keys 'loss/stage/...' ('correct', 'score') and 'loss/stage/method/...'."""
-    out: dict[str, Tensor] = {"x": x.mul(255).round().to(torch.uint8), "y": y}
+def run_attacks(models: Mapping[str, Any], x: Tensor, y: Tensor, P: Mapping[str, Any],
+                index: Tensor | None = None) -> AttributeResults:
+    """All (loss, stage, method) attacks on images ``x`` (N, C, H, W) with labels ``y`` (N, A);
+    ``models``: {loss: (snapshots, history)}. ``x`` is moved to the networks' device."""
+    first = getattr(next(iter(models.values()))[0], STAGES[0])
+    xd, y = x.to(devices.of(first)), y.cpu()
+    nets: dict[tuple[str, str], NetScores] = {}
+    runs: dict[tuple[str, str, str], AttackRun] = {}
     jobs = [(lo, st, m) for lo in models for st in STAGES for m in METHODS]
     for loss, stage, method in progress(jobs, desc="attacks"):
         bank = getattr(models[loss][0], stage)
-        if method == METHODS[0]:
+        if (loss, stage) not in nets:
             with torch.no_grad():
-                f = dirs.score_of(bank(x))
-            out[f"{loss}/{stage}/score"] = f
-            out[f"{loss}/{stage}/correct"] = torch.where(f > 0, 1, -1) == y
-        for k, v in attack_bank(bank, x, method, P).items():
-            if k != "x_adv" or (loss == "euclidean" and method == "ffa") or stage == "converged":
-                out[f"{loss}/{stage}/{method}/{k}"] = v
-    return out
-
-
-def cached_attacks(
-    P: Mapping[str, Any], models: Mapping[str, Any], data: Mapping[str, AttributeSet]
-) -> dict[str, Tensor]:
-    """:func:`run_attacks` on the chapter's attack sample, from the cache or computed now."""
-    from .setup import TRAIN_KEYS, data_key
-
-    cfg = {k: P[k] for k in TRAIN_KEYS + ATTACK_KEYS} | data_key(P, data)
-    k = cache.key("rozsa-attacks", cfg, [training, dirs, ls, ps, sys.modules[__name__]])
-    path = cache_dir() / "artefacts" / f"{k}.pt"
-    if path.exists():
-        return cache.load_state(path)
-    idx = attack_sample(data["train"], P["n_attack"], P["attack_seed"])
-    res = run_attacks(models, data["train"].x[idx], data["train"].a[idx], P)
-    res["index"] = idx
-    cache.save_state(path, res)
-    return res
-
-
-def adversarial(res: Mapping[str, Tensor], loss: str, stage: str, method: str, tau: float = ps.TAU) -> Tensor:
-    """(N, A) bool: decision flipped and PASS >= tau."""
-    return res[f"{loss}/{stage}/{method}/flip"] & (res[f"{loss}/{stage}/{method}/pass"] >= tau)
+                f = dirs.score_of(bank(xd)).cpu()
+            nets[(loss, stage)] = NetScores(f, torch.where(f > 0, 1, -1) == y)
+        runs[(loss, stage, method)] = attack_bank(bank, xd, method, P, keep_images(loss, stage, method))
+    idx = torch.arange(len(x), device=y.device) if index is None else index.cpu()
+    return AttributeResults(x.cpu().mul(255).round().to(torch.uint8), y, idx, nets, runs)
 
 
 def pick_examples(
-    res: Mapping[str, Tensor],
+    res: AttributeResults,
     names: tuple[str, ...],
     k: int = 4,
     loss: str = "euclidean",
@@ -107,8 +87,8 @@ def pick_examples(
     """Up to ``k`` converged-network adversarials for a gallery, alternating natural (-) and
     ordinary (+) ones, each from a different attribute where possible; captions give the
     attribute, the scores f(x) and f(x_adv), and PASS."""
-    adv = adversarial(res, loss, "converged", method)
-    ok = res[f"{loss}/converged/correct"]
+    run, net = res.run(loss, "converged", method), res.scores(loss, "converged")
+    adv, ok = run.adversarial(), net.correct
     picks: list[tuple[int, int]] = []
     for want_ok in (False, True) * k:
         cand = (adv & (ok == want_ok)).nonzero().tolist()
@@ -117,16 +97,14 @@ def pick_examples(
         if cand and len(picks) < k:
             picks.append(tuple(cand[0]))
     if not picks:
-        return torch.zeros(0), torch.zeros(0), []
-    i, j = torch.tensor([p[0] for p in picks]), torch.tensor([p[1] for p in picks])
-    x = res["x"][i].float() / 255
-    xa = res[f"{loss}/converged/{method}/x_adv"][i, j].float() / 255
-    f0 = res[f"{loss}/converged/score"][i, j]
+        return res.images()[:0], res.images()[:0], []
+    i, j = [p[0] for p in picks], [p[1] for p in picks]
+    x, xa, f0 = res.images()[i], run.images()[i, j], net.score[i, j]
     caps = [
         (
             f"{names[b]} ({'natural' if not ok[a, b] else 'correct'}), "
-            f"label {int(res['y'][a, b]):+d}, f = {float(f0[n]):.2f}",
-            f"PASS {float(res[f'{loss}/converged/{method}/pass'][a, b]):.3f}",
+            f"label {int(res.y[a, b]):+d}, f = {float(f0[n]):.2f}",
+            f"PASS {float(run.pass_score[a, b]):.3f}",
         )
         for n, (a, b) in enumerate(picks)
     ]

@@ -17,8 +17,8 @@ import pandas as pd
 from torch import Tensor
 
 from .. import claims as C
-from .adversarial import adversarial
 from .paper import GOATEE_NO_BEARD, QUOTES
+from .results import AttributeResults
 
 MIN_SEEDS = 3  # training seeds needed before a claim that rests on training randomness gets a verdict
 SIMILAR_POINTS = 1.0  # "similar error": mean softmax - Euclidean error within +-1 percentage point
@@ -30,7 +30,7 @@ HALF_BAND = (0.3, 0.7)  # "half ... were not corrected": a band of +-0.2 around 
 STILL, SPECIFIC = 0.30, 0.5  # "more than 30%" still adversarial; "most" perturbations are specific
 SPREAD = 0.3  # real faces: FFA+ shares of the most and least robust models differ by > 30 points
 
-Res = Mapping[str, Tensor]
+Res = AttributeResults
 
 
 def _over_seeds(per_seed: Sequence[C.Judgement], seeds: Sequence[int], training: bool) -> C.Judgement:
@@ -41,7 +41,7 @@ def _over_seeds(per_seed: Sequence[C.Judgement], seeds: Sequence[int], training:
 
 
 def _count(res: Res, loss: str, stage: str, method: str, mask: Tensor | None = None) -> int:
-    adv = adversarial(res, loss, stage, method)
+    adv = res.run(loss, stage, method).adversarial()
     return int((adv if mask is None else adv & mask).sum())
 
 
@@ -94,14 +94,14 @@ def network_claims(errs: Mapping[int, pd.DataFrame], n_test: int, celeba: bool =
 def _more(res: Res, a: tuple[str, str, str], b: tuple[str, str, str], names: tuple[str, str],
           margin: float = 0.0) -> C.Judgement:
     """Rate of (loss, stage, method) ``a`` above ``b`` over all (image, attribute) pairs (Newcombe)."""
-    n = res["y"].numel()
+    n = res.n_pairs
     return C.rate_greater(_count(res, *a), n, _count(res, *b), n, margin=margin, names=names)
 
 
 def _spread(res: Res) -> C.Judgement:
     """The most robust attribute's FFA+ rate <= ROBUST and the least robust one's >= MOST."""
-    ok = res["euclidean/converged/correct"]
-    k, n = (adversarial(res, "euclidean", "converged", "ffa") & ok).sum(0), ok.sum(0)
+    ok = res.scores("euclidean", "converged").correct
+    k, n = (res.run("euclidean", "converged", "ffa").adversarial() & ok).sum(0), ok.sum(0)
     rate = k / n.clamp_min(1)
     lo, hi = int(rate.argmin()), int(rate.argmax())
     return C.all_of([C.rate_at_most(int(k[lo]), int(n[lo]), ROBUST, what="FFA+ rate"),
@@ -110,10 +110,10 @@ def _spread(res: Res) -> C.Judgement:
 
 
 def _one_seed_attacks(res: Res) -> dict[str, C.Judgement]:
-    ok = res["euclidean/converged/correct"]
-    fgs, ffa = (adversarial(res, "euclidean", "converged", m) for m in ("fgs", "ffa"))
-    wrong_c, wrong_2 = ~ok, ~res["euclidean/epoch2/correct"]
-    nat_2 = adversarial(res, "euclidean", "epoch2", "ffa") & wrong_2
+    ok = res.scores("euclidean", "converged").correct
+    fgs, ffa = (res.run("euclidean", "converged", m).adversarial() for m in ("fgs", "ffa"))
+    wrong_c, wrong_2 = ~ok, ~res.scores("euclidean", "epoch2").correct
+    nat_2 = res.run("euclidean", "epoch2", "ffa").adversarial() & wrong_2
     lost = nat_2 & ~(ffa & wrong_c)
     combos = [(lo, m) for lo in ("euclidean", "softmax") for m in ("fgs", "ffa")]
     eucl = ("euclidean", "converged")

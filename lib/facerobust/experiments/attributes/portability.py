@@ -11,37 +11,37 @@ holds the number of adversarials behind each column (the sample size of its rate
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor
 
-from .adversarial import adversarial
+from ... import device as devices
+from .results import AttributeResults
 
 
 @torch.no_grad()
 def portability(
-    res: Mapping[str, Tensor],
+    res: AttributeResults,
     converged: Any,
     source_stage: str,
     names: tuple[str, ...],
     loss: str = "euclidean",
     method: str = "ffa",
 ) -> pd.DataFrame:
-    """The (A, A) portability matrix (%) of ``source_stage`` adversarials on converged nets."""
-    x = res["x"].float() / 255
-    x_adv = res[f"{loss}/{source_stage}/{method}/x_adv"].float() / 255
-    adv = adversarial(res, loss, source_stage, method)
-    clean = converged.scores(x) > 0
+    """The (A, A) portability matrix (%) of ``source_stage`` adversarials on converged nets
+    (the images are scored on the device of ``converged``)."""
+    dev = devices.of(converged)
+    run = res.run(loss, source_stage, method)
+    x, x_adv, adv = res.images().to(dev), run.images(), run.adversarial()
+    clean = (converged.scores(x) > 0).cpu()
     a = len(names)
     m = np.full((a, a), np.nan)
     for src in range(a):
         rows = adv[:, src].nonzero().squeeze(1)
         if len(rows):
-            flipped = (converged.scores(x_adv[rows, src]) > 0) != clean[rows]
+            flipped = (converged.scores(x_adv[rows, src].to(dev)) > 0).cpu() != clean[rows]
             m[:, src] = flipped.float().mean(0).numpy() * 100
     out = pd.DataFrame(m, index=list(names), columns=list(names))
     out.attrs["n"] = dict(zip(names, adv.sum(0).tolist(), strict=True))

@@ -8,12 +8,20 @@ partition is used instead (``full`` profile).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
+from ... import cache
+from ...attacks import attribute_directions as dirs
+from ...attacks import line_search as ls
 from ...data.fashion_attributes import fashion_attributes
 from ...data.streaming import AnyAttributeSet
 from ...data.types import AttributeSet
+from ...metrics import pass_score as ps
+from ...paths import cache_dir
+from . import adversarial, results, training
+from .results import AttributeResults
 from .training import LOSSES, Snapshots, trained_banks
 
 TRAIN_KEYS = ("arch", "lr", "rms_decay", "lr_gamma", "lr_power", "batch", "max_epochs", "patience", "seed")
@@ -67,11 +75,26 @@ def attribute_models(
                          device=P.get("device", "auto"), cluster=P.get("cluster"), threads=int(P["threads"]))
 
 
-def attacked_seeds(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[int, dict[str, Any]]:
+def cached_attacks(
+    P: Mapping[str, Any], models: Mapping[str, Any], data: Mapping[str, AttributeSet]
+) -> AttributeResults:
+    """:func:`.adversarial.run_attacks` on the chapter's attack sample, from the cache (its
+    :meth:`~.results.AttributeResults.to_state` form, loaded with ``weights_only=True``) or
+    computed now on the networks' device."""
+    cfg = {k: P[k] for k in TRAIN_KEYS + adversarial.ATTACK_KEYS} | data_key(P, data)
+    code = [training, dirs, ls, ps, adversarial, results, sys.modules[__name__]]
+    path = cache_dir() / "artefacts" / f"{cache.key('rozsa-attacks', cfg, code)}.pt"
+    if path.exists():
+        return AttributeResults.from_state(cache.load_state(path))
+    idx = adversarial.attack_sample(data["train"], P["n_attack"], P["attack_seed"])
+    res = adversarial.run_attacks(models, data["train"].x[idx], data["train"].a[idx], P, index=idx)
+    cache.save_state(path, res.to_state())
+    return res
+
+
+def attacked_seeds(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[int, AttributeResults]:
     """{seed: attack results} for the first ``n_attack_seeds`` training seeds (cached networks of
     chapter 01, cached attacks of chapter 02; computed now if missing)."""
-    from .adversarial import cached_attacks
-
     seeds = training_seeds(P)[: int(P["n_attack_seeds"])]
     if not seeds:
         raise ValueError(f"n_attack_seeds must be >= 1, got {P['n_attack_seeds']}")

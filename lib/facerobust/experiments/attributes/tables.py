@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 import torch
 from scipy import stats
-from torch import Tensor
 
 from ...data.types import AttributeSet
+from ...metrics.pass_score import TAU
 from . import paper
-from .adversarial import METHODS, adversarial
+from .results import METHODS, STAGES, AttributeResults
 from .training import errors
 
 
@@ -24,7 +24,7 @@ def error_table(models: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> 
     cols = {
         f"{loss} ({stage})": errors(getattr(snap, stage), test) * 100
         for loss, (snap, _) in models.items()
-        for stage in ("epoch2", "converged")
+        for stage in STAGES
     }
     majority = torch.where(train.a.float().mean(0) > 0, 1, -1)
     cols["trivial"] = (test.a != majority).float().mean(0) * 100
@@ -58,14 +58,14 @@ def paired_tests(err: pd.DataFrame) -> pd.DataFrame:
 
 
 def success_rates(
-    res: Mapping[str, Tensor], names: tuple[str, ...], loss: str = "euclidean", stage: str = "converged"
+    res: AttributeResults, names: tuple[str, ...], loss: str = "euclidean", stage: str = "converged"
 ) -> pd.DataFrame:
     """Fig. 3: per attribute, the share (%) of correctly (+) / wrongly (-) classified images
     that FGS and FFA turn into PASS-valid adversarials; NaN where no image is in the group."""
-    correct = res[f"{loss}/{stage}/correct"]
+    correct = res.scores(loss, stage).correct
     out = {}
     for m in METHODS:
-        adv = adversarial(res, loss, stage, m)
+        adv = res.run(loss, stage, m).adversarial()
         for sign, grp in (("+", correct), ("-", ~correct)):
             n = grp.sum(0).float()
             out[f"{m.upper()}{sign}"] = torch.where(
@@ -76,7 +76,7 @@ def success_rates(
     return df.sort_values("FGS+", ascending=False)
 
 
-def table_one(res: Mapping[str, Tensor], losses: tuple[str, ...] = ("euclidean", "softmax")) -> pd.DataFrame:
+def table_one(res: AttributeResults, losses: tuple[str, ...] = ("euclidean", "softmax")) -> pd.DataFrame:
     """Table I: counts of FGS+/FGS-/FFA+/FFA- adversarial pairs at two epochs and at
     convergence, and their overlap (pairs adversarial with the same sign at both stages),
     beside the paper's counts (which are over 40 attributes x 1000 images)."""
@@ -85,9 +85,9 @@ def table_one(res: Mapping[str, Tensor], losses: tuple[str, ...] = ("euclidean",
         for m in METHODS:
             for sign in ("+", "-"):
                 cnt, masks = {}, {}
-                for st in ("epoch2", "converged"):
-                    ok = res[f"{loss}/{st}/correct"]
-                    masks[st] = adversarial(res, loss, st, m) & (ok if sign == "+" else ~ok)
+                for st in STAGES:
+                    ok = res.scores(loss, st).correct
+                    masks[st] = res.run(loss, st, m).adversarial() & (ok if sign == "+" else ~ok)
                     cnt[st] = int(masks[st].sum())
                 p2, pc, po = paper.TABLE_I[(loss, f"{m.upper()}{sign}")]
                 rows.append(
@@ -106,12 +106,12 @@ def table_one(res: Mapping[str, Tensor], losses: tuple[str, ...] = ("euclidean",
 
 
 def overlap_breakdown(
-    res: Mapping[str, Tensor], loss: str = "euclidean", method: str = "ffa"
+    res: AttributeResults, loss: str = "euclidean", method: str = "ffa"
 ) -> pd.DataFrame:
     """Pairs adversarial at both stages, split by correctness at two epochs x at convergence
     (the paper's overlap rows do not say which stage decides '+' or '-')."""
-    both = adversarial(res, loss, "epoch2", method) & adversarial(res, loss, "converged", method)
-    c2, cc = res[f"{loss}/epoch2/correct"], res[f"{loss}/converged/correct"]
+    both = res.run(loss, "epoch2", method).adversarial() & res.run(loss, "converged", method).adversarial()
+    c2, cc = res.scores(loss, "epoch2").correct, res.scores(loss, "converged").correct
     return pd.DataFrame(
         {
             f"converged {sc}": {
@@ -123,15 +123,15 @@ def overlap_breakdown(
     )
 
 
-def natural_adversarials(res: Mapping[str, Tensor], loss: str = "euclidean") -> pd.DataFrame:
+def natural_adversarials(res: AttributeResults, loss: str = "euclidean") -> pd.DataFrame:
     """Natural adversarials per method: misclassified pairs, how many an imperceptible
     perturbation corrects (share), and of the two-epoch ones, how many are no longer natural
     adversarials at convergence and how many of those the converged nets classify correctly."""
     rows = []
     for m in METHODS:
-        wrong_c, wrong_2 = ~res[f"{loss}/converged/correct"], ~res[f"{loss}/epoch2/correct"]
-        nat_c = adversarial(res, loss, "converged", m) & wrong_c
-        nat_2 = adversarial(res, loss, "epoch2", m) & wrong_2
+        wrong_c, wrong_2 = ~res.scores(loss, "converged").correct, ~res.scores(loss, "epoch2").correct
+        nat_c = res.run(loss, "converged", m).adversarial() & wrong_c
+        nat_2 = res.run(loss, "epoch2", m).adversarial() & wrong_2
         lost = nat_2 & ~nat_c
         rows.append(
             {
@@ -148,17 +148,17 @@ def natural_adversarials(res: Mapping[str, Tensor], loss: str = "euclidean") -> 
     return pd.DataFrame(rows).set_index("method")
 
 
-def overshoot(res: Mapping[str, Tensor], stage: str = "converged") -> pd.DataFrame:
+def overshoot(res: AttributeResults, stage: str = "converged") -> pd.DataFrame:
     """The FGS failure mode of the Euclidean loss: where the output overshoots its label
     (``y f > 1``), ``sign(f - y)`` points *away* from the boundary. Flip rates (%) of FGS and FFA
     on correctly classified pairs, with and without overshoot."""
-    f, y = res[f"euclidean/{stage}/score"], res["y"]
-    ok = res[f"euclidean/{stage}/correct"]
+    net, y = res.scores("euclidean", stage), res.y
+    f, ok = net.score, net.correct
     rows = {}
     for name, grp in (("y f > 1 (overshoot)", ok & (y * f > 1)), ("0 < y f <= 1", ok & (y * f <= 1))):
         n = int(grp.sum())
         rows[name] = {"pairs": n} | {
-            f"{m.upper()} flips (%)": float((res[f"euclidean/{stage}/{m}/flip"] & grp).sum())
+            f"{m.upper()} flips (%)": float((res.run("euclidean", stage, m).flip & grp).sum())
             / max(n, 1)
             * 100
             for m in METHODS
@@ -167,19 +167,19 @@ def overshoot(res: Mapping[str, Tensor], stage: str = "converged") -> pd.DataFra
 
 
 def pass_summary(
-    res: Mapping[str, Tensor], loss: str = "euclidean", stage: str = "converged"
+    res: AttributeResults, loss: str = "euclidean", stage: str = "converged"
 ) -> pd.DataFrame:
     """Per method: flipped pairs, how many PASS accepts, median weight and PASS, ECC fallbacks."""
     rows = {}
     for m in METHODS:
-        flip, p = res[f"{loss}/{stage}/{m}/flip"], res[f"{loss}/{stage}/{m}/pass"]
-        w = res[f"{loss}/{stage}/{m}/weight"]
+        run = res.run(loss, stage, m)
+        flip, p, w = run.flip, run.pass_score, run.weight
         rows[m.upper()] = {
             "pairs": flip.numel(),
             "flipped": int(flip.sum()),
-            "PASS >= 0.95": int(adversarial(res, loss, stage, m).sum()),
+            f"PASS >= {TAU:g}": int(run.adversarial().sum()),
             "median weight (grey levels)": float(w[flip].median()) if flip.any() else float("nan"),
             "median PASS": float(p[flip].median()) if flip.any() else float("nan"),
-            "ECC fallbacks": int((flip & ~res[f"{loss}/{stage}/{m}/ecc"]).sum()),
+            "ECC fallbacks": int((flip & ~run.ecc).sum()),
         }
     return pd.DataFrame(rows).T

@@ -1,0 +1,123 @@
+"""Typed results of the attribute attacks (chapters 02-03): lookups by name, the cache form
+(a state that ``torch.load(weights_only=True)`` reads back), validation, and a tiny attack run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from facerobust import cache
+from facerobust.experiments.attributes import adversarial, real_faces, tables
+from facerobust.experiments.attributes.results import METHODS, STAGES, AttackRun, AttributeResults, NetScores
+from facerobust.experiments.attributes.training import LOSSES, nets
+
+
+def _results(n: int = 6, a: int = 3) -> AttributeResults:
+    g = torch.Generator().manual_seed(0)
+    net = {(lo, st): NetScores(torch.randn(n, a, generator=g), torch.rand(n, a, generator=g) > 0.3)
+           for lo in LOSSES for st in STAGES}
+    runs = {}
+    for lo in LOSSES:
+        for st in STAGES:
+            for m in METHODS:
+                flip = torch.rand(n, a, generator=g) > 0.5
+                score = torch.where(flip, torch.rand(n, a, generator=g, dtype=torch.float64), float("nan"))
+                imgs = torch.randint(0, 256, (n, a, 1, 8, 8), generator=g, dtype=torch.uint8)
+                runs[(lo, st, m)] = AttackRun(flip, torch.where(flip, 3.0, float("nan")), score, flip.clone(),
+                                              imgs if adversarial.keep_images(lo, st, m) else None)
+    x = torch.randint(0, 256, (n, 1, 8, 8), generator=g, dtype=torch.uint8)
+    return AttributeResults(x, torch.ones(n, a, dtype=torch.long), torch.arange(n), net, runs)
+
+
+def _eq(s: torch.Tensor | None, t: torch.Tensor | None) -> bool:
+    if s is None or t is None:
+        return s is None and t is None
+    return s.dtype == t.dtype and torch.equal(s.nan_to_num(-9), t.nan_to_num(-9))
+
+
+def _same(a: AttributeResults, b: AttributeResults) -> bool:
+    parts = [(a.x, b.x), (a.y, b.y), (a.index, b.index)]
+    parts += [(getattr(a.nets[k], f), getattr(b.nets[k], f)) for k in a.nets for f in ("score", "correct")]
+    parts += [(getattr(a.runs[k], f), getattr(b.runs[k], f)) for k in a.runs
+              for f in ("flip", "weight", "pass_score", "ecc", "x_adv")]
+    same_keys = a.nets.keys() == b.nets.keys() and a.runs.keys() == b.runs.keys()
+    return same_keys and all(_eq(s, t) for s, t in parts)
+
+
+def test_lookup_by_name_and_unknown_names():
+    res = _results()
+    run = res.run("euclidean", "converged", "ffa")
+    assert torch.equal(run.adversarial(), run.flip & (run.pass_score >= 0.95))
+    assert res.scores("softmax", "epoch2").correct.shape == (6, 3) and res.n_pairs == 18
+    with pytest.raises(ValueError, match="no attack run for loss='euclidian'.*known: euclidean/epoch2/fgs"):
+        res.run("euclidian", "converged", "ffa")
+    with pytest.raises(ValueError, match="no network scores for loss='softmax', stage='epoch3'"):
+        res.scores("softmax", "epoch3")
+    with pytest.raises(ValueError, match="did not keep its adversarial images"):
+        res.run("softmax", "epoch2", "fgs").images()
+    assert res.run("softmax", "converged", "fgs").images().dtype == torch.float32
+
+
+def test_cache_round_trip_is_exact_and_weights_only(tmp_path: Path):
+    res = _results()
+    cache.save_state(tmp_path / "r.pt", res.to_state())
+    back = AttributeResults.from_state(cache.load_state(tmp_path / "r.pt"))  # weights_only=True inside
+    assert _same(res, back)
+    assert tables.pass_summary(back).equals(tables.pass_summary(res))
+
+
+def test_from_state_refuses_broken_states():
+    state = _results().to_state()
+    with pytest.raises(ValueError, match="not an attribute-results state"):
+        AttributeResults.from_state({k: v for k, v in state.items() if k != "runs"})
+    state["runs"][0] = {k: v for k, v in state["runs"][0].items() if k != "ecc"}
+    with pytest.raises(ValueError, match="not an attribute-results state"):
+        AttributeResults.from_state(state)
+    state = _results().to_state()
+    state["nets"][1]["score"] = torch.zeros(5, 3)
+    with pytest.raises(ValueError, match=r"score must be an \(6, 3\) tensor"):
+        AttributeResults.from_state(state)
+    state = _results().to_state()
+    state["index"] = torch.arange(4)
+    with pytest.raises(ValueError, match="must have 6 rows"):
+        AttributeResults.from_state(state)
+
+
+class _Snap(torch.nn.Module):
+    def __init__(self, n_out: int) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.epoch2, self.converged = nets.make_bank("small", 2, n_out), nets.make_bank("small", 2, n_out)
+
+
+def test_run_attacks_on_tiny_banks_gives_cpu_results():
+    g = torch.Generator().manual_seed(1)
+    x = (torch.rand(3, 1, 28, 28, generator=g) * 255).round() / 255
+    y = torch.tensor([[1, -1], [-1, 1], [1, 1]])
+    models = {lo: (_Snap(k).eval(), {}) for lo, k in LOSSES.items()}
+    P = {"w0": 4.0, "w_max": 64.0, "tol": 4.0}
+    res = adversarial.run_attacks(models, x, y, P, index=torch.tensor([7, 8, 9]))
+    assert set(res.runs) == {(lo, st, m) for lo in LOSSES for st in STAGES for m in METHODS}
+    assert res.x.dtype == torch.uint8 and torch.equal(res.index, torch.tensor([7, 8, 9]))
+    for (lo, st, m), run in res.runs.items():
+        assert run.flip.device.type == "cpu" and run.pass_score.dtype == torch.float64
+        assert (run.x_adv is not None) == adversarial.keep_images(lo, st, m)
+        assert torch.isnan(run.pass_score[~run.flip]).all()
+    f = res.scores("euclidean", "converged")
+    assert torch.equal(f.correct, torch.where(f.score > 0, 1, -1) == y)
+    x4, xa, caps = adversarial.pick_examples(res, ("A", "B"), k=2)
+    assert len(x4) == len(xa) == len(caps) <= 2
+
+
+def test_face_results_lookup():
+    nan = float("nan")
+    run = real_faces.FaceAttack(torch.tensor([True, False]), torch.tensor([0.97, nan], dtype=torch.float64),
+                                torch.tensor([2.0, nan]), torch.zeros(2, 3, 8, 8))
+    faces = real_faces.FaceResults(torch.zeros(2, 3, 8, 8), torch.tensor([1, -1]), torch.tensor([0.5, 0.2]),
+                                   torch.tensor([True, False]), {"ffa": run})
+    assert faces.run("ffa").adversarial().tolist() == [True, False]
+    with pytest.raises(ValueError, match="no 'fgs' attack on these faces; known: ffa"):
+        faces.run("fgs")
+    assert isinstance(real_faces.transfer({}, {}), pd.DataFrame)
