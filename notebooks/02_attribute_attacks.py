@@ -98,6 +98,76 @@ data = setup.attribute_data(P)
 names = data["train"].names
 
 # %% [markdown]
+# ## One batch by hand
+#
+# Both directions of {eq}`eq-rozsa-directions`, the line search and PASS {eq}`eq-rozsa-pass` on
+# four training images, against the converged Euclidean networks of chapter 1. The directions:
+#
+# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# :pyobject: fgs_direction
+# ```
+#
+# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# :pyobject: ffa_direction
+# ```
+#
+# Every trial image of the line search is rounded to grey levels:
+#
+# ```{literalinclude} /lib/facerobust/attacks/line_search.py
+# :pyobject: perturb
+# ```
+#
+# and PASS aligns, then compares (`facerobust.metrics.pass_score`):
+#
+# ```{literalinclude} /lib/facerobust/metrics/pass_score.py
+# :pyobject: _one
+# ```
+#
+# `flip_attack` runs a direction and the line search on every attribute at once; the figure
+# shows the attribute that FFA flips most often among the four images.
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+from facerobust import device
+from facerobust.attacks.attribute_directions import flip_attack, score_of
+from facerobust.experiments.by_hand_attributes import flip_titles, magnification
+from facerobust.experiments.figures_by_hand import Row, by_hand_figure
+from facerobust.metrics.pass_score import TAU, pass_score
+
+bank = setup.attribute_models(P, data)["euclidean"][0].converged  # chapter 1's networks
+x4 = data["train"].x[:4].to(device.of(bank))
+hand = {m: flip_attack(bank, x4, method=m, w0=P.w0, w_max=P.w_max, tol=P.tol) for m in ("fgs", "ffa")}
+a = int(hand["ffa"].success.sum(0).argmax())  # the attribute FFA flips most often here
+adv = {m: r.x_adv[:, a] for m, r in hand.items()}
+with torch.no_grad():
+    f = {m: score_of(bank(v))[:, a] for m, v in {"clean": x4, **adv}.items()}
+pas = {m: pass_score(v, x4) for m, v in adv.items()}
+
+# %% mystnb={"figure": {"caption": "One batch by hand: four training images, the FGS and FFA perturbations found by the line search for one attribute (magnified by the factor beside each row; grey = no change) and the perturbed images, titled with the score f before -> after, the step weight w (grey levels) and PASS; 'no flip': no weight up to w_max flips the decision.", "name": "fig-rozsa-by-hand-attacks"}}
+rows = [Row(f"input\n{names[a]}", x4, [f"f {float(v):+.2f}" for v in f["clean"]])]
+for m, r in hand.items():
+    titles = flip_titles(f["clean"], f[m], r.success[:, a], r.info["weight"][:, a], pas[m])
+    delta = adv[m] - x4
+    rows += [Row(f"{m.upper()} perturbation", delta, amplify=magnification(delta)),
+             Row(m.upper(), adv[m], titles)]
+by_hand_figure(rows)
+plt.show()
+glue("rz2_hand_attr", names[a], display=False)
+for m, r in hand.items():
+    glue(f"rz2_hand_{m}_flip", int(r.success[:, a].sum()), display=False)
+    glue(f"rz2_hand_{m}_pass", int((r.success[:, a] & (pas[m] >= TAU)).sum()), display=False)
+
+# %% [markdown]
+# On {glue:text}`rz2_hand_attr` ({numref}`fig-rozsa-by-hand-attacks`) FGS flips
+# {glue:text}`rz2_hand_fgs_flip` of the four images and FFA {glue:text}`rz2_hand_ffa_flip`; PASS
+# accepts {glue:text}`rz2_hand_fgs_pass` and {glue:text}`rz2_hand_ffa_pass` of them as
+# imperceptible. FGS keeps only the sign of the gradient, so every pixel with a gradient moves by
+# the full weight $w$ (less where it hits black or white); FFA scales each pixel's change by its
+# gradient, so most pixels move by much less than $w$. Experiment 2 repeats this on many images and every attribute.
+
+# %% [markdown]
 # ## Experiment 2: which attributes can be flipped?
 #
 # *Question: what share of correctly (+) and wrongly (-) classified training images do FGS

@@ -55,6 +55,67 @@ res_by_seed = setup.attacked_seeds(P, data)  # cached by chapter 2
 res = res_by_seed[P.seed]
 
 # %% [markdown]
+# ## One batch by hand
+#
+# An adversarial *ports* from source attribute $s$ to tested attribute $t$ when it also changes
+# the decision $c_t$ of the network of $t$. Over the set $A_s$ of PASS-valid FFA adversarials
+# made for $s$, the portability is the share
+#
+# $$
+# \mathrm{port}(t, s) = \frac{\lvert\{\tilde x \in A_s : c_t(\tilde x) \ne c_t(x)\}\rvert}{\lvert A_s \rvert}.
+# $$ (eq-rozsa-port)
+#
+# By hand on four training images: FFA with the line search (`flip_attack`, chapter 2) on the
+# **two-epoch** Euclidean networks, with the attribute it flips most often as the source $s$;
+# PASS; then the **converged** network of every attribute on the clean and the perturbed images.
+#
+# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# :pyobject: flip_attack
+# ```
+
+# %%
+import pandas as pd
+import torch
+
+from facerobust import device
+from facerobust.attacks.attribute_directions import decision, flip_attack, score_of
+from facerobust.experiments.by_hand_attributes import flip_titles, magnification
+from facerobust.experiments.figures_by_hand import Row, by_hand_figure
+from facerobust.metrics.pass_score import TAU, pass_score
+
+early, late = models["euclidean"][0].epoch2, models["euclidean"][0].converged
+x4 = data["train"].x[:4].to(device.of(early))
+hand = flip_attack(early, x4, method="ffa", w0=P.w0, w_max=P.w_max, tol=P.tol)
+src = int(hand.success.sum(0).argmax())  # the source: the attribute FFA flips most often here
+adv, pas = hand.x_adv[:, src], pass_score(hand.x_adv[:, src], x4)
+
+# %%
+with torch.no_grad():
+    f_early = [score_of(early(v))[:, src] for v in (x4, adv)]
+    ported = decision(late(adv)) != decision(late(x4))  # (4, A): converged decisions that change
+valid = hand.success[:, src] & (pas >= TAU)
+pd.DataFrame(ported.cpu().numpy(), columns=list(names)).assign(**{"PASS-valid": valid.cpu().numpy()})
+
+# %% mystnb={"figure": {"caption": "One batch by hand: four training images, the FFA perturbation found on the two-epoch network of the source attribute (magnified by the factor beside the row; grey = no change) and the perturbed images, titled with the two-epoch score f before -> after, the step weight w and PASS.", "name": "fig-rozsa-by-hand-port"}}
+titles = flip_titles(*f_early, hand.success[:, src], hand.info["weight"][:, src], pas)
+by_hand_figure([Row(f"input\n{names[src]}", x4, [f"f {float(v):+.2f}" for v in f_early[0]]),
+                Row("FFA perturbation", adv - x4, amplify=magnification(adv - x4)),
+                Row("FFA (epoch 2)", adv, titles)])
+plt.show()
+glue("rz3_hand_src", names[src], display=False)
+glue("rz3_hand_valid", int(valid.sum()), display=False)
+glue("rz3_hand_still", int((valid & ported[:, src]).sum()), display=False)
+glue("rz3_hand_other", int(ported[valid].sum() - (valid & ported[:, src]).sum()), display=False)
+
+# %% [markdown]
+# The source is {glue:text}`rz3_hand_src` ({numref}`fig-rozsa-by-hand-port`);
+# {glue:text}`rz3_hand_valid` of the four perturbed images are PASS-valid adversarials of the
+# two-epoch network, {glue:text}`rz3_hand_still` of them still flip the converged network of the
+# same attribute, and together they change {glue:text}`rz3_hand_other` decisions of the other
+# attributes' converged networks (the table above: one row per image, one column per tested
+# attribute). Experiment 5 averages these rows over every adversarial, {eq}`eq-rozsa-port`.
+
+# %% [markdown]
 # ## Experiment 5: cross-attribute portability
 #
 # *Question: when FFA flips one attribute, which other attributes flip with it?* Entry
