@@ -109,7 +109,8 @@ attribute_table().loc[list(names)] if not P.celeba_root else None
 # ## One batch by hand
 #
 # Eqs. {eq}`eq-rozsa-loss` and {eq}`eq-rozsa-decision` on eight test images, with the converged
-# networks of both losses (trained in Experiment 1 below, or loaded from its cache). The score
+# networks of both losses for the first training seed (trained on first use with the recipe above,
+# then cached; Experiment 1 reuses them). The score
 # $f$ is the single output, or the logit difference of the softmax twin; the decision is its
 # sign; the loss is the one each network was trained with (`facerobust.attacks.attribute_directions`,
 # which the attacks of chapter 2 differentiate):
