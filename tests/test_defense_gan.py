@@ -381,3 +381,34 @@ def test_gan_snapshots_of_one_run(tmp_path, monkeypatch) -> None:  # type: ignor
     assert sorted(snaps) == [2, 4] and meta["from_cache"] and G.latent == 8
     z = torch.randn(3, 8)
     assert torch.equal(snaps[4](z), G(z)) and not torch.equal(snaps[2](z), G(z))
+
+
+def _study_run(name: str, closer: tuple[int, int], clean_rec: float) -> dict:
+    from facerobust.metrics.intervals import wilson
+
+    k, n = closer
+    lo, hi = wilson(k, n)
+    rate = {"rate": 0.5, "k": n // 2, "n": n, "lo": 0.4, "hi": 0.6}
+    return {"run": name, "gan_train_images": 4000, "gan_iters_used": 500, "latent": 8, "n": n, "L": 200,
+            "R": 10, "date": "d",
+            "clean": {"rec": {**rate, "rate": clean_rec}, "orig": rate},
+            "attacks": [{"eps": 0.3, "rec": rate, "orig": rate,
+                         "closer": {"k": k, "n": n, "rate": k / n, "lo": lo, "hi": hi}}]}
+
+
+def test_latent_study_table_and_the_keep_rule() -> None:
+    """The latent-study result file as a table; a run is kept only when the closer-point rate's whole
+    interval lies below the bound and clean Rec holds; malformed files are refused."""
+    from facerobust.experiments.defense_gan import range_study
+
+    runs = [_study_run("all", (100, 100), 0.95), _study_run("off", (40, 100), 0.95),
+            _study_run("wrecked", (40, 100), 0.5), _study_run("noisy", (95, 100), 0.95)]
+    table = range_study.study_table(runs)
+    assert list(table["run"]) == ["all", "off", "wrecked", "noisy"] and table["closer rate"].iloc[0] == 1.0
+    assert list(range_study.kept(table, max_closer=0.95, min_clean_rec=0.90)["run"]) == ["off"]
+    with pytest.raises(ValueError, match="no runs"):
+        range_study.study_table([])
+    with pytest.raises(ValueError, match="lacks"):
+        range_study.study_table([{"run": "x"}])
+    with pytest.raises(ValueError, match="max_closer"):
+        range_study.kept(table, max_closer=0.0, min_clean_rec=0.9)

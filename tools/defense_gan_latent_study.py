@@ -35,11 +35,14 @@ from facerobust.attacks.fgsm import fgsm
 from facerobust.defenses.defense_gan import DefenseGAN, closer_point
 from facerobust.experiments.defense_gan import gan_training, range_study, zoo
 from facerobust.metrics.intervals import wilson
+from facerobust.models import gan
 from facerobust.models.classifiers import accuracy
 from facerobust.paths import cache_dir, repo_root
 from torch import Tensor, nn
 
 OUT = Path("benchmarks/results/defense_gan_latent_study.json")
+# every run keeps these (as the chapter's budget study does): runs compare at equal iterations
+SNAPSHOTS = (250, 500, 1000, 2000)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ def _bundle(run: Run, P: Mapping[str, Any]) -> tuple[zoo.Bundle, gan_training.GA
     key = "mnist" if run.dataset == "mnist5k" else "fashion"
     xtr, ytr, xh, xte, yte = zoo.load_split(run.dataset, P[f"n_train_{key}"], P[f"n_test_{key}"], 150,
                                             P["seed"], P["mnist_root"])
-    cfg = dataclasses.replace(zoo.gan_config(run.dataset, P), latent=run.latent)
+    cfg = zoo.gan_config(run.dataset, P)
+    snaps = tuple(i for i in SNAPSHOTS if i <= cfg.iters)
+    cfg = dataclasses.replace(cfg, latent=run.latent, snapshots=snaps)
     x_gan = xtr
     if run.gan_images is not None:  # the GAN sees more images: a distinct label keeps its cache key apart
         x_gan = zoo.load_split(run.dataset, run.gan_images, P[f"n_test_{key}"], 150, P["seed"])[0]
@@ -81,6 +86,18 @@ def _rate(k: int, n: int) -> dict[str, float]:
     return {"k": k, "n": n, "rate": k / n, "lo": lo, "hi": hi}
 
 
+def _generator(
+    x: Tensor, cfg: gan_training.GANConfig, weights: Path | None
+) -> tuple[gan.Generator, dict[str, Any]]:
+    """The trained generator of ``cfg``; or, with ``weights``, that state dict (a cached generator of the
+    same configuration trained earlier, e.g. the chapter's own final snapshot: see ``--weights``)."""
+    if weights is None:
+        return gan_training.train_generator(x, cfg)
+    G = gan.Generator(cfg.width, cfg.latent)
+    G.load_state_dict(cache.load_state(weights))
+    return G.eval().requires_grad_(False), {"seconds": 0.0, "from_cache": True, "weights": weights.name}
+
+
 def _speed(iters: int, seconds: float) -> float | None:
     return iters / seconds if seconds else None
 
@@ -89,12 +106,18 @@ def _acc(model: nn.Module, x: Tensor, y: Tensor) -> dict[str, float]:
     return _rate(round(accuracy(model, x, y) * len(y)), len(y))
 
 
-def measure(name: str, P: Mapping[str, Any], L: int, R: int, n: int, eps_grid: list[float]) -> dict[str, Any]:
-    """Train (or load) the generator of run ``name`` and measure it (see the module docstring)."""
+def measure(name: str, P: Mapping[str, Any], L: int, R: int, n: int, eps_grid: list[float],
+            weights: Path | None = None, at: int | None = None) -> dict[str, Any]:
+    """Train (or load) the generator of run ``name`` and measure it (see the module docstring); with
+    ``at``, its snapshot after ``at`` iterations (which must exist: ``train`` keeps ``SNAPSHOTS``)."""
     run = RUNS[name]
     b, cfg, x_gan = _bundle(run, P)
     load0 = os.getloadavg()
-    G, meta = gan_training.train_generator(x_gan, cfg)
+    if at is not None and weights is None:
+        weights = gan_training._snapshot_path(cfg, at)
+        if not weights.exists():
+            raise FileNotFoundError(f"{name}: no snapshot at {at} iterations yet ({weights.name})")
+    G, meta = _generator(x_gan, cfg, weights)
     b.G = G
     A = zoo._classifier(b, "orig", "A", P, lambda: (b.x_train, b.y_train), len(b.x_train), P["epochs"], {})
     A_rec = zoo.rec_classifier(b, P, "A", G, cfg, cfg.iters)
@@ -104,6 +127,7 @@ def measure(name: str, P: Mapping[str, Any], L: int, R: int, n: int, eps_grid: l
     out: dict[str, Any] = {
         "run": name, **dataclasses.asdict(run), "gan": dataclasses.asdict(cfg),
         "gan_train_images": len(x_gan), "gan_seconds": meta["seconds"], "gan_from_cache": meta["from_cache"],
+        "gan_weights": meta.get("weights"), "gan_iters_used": at or cfg.iters,
         "gan_it_per_s": _speed(cfg.iters - meta.get("resumed_from", 0), meta["seconds"]),
         "L": L, "R": R, "n": n, "clean_mse": float(clean.mse.mean()),
         "clean": {"orig": _acc(A, clean.x_rec, y), "rec": _acc(A_rec, clean.x_rec, y)}, "attacks": [],
@@ -127,7 +151,7 @@ def _parts() -> Path:
 def merge() -> list[dict[str, Any]]:
     """All part files, in the order of ``RUNS``, written to ``OUT`` (atomically)."""
     parts = {p.stem: json.loads(p.read_text()) for p in _parts().glob("*.json")}
-    rows = [parts[k] for k in RUNS if k in parts]
+    rows = [parts[k] for k in sorted(parts, key=lambda k: (list(RUNS).index(k.split("@")[0]), k))]
     cache.atomic_write_bytes(repo_root() / OUT, (json.dumps(rows, indent=1) + "\n").encode())
     return rows
 
@@ -139,6 +163,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| run | GAN images | latent | it/s | clean MSE | clean Rec (Orig) | eps | Rec (Orig) "
              "| closer rate |", "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
+        row = {**row, "run": f"{row['run']} @{row.get('gan_iters_used', '?')} it"}
         ips = f"{row['gan_it_per_s']:.1f}" if row["gan_it_per_s"] else "cached"
         for a in row["attacks"]:
             lines.append(f"| {row['run']} | {row['gan_train_images']} | {row['latent']} | {ips} | "
@@ -150,7 +175,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("cmd", choices=["run", "merge"])
+    ap.add_argument("cmd", choices=["train", "run", "merge"])
     ap.add_argument("runs", nargs="*", help=f"runs to train and measure (cmd run): {', '.join(RUNS)}")
     ap.add_argument("--profile", default="default")
     ap.add_argument("--L", type=int, default=200)
@@ -158,17 +183,27 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--eps", type=float, nargs="+", default=[0.1, 0.2, 0.3])
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--at", type=int, default=None, help="measure the snapshot at this iteration")
+    ap.add_argument("--weights", type=Path, default=None,
+                    help="state dict of an already trained generator of the (single) run named")
     a = ap.parse_args(argv)
     if a.cmd == "merge":
         print(table(merge()))
         return
     if not a.runs or any(r not in RUNS for r in a.runs):
         ap.error(f"name one or more runs of {list(RUNS)}, got {a.runs}")
+    if a.weights is not None and len(a.runs) != 1:
+        ap.error("--weights goes with exactly one run")
     P = dict(params.load("04_defense_gan", a.profile, {"threads": a.threads}))
     session.start(P["seed"], threads=a.threads)
     for name in a.runs:
-        res = measure(name, P, a.L, a.R, a.n, a.eps)
-        cache.atomic_write_bytes(_parts() / f"{name}.json", json.dumps(res, indent=1).encode())
+        if a.cmd == "train":
+            b, cfg, x_gan = _bundle(RUNS[name], P)
+            print(name, gan_training.train_generator(x_gan, cfg)[1]["seconds"], "s", file=sys.stderr)
+            continue
+        res = measure(name, P, a.L, a.R, a.n, a.eps, a.weights, a.at)
+        part = name if a.at is None else f"{name}@{a.at}"
+        cache.atomic_write_bytes(_parts() / f"{part}.json", json.dumps(res, indent=1).encode())
         print(json.dumps(res), file=sys.stderr)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 import torch
@@ -187,3 +188,37 @@ def budget(
                 cl = clean if len(xs) == len(x) else None
                 rows.append(_row(str(it), attack, eps, closer_point(d, xs, xa, clean=cl), ys, inp.clf, rec))
     return rows
+
+
+_STUDY_KEYS = ("run", "gan_train_images", "gan_iters_used", "latent", "n", "L", "R", "clean", "attacks",
+               "date")
+
+
+def study_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The result file of ``tools/defense_gan_latent_study.py`` (a list of runs: one generator each,
+    latent size and GAN training images varied) as one row per (run, eps): clean Rec, Rec and Orig
+    under FGSM on the classifier, and the closer-point rate with its Wilson 95% interval."""
+    if not rows:
+        raise ValueError("the latent study holds no runs")
+    out = []
+    for r in rows:
+        missing = [k for k in _STUDY_KEYS if k not in r]
+        if missing:
+            raise ValueError(f"latent-study run {r.get('run', '?')!r} lacks {missing}")
+        for a in r["attacks"]:
+            c = a["closer"]
+            out.append({"run": r["run"], "GAN images": r["gan_train_images"],
+                        "GAN iterations": r["gan_iters_used"], "latent": r["latent"], "eps": a["eps"],
+                        "clean rec": r["clean"]["rec"]["rate"], "rec": a["rec"]["rate"],
+                        "orig": a["orig"]["rate"], "closer rate": c["rate"], "closer lo": c["lo"],
+                        "closer hi": c["hi"], "n": c["n"]})
+    return pd.DataFrame(out)
+
+
+def kept(table: pd.DataFrame, max_closer: float, min_clean_rec: float) -> pd.DataFrame:
+    """The rows of :func:`study_table` worth keeping: the closer-point rate's whole 95% interval below
+    ``max_closer`` while clean Rec stays at least ``min_clean_rec`` (the generator still reconstructs)."""
+    if not (0 < max_closer <= 1 and 0 <= min_clean_rec <= 1):
+        raise ValueError(f"need 0 < max_closer <= 1 and 0 <= min_clean_rec <= 1, got {max_closer}, "
+                         f"{min_clean_rec}")
+    return table[(table["closer hi"] < max_closer) & (table["clean rec"] >= min_clean_rec)]
