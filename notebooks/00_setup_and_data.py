@@ -373,8 +373,9 @@ from facerobust.experiments.by_hand_attributes import magnification
 from facerobust.experiments.figures_by_hand import Row, by_hand_figure
 from facerobust.models.registry import attribute_models
 
-gender = attribute_models(["Male/dlib"])["Male/dlib"].model  # (N, 3, 32, 32) -> [female, male]
-fs = faces.real_faces(gender.size, 0.2)
+male = attribute_models(["Male/dlib"])["Male/dlib"]
+gender = male.model  # dlib's gender classifier: (N, 3, 32, 32) -> logits [female, male]
+fs = faces.real_faces(male.input_size, male.chip_padding)
 y_all = torch.tensor((fs.labels.gender == "male").to_numpy(), dtype=torch.int64)
 pick = fs.labels.groupby("gender").head(2).index.tolist()  # two women, two men
 eps = 2 / 255
