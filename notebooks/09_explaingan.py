@@ -158,10 +158,13 @@ run.summary(run.weights(P, "mnist5k", chosen)).to_frame().T
 #
 # Six test digits that the black box calls a 4 go through the chosen model: encoder $E_0$, the three
 # heads, and Eq. {eq}`eq-eg-composite` written out, then the black box's probability of "9" before
-# and after. {numref}`fig-eg-by-hand` shows the batch.
+# and after, and how much of the query the composite keeps (SSIM, `facerobust.metrics.ssim.ssim`).
+# {numref}`fig-eg-by-hand` shows the batch.
 
 # %%
 import torch
+
+from facerobust.metrics.ssim import ssim
 
 model = run.train(P, grid_task, run.weights(P, "mnist5k", chosen))
 x4 = grid_task.pair.test.x[explain.predicted(grid_task.bb, grid_task.pair.test.x) == 0][:6]
@@ -169,7 +172,8 @@ with torch.no_grad():
     g0, g1, m = model.model.dec(model.model.enc(x4, 0))           # G_0 (recon), G_1 (to "9"), G_m
     comp = x4 * (1 - m) + g1 * m                                    # Eq. (4.5)
     p_before, p_after = (torch.softmax(grid_task.bb(v), 1)[:, 1] for v in (x4, comp))
-pd.DataFrame({"P(9) before": p_before, "P(9) composite": p_after, "mask area": m.flatten(1).mean(1)})
+pd.DataFrame({"P(9) before": p_before, "P(9) composite": p_after, "mask area": m.flatten(1).mean(1),
+              "SSIM(query, composite)": ssim(x4, comp)})
 
 # %% mystnb={"figure": {"caption": "One batch by hand (MNIST 4 -> 9): the query, the transformation G_1(z_0), the mask G_m(z_0) (black = 0, bright = 1) and the composite C_1.", "name": "fig-eg-by-hand"}}
 import matplotlib.pyplot as plt
