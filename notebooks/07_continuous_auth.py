@@ -50,11 +50,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+from IPython.display import display
 from myst_nb import glue
 
 from facerobust.data import capture_sessions as cs, face_parts as fp
 from facerobust.experiments.continuous_auth import acaa_run, claims as cl, figures, labels
 from facerobust.experiments.continuous_auth import cnnaa_run, model_attrs, part_b, protocols, videos as vid
+from facerobust.experiments.continuous_auth import celeba_cnnaa, celeba_parts
 from facerobust.experiments import claims as C
 from facerobust.metrics import verification as vf
 from facerobust.models import acaa, cnnaa
@@ -355,6 +357,51 @@ pd.DataFrame({"Eq. 2.5 loss, first 10 steps": first, "last 10 steps": last}).rou
 # the clean video and probed with every session. The numbers the dissertation reports for them need
 # CelebA.
 #
+# ## Part B on CelebA (`full` profile, given `celeba_root`)
+#
+# Given a CelebA folder (the official layout plus its five aligned landmarks,
+# `list_landmarks_align_celeba.txt`), the chapter trains the networks as Sec. 2.4 does: every Multi*
+# network on its region's window, every Binary* network on the 128x128 full face, with Eq. 2.5 (Eq. 2.4
+# for one attribute), Adam, the queue sampler and fresh distortions, over CelebA's train split streamed
+# from disk by a `DataLoader` (`facerobust.experiments.continuous_auth.celeba_cnnaa`). Each window has
+# its Table 2.13 size, centred on its part with no rescaling; eyes, nose and mouth come from the
+# landmarks, the upper head, mouth-and-chin and ear windows sit at fixed multiples of the inter-ocular
+# distance from them (the text does not say where):
+#
+# ```{literalinclude} /lib/facerobust/experiments/continuous_auth/celeba_parts.py
+# :pyobject: centre
+# ```
+#
+# Which attributes each region predicts is not given either (only Mustache -> Mouth, NoseMouth,
+# MouthChin); our assignment keeps Table 2.13's counts, 133 pairs, every attribute in at least one region:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+pd.DataFrame({"attributes": {r: len(a) for r, a in celeba_parts.ASSIGNMENT.items()},
+              "Table 2.13": {r: cnnaa.REGIONS[r][2] for r in celeba_parts.ASSIGNMENT},
+              "assigned": {r: ", ".join(a) for r, a in celeba_parts.ASSIGNMENT.items()}})
+
+# %% [markdown]
+# As in Sec. 2.4.3, a Multi* attribute is predicted by a linear SVM on the concatenated embeddings of
+# the regions it is assigned to, fitted on the development split (the network's own softmax heads,
+# averaged over those regions, are shown beside it); a Binary* network predicts its attribute itself.
+# Accuracy is measured on the test split, per attribute, beside Table 2.11 (its lost column headers read
+# as c1-c4 = MultiDeep, MultiWide, BinaryDeep, BinaryWide, the spec's reading (i)).
+
+# %%
+celeba_res = None
+if P.celeba_root is not None:
+    limits = {"train": P.celeba_train_limit, "valid": P.celeba_valid_limit, "test": P.celeba_test_limit}
+    celeba_res = celeba_cnnaa.run_celeba(P.celeba_root, P.celeba_families, P.celeba_regions, P.celeba_binary,
+                                         P.celeba_steps, P.celeba_batch, P.cnnaa_lr, limits, P.celeba_workers,
+                                         P.n_boot, P.seed)
+    print("images per split:", celeba_res.sizes)
+    display(celeba_res.summary.round(2))
+    display(celeba_res.table.round(1))
+else:
+    print("celeba_root is null in this profile: CNNAA is not trained on CelebA (claim B1 is not testable).")
+
+# %% [markdown]
 # ## Discovered attributes: SSC and OMP
 #
 # Sec. 2.4.4 clusters the embeddings of each region by sparse subspace clustering
@@ -417,7 +464,8 @@ bat.round(3)
 # %%
 deep_ms = float(sizes[sizes.family == "Deep"]["ms / frame here"].sum())
 acc_text = ", ".join(f"{a} {v:.2f}" for a, v in acc.accuracy.items())
-rows = cl.build(ev, pev, sizes, binary, deep_ms, bat, ssc.nonzeros, P.omp_sparsity, acc_text)
+rows = cl.build(ev, pev, sizes, binary, deep_ms, bat, ssc.nonzeros, P.omp_sparsity, acc_text,
+                celeba=None if celeba_res is None else celeba_res.summary)
 claims_tab = C.table(rows)
 n = C.counts(rows)
 for k, v in n.items():
@@ -444,8 +492,12 @@ claims_tab
 # - **Grid.** Smaller than 9 x 4 x 6 in `ci` and `default` (see the parameters); SVM C = 1 and
 #   gamma "scale" (not given in the text); features standardised before PCA.
 # - **CNNAA.** The networks are built and measured; a few region networks are trained briefly on our
-#   frames only (CelebA and a GPU are needed for the dissertation's training). The attribute-to-region
-#   assignment of Table 2.13 is not given; ours learn the four consensus attributes in every region. The
+#   frames. On CelebA (`full` with `celeba_root`) they train for a fixed number of Adam steps
+#   (`celeba_steps`, `celeba_batch`; the text gives neither, nor its learning rate) without early
+#   stopping on the development split; the SVM's C is fixed at 1 instead of tuned on the development
+#   split and refitted there. Windows come from CelebA's five landmarks, not Asthana et al.'s, and the
+#   attribute-to-region assignment of Table 2.13 is ours (shown above); on our frames, every region
+#   learns the four consensus attributes. The
 #   constant +384 / +768 of Table 2.16 is read as biases plus an embedding gain (its origin is not
 #   stated). Latencies are this CPU's, with random weights.
 # - **Model attributes.** Beside our ACAA classifiers, the probabilities of five pretrained models
@@ -459,6 +511,9 @@ claims_tab
 # make chapter NB=notebooks/07_continuous_auth.py PROFILE=ci
 # make chapter NB=notebooks/07_continuous_auth.py PROFILE=default
 # make chapter NB=notebooks/07_continuous_auth.py PROFILE=full
+# # CNNAA on CelebA: the full profile given a CelebA folder
+# .venv/bin/python -m facerobust.runner notebooks/07_continuous_auth.py --profile full \
+#     -p celeba_root /path/to/celeba -o _build/chapters/07_continuous_auth.ipynb
 # ```
 #
 # This run took {glue:text}`ca_elapsed_min:.1f` minutes of wall time and {glue:text}`ca_cpu_min:.1f`

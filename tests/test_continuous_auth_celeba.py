@@ -122,3 +122,39 @@ def test_mean_accuracy_interval() -> None:
     right = np.array([[1, np.nan], [0, np.nan], [1, np.nan], [1, np.nan]])
     mean, (lo, hi) = cc.mean_accuracy(right, 200)
     assert mean == 75.0 and 0 <= lo <= mean <= hi <= 100
+
+
+TRAIN = """
+import json, resource, sys
+import torch
+from facerobust.experiments.continuous_auth import celeba_cnnaa as cc
+
+torch.set_num_threads(1)
+split = cc.load_split(sys.argv[1], "train")
+spec = cc.specs(["Deep"], ["Mouth"], [])[0]
+cc.train(cc.make_net(spec), split, spec, steps=20, batch=16, lr=3e-4, seed=0, workers=2)
+usage = resource.getrusage
+print(json.dumps({"n": len(split.images), "self_mb": usage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_mb": usage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def _peak(root: Path) -> dict:
+    import json
+    import os
+    import subprocess
+
+    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
+    out = subprocess.run([sys.executable, "-c", TRAIN, str(root)], capture_output=True, text=True, env=env,
+                         timeout=900, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_peak_rss_of_cnnaa_training_does_not_grow_with_images(tmp_path: Path) -> None:
+    small = _peak(write_celeba(tmp_path / "c200", 200))
+    large = _peak(write_celeba(tmp_path / "c2000", 2000))
+    print(f"\npeak RSS, 20 CNNAA steps (streamed crops, batch 16, 2 workers): {small} vs {large}")
+    assert (small["n"], large["n"]) == (160, 1600)
+    assert abs(large["self_mb"] / small["self_mb"] - 1) <= 0.10
+    assert abs(large["worker_mb"] / small["worker_mb"] - 1) <= 0.10
