@@ -31,12 +31,6 @@ FACTORIES = {"zeros", "ones", "full", "empty", "rand", "randn", "randint", "rand
 # Where a tensor without device= is right: the data layer builds CPU tensors by contract (the
 # consumer moves each batch to the model's device).
 EXEMPT_DIRS = ("data/",)
-# Offenders left while chapters 02-03 are moved to the device (issue 17, in progress): the count may
-# only go down, and a new offender fails the test. To be emptied, and removed, when they reach 0.
-KNOWN: dict[str, int] = {
-    "experiments/attributes/adversarial.py": 7,
-    "experiments/attributes/real_faces.py": 3,
-}
 
 
 def _exempt_context(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -73,7 +67,7 @@ def test_static_no_default_device_tensors() -> None:
         if not rel.startswith(EXEMPT_DIRS):
             if hits := offenders(path):
                 found[rel] = hits
-    new = [h for rel, hits in found.items() if len(hits) > KNOWN.get(rel, 0) for h in hits]
+    new = [h for hits in found.values() for h in hits]
     assert not new, "tensor factories without device= (device=x.device or *_like):\n" + "\n".join(new)
 
 
