@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 from facerobust import cache
-from facerobust.experiments.attributes import adversarial, real_faces, tables
+from facerobust.experiments.attributes import adversarial, real_faces, setup, tables
 from facerobust.experiments.attributes.results import METHODS, STAGES, AttackRun, AttributeResults, NetScores
 from facerobust.experiments.attributes.training import LOSSES, nets
 
@@ -68,6 +68,18 @@ def test_cache_round_trip_is_exact_and_weights_only(tmp_path: Path):
     assert tables.pass_summary(back).equals(tables.pass_summary(res))
 
 
+def test_corrupt_cache_entries_are_removed_and_recomputed(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = tmp_path / "r.pt"
+    assert setup.load_results(path) is None  # nothing cached
+    cache.save_state(path, _results().to_state())
+    assert _same(setup.load_results(path), _results())  # type: ignore[arg-type]
+    cache.save_state(path, {"x": torch.zeros(2)})  # readable, but not attack results
+    assert setup.load_results(path) is None and not path.exists()
+    path.write_bytes(b"truncated")
+    assert setup.load_results(path) is None and not path.exists()
+    assert capsys.readouterr().err.count(f"corrupt cache entry {path}") == 2
+
+
 def test_from_state_refuses_broken_states():
     state = _results().to_state()
     with pytest.raises(ValueError, match="not an attribute-results state"):
@@ -121,3 +133,18 @@ def test_face_results_lookup():
     with pytest.raises(ValueError, match="no 'fgs' attack on these faces; known: ffa"):
         faces.run("fgs")
     assert isinstance(real_faces.transfer({}, {}), pd.DataFrame)
+
+
+def test_face_models_move_to_the_chapter_device():
+    class Scored:
+        name, attribute, input_size, chip_padding = "m", "Male", 8, 0.25
+        model = torch.nn.Linear(2, 1)
+
+        def score(self, x: torch.Tensor) -> torch.Tensor:
+            return x.sum((1, 2, 3))
+
+    models = {"m": Scored()}
+    assert real_faces.to_device(models, "cpu") is models
+    assert next(models["m"].model.parameters()).device.type == "cpu"
+    with pytest.raises(ValueError, match="device"):
+        real_faces.to_device(models, "gpu0")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ... import cache
@@ -75,6 +76,23 @@ def attribute_models(
                          device=P.get("device", "auto"), cluster=P.get("cluster"), threads=int(P["threads"]))
 
 
+def load_results(path: Path) -> AttributeResults | None:
+    """Cached attack results, or None when there are none; a corrupt entry (unreadable, or not
+    the state of :class:`~.results.AttributeResults`) is reported on stderr with its path and
+    removed, so the caller recomputes it (as :func:`facerobust.cache.cached_module` does)."""
+    if not path.exists():
+        return None
+    try:
+        return AttributeResults.from_state(cache.load_state(path))
+    except cache.CorruptCacheEntry as exc:  # unreadable: the message names the path
+        why = str(exc)
+    except ValueError as exc:  # readable, but not the results' state
+        why = f"corrupt cache entry {path} ({exc})"
+    print(f"warning: {why}; removing it and recomputing", file=sys.stderr, flush=True)
+    path.unlink(missing_ok=True)
+    return None
+
+
 def cached_attacks(
     P: Mapping[str, Any], models: Mapping[str, Any], data: Mapping[str, AttributeSet]
 ) -> AttributeResults:
@@ -84,8 +102,8 @@ def cached_attacks(
     cfg = {k: P[k] for k in TRAIN_KEYS + adversarial.ATTACK_KEYS} | data_key(P, data)
     code = [training, dirs, ls, ps, adversarial, results, sys.modules[__name__]]
     path = cache_dir() / "artefacts" / f"{cache.key('rozsa-attacks', cfg, code)}.pt"
-    if path.exists():
-        return AttributeResults.from_state(cache.load_state(path))
+    if (cached := load_results(path)) is not None:
+        return cached
     idx = adversarial.attack_sample(data["train"], P["n_attack"], P["attack_seed"])
     res = adversarial.run_attacks(models, data["train"].x[idx], data["train"].a[idx], P, index=idx)
     cache.save_state(path, res.to_state())
