@@ -152,6 +152,8 @@ def merge() -> list[dict[str, Any]]:
     """All part files, in the order of ``RUNS``, written to ``OUT`` (atomically)."""
     parts = {p.stem: json.loads(p.read_text()) for p in _parts().glob("*.json")}
     rows = [parts[k] for k in sorted(parts, key=lambda k: (list(RUNS).index(k.split("@")[0]), k))]
+    for r in rows:  # parts written before --at existed measured the final generator
+        r.setdefault("gan_iters_used", r["gan"]["iters"])
     cache.atomic_write_bytes(repo_root() / OUT, (json.dumps(rows, indent=1) + "\n").encode())
     return rows
 
