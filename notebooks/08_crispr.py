@@ -397,6 +397,10 @@ fswap_tab
 # the test garments and the front opening in {glue:text}`fa_swap_Front_Opening:.1f`%; where the
 # swapped labels name a class, the class judge reads one of them in
 # {glue:text}`fa_cons_Long_Sleeves:.1f`% and {glue:text}`fa_cons_Front_Opening:.1f`% of the cases.
+# Two limits of the judges frame these numbers: chapter 1's networks and the class judge err on
+# real garments too (the judge-accuracy table above; the upper-body classes are Fashion-MNIST's most
+# confused ones), so a rate far above a judge's own accuracy on real images cannot be expected; and
+# the "reconstruction read right" row shows how much the round trip alone already loses.
 #
 # In the manner of Fig. 3.3, {numref}`crispr-fashion-diverse` samples the long-sleeves code around its
 # "present" centroid for T-shirts (Diverse Swap, scale $s$ = {glue:text}`div_scale`).
