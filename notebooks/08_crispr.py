@@ -183,9 +183,13 @@ glue("fig_curves", fig, display=False)
 #
 # Encode six test images, replace the underline code $a_{underline}$ by the centroid of the class each
 # image does *not* have, and decode: the Swap of Sec. 3.3 written out with the code container
-# (`Codes.with_attribute`). Reconstructions sit beside them ({numref}`crispr-by-hand`).
+# (`Codes.with_attribute`). Reconstructions sit beside them ({numref}`crispr-by-hand`); SSIM
+# (`facerobust.metrics.ssim.ssim`) says how much of each image the round trip keeps, and how much the
+# swap leaves of the reconstruction.
 
 # %%
+from facerobust.metrics.ssim import ssim
+
 x6, y6 = S.test.x[:6].to(dev), S.test.y[:6].to(dev)
 with torch.no_grad():
     codes = model.encode(x6)
@@ -193,6 +197,8 @@ with torch.no_grad():
     swapped = codes.with_attribute(0, model.mu[0][target])
     x_rec, x_swap = model.decode(codes).cpu(), model.decode(swapped).cpu()
 print("sigma (Eq. 3.5), rows underline/frame, columns class 0/1:\n", model.sigmas().detach().numpy().round(3))
+print("SSIM(input, reconstruction):", ssim(x6.cpu(), x_rec).numpy().round(3))
+print("SSIM(reconstruction, swap):  ", ssim(x_rec, x_swap).numpy().round(3))
 fig = figures.image_grid([x6.cpu(), x_rec, x_swap], ["input", "reconstruction", "underline swapped"], 4.0)
 glue("fig_by_hand", fig, display=False)
 

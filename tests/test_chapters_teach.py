@@ -28,11 +28,9 @@ BY_HAND = re.compile(r"\bby hand\b", re.IGNORECASE)
 INCLUDE = re.compile(r"```\{literalinclude\}\s+(\S+)\s*\n(.*?)```", re.DOTALL)
 FIGURE = re.compile(r"\{glue:figure\}|```\{figure\}")
 
-# Checks a chapter does not pass yet, with the reason; strict, so an entry must go as soon as its
-# chapter passes. Chapter 8's by-hand cell (issue 15's notebook) calls no attack, defense or metric yet.
-PENDING: dict[str, dict[str, str]] = {
-    "calls": {"08_crispr": "chapter 8 calls only experiments/models functions (needs one metrics call)"},
-}
+# Checks a chapter does not pass yet, as {check: {chapter stem: reason}}; each entry becomes a strict
+# xfail, so it must go as soon as its chapter passes. None left: every chapter passes every check.
+PENDING: dict[str, dict[str, str]] = {}
 
 
 def _params(check: str) -> list[Any]:
