@@ -14,7 +14,7 @@ import torch
 
 
 def start(seed: int = 0, threads: int = 2) -> torch.Generator:
-    """Seed python, numpy and torch, fix the thread count, set the figure theme."""
+    """Seed python, numpy and torch, fix the thread count, set the figure and table display."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -22,6 +22,7 @@ def start(seed: int = 0, threads: int = 2) -> torch.Generator:
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     torch.use_deterministic_algorithms(True, warn_only=True)
     set_theme()
+    set_tables()
     return torch.Generator().manual_seed(seed)
 
 
@@ -33,3 +34,12 @@ def set_theme() -> None:
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     mpl.rcParams.update({"figure.figsize": (7.0, 3.6), "figure.dpi": 96, "savefig.dpi": 110,
                          "axes.titlesize": "medium", "image.cmap": "gray"})
+
+
+def set_tables() -> None:
+    """Tables show every cell in full: a claims table's rule and note are never cut to "..."
+    (pandas' default cuts a cell at 50 characters, so the rule shown would not be the rule applied)."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", 200)
