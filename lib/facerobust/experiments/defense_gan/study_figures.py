@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from torch import Tensor
 
 ATTACKS = ("white-box FGSM", "FGSM on classifier", "black-box FGSM")
@@ -52,7 +53,12 @@ def budget_figure(df: pd.DataFrame, target: float = 0.90) -> Figure:
     for attack, g in d[d.eps == d.eps.max()].groupby("attack"):
         axes[3].plot(g["iters"], g["closer rate"], marker="o", label=str(attack))
     axes[3].set_title(f"closer-point rate (eps {d.eps.max():g})", fontsize=9)
-    axes[3].set_ylim(-0.02, 1.02), axes[3].set_xlabel("generator iterations"), axes[3].legend(fontsize=6)
+    axes[3].set_ylim(-0.02, 1.02), axes[3].set_xlabel("generator iterations")
+    axes[3].legend(fontsize=6, loc="lower right")
+    snaps = sorted(d["iters"].unique())
+    for ax in axes:  # the snapshots themselves as ticks, in plain numbers (no 3x10^2 minor labels)
+        ax.set_xticks(snaps, [f"{s:,}" for s in snaps])
+        ax.xaxis.set_minor_formatter(NullFormatter())
     fig.tight_layout()
     return fig
 
