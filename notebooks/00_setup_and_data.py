@@ -255,7 +255,7 @@ print(counts)
 # \qquad \hat p = k/n,\ z = 1.96,
 # $$ (eq-wilson)
 #
-# computed by `claims.wilson` (the book's one claims module); with some 30 faces it spans tens of
+# computed by `facerobust.metrics.intervals.wilson` (which the book's one claims module uses); with some 30 faces it spans tens of
 # percentage points.
 
 # %%
