@@ -255,8 +255,8 @@ print(counts)
 # \qquad \hat p = k/n,\ z = 1.96,
 # $$ (eq-wilson)
 #
-# computed by `facerobust.metrics.intervals.wilson` (which the book's one claims module uses); with some 30 faces it spans tens of
-# percentage points.
+# computed by `facerobust.metrics.intervals.wilson` (which the book's one claims module uses); with
+# some 30 faces it spans tens of percentage points.
 
 # %%
 if P.models:
