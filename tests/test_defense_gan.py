@@ -412,3 +412,19 @@ def test_latent_study_table_and_the_keep_rule() -> None:
         range_study.study_table([{"run": "x"}])
     with pytest.raises(ValueError, match="max_closer"):
         range_study.kept(table, max_closer=0.0, min_clean_rec=0.9)
+
+
+def test_gan_cache_key_follows_the_training_set() -> None:
+    """Another training-set size or an official MNIST folder is another generator (another cache key)."""
+    from dataclasses import asdict
+
+    from facerobust import cache
+    from facerobust.experiments.defense_gan import zoo
+
+    base = {"gan_width": 16, "gan_iters_mnist": 20, "gan_iters_fashion": 20, "seed": 0, "gan_latent": 8,
+            "budget_snapshots": [], "n_train_mnist": 600, "n_train_fashion": 600, "mnist_root": None}
+    keys = {cache.key("wgan-gp", asdict(zoo.gan_config(ds, {**base, **o})))
+            for ds, o in [("mnist5k", {}), ("mnist5k", {"n_train_mnist": 4000}),
+                          ("mnist5k", {"mnist_root": "/m"}), ("fashion_mnist", {}),
+                          ("fashion_mnist", {"n_train_fashion": 60000})]}
+    assert len(keys) == 5

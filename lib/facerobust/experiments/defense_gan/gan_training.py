@@ -39,6 +39,7 @@ class GANConfig:
     checkpoint_every: int = 250
     latent: int = gan_mod.LATENT
     snapshots: tuple[int, ...] = ()  # generator iterations at which G is kept (the budget study)
+    train_set: str = ""  # what G trains on (size, source): in the cache key, so another set retrains
 
     def __post_init__(self) -> None:
         if self.width < 1 or self.iters < 1 or self.latent < 1 or self.critic_iters < 1:

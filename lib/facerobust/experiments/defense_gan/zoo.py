@@ -173,8 +173,10 @@ def gan_config(dataset: str, P: Mapping[str, Any]) -> gan_training.GANConfig:
     key = "mnist" if dataset == "mnist5k" else "fashion"
     iters = P[f"gan_iters_{key}"]
     snaps = tuple(s for s in P["budget_snapshots"] if s <= iters) if dataset == "mnist5k" else ()
+    root = P["mnist_root"] if dataset == "mnist5k" else None
+    train_set = f"n_train={P[f'n_train_{key}']}, source={root or 'bundled'}"
     return gan_training.GANConfig(dataset, width=P["gan_width"], iters=iters, seed=P["seed"],
-                                  latent=P["gan_latent"], snapshots=snaps)
+                                  latent=P["gan_latent"], snapshots=snaps, train_set=train_set)
 
 
 def rec_classifier(b: Bundle, P: Mapping[str, Any], arch: str, G: nn.Module, gcfg: gan_training.GANConfig,
