@@ -112,3 +112,13 @@ def test_cw_ssim_is_differentiable():
     y.requires_grad_(True)
     cw_ssim(x, y).sum().backward()
     assert torch.isfinite(y.grad).all() and y.grad.abs().sum() > 0
+
+
+def test_luma_cw_ssim_of_grey_images_is_cw_ssim_of_their_channel() -> None:
+    """On grey RGB images (three equal channels) the luminance is the channel itself."""
+    from facerobust.metrics.cw_ssim import cw_ssim, luma_cw_ssim
+
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.rand(2, 1, 32, 32, generator=g), torch.rand(2, 1, 32, 32, generator=g)
+    got = luma_cw_ssim(a.expand(-1, 3, -1, -1), b.expand(-1, 3, -1, -1))
+    torch.testing.assert_close(got, cw_ssim(a, b), atol=1e-5, rtol=1e-5)

@@ -28,12 +28,11 @@ from ...data.digits import fashion_mnist, mnist5k
 from ...data.faces import real_faces
 from ...data.types import ImageSet
 from ...metrics import ranking, ssim
-from ...metrics.cw_ssim import cw_ssim
+from ...metrics.cw_ssim import cw_ssim, luma_cw_ssim
 from ...models import small_nets
 from ...models.base import embed
 from ...models.face_descriptor import MATCH_THRESHOLD, face_descriptor
 from ...models.gallery import GalleryClassifier, templates
-from ...models.human_models import LUMA
 from ...progress import progress
 
 
@@ -109,16 +108,6 @@ def fashion_setting(P: Mapping[str, Any]) -> Setting:
     return _attacked(
         "Fashion-MNIST / MobileNetV2", model, tr, te, P["n_attack_fashion"], P["seed"], "MS-SSIM"
     )
-
-
-def luma_cw_ssim(x: Tensor, y: Tensor) -> Tensor:
-    """CW-SSIM (N,) of the luminance of two RGB batches: the face setting's s(x, x~) in Eq. (6).
-
-    The paper's faces (Yale, LightCNN) are grey; on the luminance the term also costs a third of
-    the RGB one, which matters at 150x150 (it is several times the descriptor's own cost per step).
-    """
-    w = x.new_tensor(LUMA).view(1, 3, 1, 1)
-    return cw_ssim((x * w).sum(1, keepdim=True), (y * w).sum(1, keepdim=True))
 
 
 FACE_PARAMS = (
