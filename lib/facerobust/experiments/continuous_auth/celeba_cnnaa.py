@@ -31,7 +31,7 @@ from ...data import celeba, streaming
 from ...models import cnnaa
 from ...progress import progress
 from . import celeba_parts as cp
-from .cnnaa_run import distort
+from .cnnaa_run import distort, fit
 
 ARCHS = {"Deep": cnnaa.DEEP, "Wide": cnnaa.WIDE}
 
@@ -96,18 +96,9 @@ def train(net: cnnaa.PartNet, split: Split, spec: NetSpec, steps: int, batch: in
     cols = [split.names.index(a) for a in spec.attributes]
     sampler = cnnaa.QueueSampler(split.labels[:, cols].numpy(), seed=seed)
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    losses = []
-    net.train()
     loader = _loader(split, cols, (spec.region,), batch, sampler.draw(steps * batch).tolist(), workers)
-    for (crops,), y in progress(loader, desc=f"{spec.kind}{spec.family} {spec.region}"[:40]):
-        _, logits = net(distort(streaming.to_float(crops), gen))
-        loss = cnnaa.multitask_loss(logits, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.detach()))
-    net.eval()
+    shown = progress(loader, desc=f"{spec.kind}{spec.family} {spec.region}"[:40])
+    losses = fit(net, ((streaming.to_float(crops), y) for (crops,), y in shown), lr, gen)
     return {"loss": losses, "queues": sampler.n_queues}
 
 
@@ -122,7 +113,7 @@ def train_all(split: Split, nets: Sequence[NetSpec], steps: int, batch: int, lr:
         net, _ = cache.cached_module(
             "cnnaa-celeba", cfg, partial(make_net, s),
             partial(train, split=split, spec=s, steps=steps, batch=batch, lr=lr, seed=seed, workers=workers),
-            code=[cnnaa, cp, celeba, streaming, train, distort])
+            code=[cnnaa, cp, celeba, streaming, train, distort, fit])
         if not isinstance(net, cnnaa.PartNet):
             raise TypeError(f"cache returned {type(net).__name__} for {s}")
         out[s] = net

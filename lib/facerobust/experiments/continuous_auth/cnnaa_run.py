@@ -11,7 +11,7 @@ the training machinery rather than of its accuracy. Region crops come from our f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -65,19 +65,27 @@ def train(net: cnnaa.PartNet, x: Tensor, y: Tensor, steps: int, batch: int, lr: 
         raise ValueError(f"steps and batch must be >= 1, got {steps}, {batch}")
     sampler = cnnaa.QueueSampler(y.clamp(min=0).numpy(), seed=seed)
     gen = torch.Generator().manual_seed(seed)
+    draws = (torch.from_numpy(sampler.draw(batch)) for _ in range(steps))
+    losses = fit(net, ((x[idx], y[idx]) for idx in draws), lr, gen)
+    return {"loss": losses, "queues": sampler.n_queues}
+
+
+def fit(net: cnnaa.PartNet, batches: Iterable[tuple[Tensor, Tensor]], lr: float,
+        gen: torch.Generator) -> list[float]:
+    """Adam on Eq. 2.5 over ``batches`` of (images, labels), each image freshly distorted: the one
+    CNNAA training loop, for the in-memory frames and for CelebA streamed from disk. The losses."""
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     losses = []
     net.train()
-    for _ in range(steps):
-        idx = torch.from_numpy(sampler.draw(batch))
-        _, logits = net(distort(x[idx], gen))
-        loss = cnnaa.multitask_loss(logits, y[idx])
+    for xb, yb in batches:
+        _, logits = net(distort(xb, gen))
+        loss = cnnaa.multitask_loss(logits, yb)
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(float(loss.detach()))
     net.eval()
-    return {"loss": losses, "queues": sampler.n_queues}
+    return losses
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,7 @@ def run_cnnaa(videos: FaceVideos, labels: pd.DataFrame, regions: Sequence[str], 
                 "cnnaa-ours", cfg, partial(cnnaa.PartNet, cnnaa.DEEP, *cnnaa.REGIONS[region][:2], n_attr),
                 partial(train, x=x[fold != f], y=y_all[fold != f], steps=steps, batch=batch, lr=lr,
                         seed=seed),
-                code=[cnnaa, capture_sessions, face_parts, train, distort, region_crops])
+                code=[cnnaa, capture_sessions, face_parts, train, fit, distort, region_crops])
             with torch.no_grad():
                 probs[fold == f] = net(x[fold == f])[1].softmax(-1)[..., 1]
             losses[(region, f)] = meta["loss"]
