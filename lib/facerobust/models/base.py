@@ -6,6 +6,7 @@ Used by every model in :mod:`facerobust.models` (face chapters).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -13,9 +14,10 @@ from torch import Tensor, nn
 from ..validation import check_images
 
 
-def embed(model: nn.Module, x: Tensor, batch: int = 32) -> Tensor:
-    """``model(x)`` in chunks of ``batch`` images, without gradients: (N, D). Used by the AdvHat
-    chapter (anchors, held-out views) and the K-anonymity chapter's face gallery."""
+def embed(model: Callable[[Tensor], Tensor], x: Tensor, batch: int = 32) -> Tensor:
+    """``model(x)`` in chunks of ``batch`` images, without gradients, concatenated along the first
+    axis: (N, ...). ``model`` is a network or any function of a batch (e.g. one that moves the batch
+    to the network's device and its output back). Used wherever a chapter scores many images."""
     if len(x) == 0:
         raise ValueError("no images to embed")
     with torch.no_grad():

@@ -26,6 +26,7 @@ from torch.nn import functional as F
 from ... import device as devices
 from ...attacks import attribute_directions as dirs
 from ...metrics import pass_score as ps
+from ...models.base import embed
 
 
 class ScoredModel(Protocol):
@@ -130,7 +131,7 @@ def to_device(
 def _scores(model: ScoredModel, x: Tensor, batch: int = 16) -> Tensor:
     """Scores (N,) on the CPU of ``x`` scored on the model's device."""
     dev = _device(model)
-    return torch.cat([model.score(x[i : i + batch].to(dev)).cpu() for i in range(0, len(x), batch)])
+    return embed(lambda b: model.score(b.to(dev)).cpu(), x, batch)
 
 
 def _attack(m: ScoredModel, x: Tensor, method: str, P: Mapping[str, Any]) -> FaceAttack:

@@ -25,6 +25,7 @@ from ...data.celeba import celeba
 from ...data.streaming import AnyAttributeSet
 from ...models import attribute_nets as nets
 from ...models import crispr as cr
+from ...models.base import embed
 from ..attributes import training as attr_training
 from . import attr_swap, training
 from .evaluate import decode, encode
@@ -51,9 +52,7 @@ class CelebASetting:
 
     def judge(self, x: Tensor, batch: int = 200) -> Tensor:
         dev = next(self.oracle.parameters()).device
-        with torch.no_grad():
-            out = [self.oracle.scores(x[k : k + batch].to(dev)).cpu() for k in range(0, len(x), batch)]
-        return (torch.cat(out) > 0).long()
+        return (embed(lambda b: self.oracle.scores(b.to(dev)).cpu(), x, batch) > 0).long()
 
 
 def oracle_config(P: Mapping[str, Any]) -> dict[str, Any]:

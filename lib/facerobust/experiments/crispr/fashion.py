@@ -30,6 +30,7 @@ from ...data.types import AttributeSet
 from ...models import attribute_nets as nets
 from ...models import crispr as cr
 from ...models import small_nets
+from ...models.base import embed
 from ..attributes import setup as attr_setup
 from ..attributes import training as attr_training
 from . import attr_swap, training
@@ -136,14 +137,13 @@ class Oracles:
             raise ValueError(f"chapter 1's networks have no attribute(s) {missing}")
         dev = next(self.bank.parameters()).device
         cols = [self.bank_names.index(n) for n in names]
-        out = [self.bank.scores(crop28(x[k : k + batch]).to(dev)).cpu() for k in range(0, len(x), batch)]
-        return (torch.cat(out)[:, cols] > 0).long()
+        out = embed(lambda b: self.bank.scores(crop28(b).to(dev)).cpu(), x, batch)
+        return (out[:, cols] > 0).long()
 
     @torch.no_grad()
     def classes(self, x: Tensor, batch: int = 500) -> Tensor:
         self.classifier.eval()
-        parts = [self.classifier(crop28(x[k : k + batch])).argmax(1) for k in range(0, len(x), batch)]
-        return torch.cat(parts)
+        return embed(lambda b: self.classifier(crop28(b)).argmax(1), x, batch)
 
     def judge(self, names: Sequence[str]) -> attr_swap.Judge:
         return lambda x: self.attributes(x, names)
