@@ -13,11 +13,11 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import Tensor
 
 from ..validation import check_batch
+from .figures_by_hand import draw_image
 
 
 def magnification(delta: Tensor, cap: float = 256.0) -> float:
@@ -29,13 +29,6 @@ def magnification(delta: Tensor, cap: float = 256.0) -> float:
     if peak == 0.0:
         return 1.0
     return float(min(cap, max(1.0, 2.0 ** math.floor(math.log2(0.5 / peak)))))
-
-
-def _draw(ax: Axes, img: Tensor) -> None:
-    arr = img.detach().cpu().float().numpy().transpose(1, 2, 0)
-    ax.imshow(arr.squeeze(-1) if arr.shape[-1] == 1 else arr, cmap="gray", vmin=0, vmax=1)
-    ax.set_xticks([]), ax.set_yticks([])
-    ax.grid(False)
 
 
 def flip_titles(
@@ -69,7 +62,7 @@ def score_figure(
     fig = plt.figure(figsize=(1.6 + 0.8 * n, 0.95 + 0.32 * a))
     grid = fig.add_gridspec(2, n, height_ratios=[0.8, 0.32 * a], hspace=0.05, wspace=0.05)
     for j in range(n):
-        _draw(fig.add_subplot(grid[0, j]), x[j])
+        draw_image(fig.add_subplot(grid[0, j]), x[j].permute(1, 2, 0))
     ax = fig.add_subplot(grid[1, :])
     ax.imshow(s.T.numpy(), cmap="RdBu_r", vmin=-clip, vmax=clip, aspect="auto")
     wrong = torch.where(s > 0, 1, -1) != labels.detach().cpu()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -86,6 +87,14 @@ def ranking_titles(scores: Tensor, y: Tensor, top: int = 6) -> list[str]:
     return [" ".join(f"[{c}]" if c == t else str(c) for c in row) for row, t in pairs]
 
 
+def draw_image(ax: Axes, img: Tensor) -> None:
+    """One image (H, W, C), C = 1 (grey) or 3 (RGB), values in [0, 1], without ticks or grid."""
+    arr = img.detach().cpu().float()
+    ax.imshow(arr.squeeze(-1).numpy() if arr.shape[-1] == 1 else arr.numpy(), cmap="gray", vmin=0, vmax=1)
+    ax.set_xticks([]), ax.set_yticks([])
+    ax.grid(False)
+
+
 def by_hand_figure(rows: Sequence[Row], size: float = 1.3) -> Figure:
     """Draw the rows as a grid, ``size`` inches per image; returns the figure.
 
@@ -102,10 +111,7 @@ def by_hand_figure(rows: Sequence[Row], size: float = 1.3) -> Figure:
         imgs = r.shown()
         for j in range(n):
             ax = axes[i, j]
-            img = imgs[j].squeeze(-1) if imgs.shape[-1] == 1 else imgs[j]
-            ax.imshow(img.numpy(), cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([]), ax.set_yticks([])
-            ax.grid(False)
+            draw_image(ax, imgs[j])
             if r.titles is not None:
                 ax.set_title(r.titles[j], fontsize=7)
         axes[i, 0].set_ylabel(r.label, fontsize=7)
