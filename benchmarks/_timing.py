@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 
 
-def best(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """Best wall time and best process CPU time (all threads) of ``repeats`` runs, after one warm-up."""
+def runs(fn: Callable[[], object], repeats: int) -> tuple[list[float], list[float]]:
+    """Wall times and process CPU times (all threads) of ``repeats`` runs, after one warm-up."""
     fn()
     wall, cpu = [], []
     for _ in range(repeats):
@@ -16,4 +16,10 @@ def best(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
         fn()
         wall.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
+    return wall, cpu
+
+
+def best(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Best wall time and best process CPU time of ``repeats`` runs, after one warm-up."""
+    wall, cpu = runs(fn, repeats)
     return min(wall), min(cpu)

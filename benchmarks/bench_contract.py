@@ -17,7 +17,6 @@ import json
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
+from _timing import runs  # noqa: E402
 from facerobust.attacks import attribute_directions as dirs  # noqa: E402
 from facerobust.attacks import blackbox, cw, deepfool, fgsm, k_anonymity, lbfgs  # noqa: E402
 from facerobust.data.digits import mnist5k  # noqa: E402
@@ -99,13 +99,7 @@ def attacks(model, sub, x, y):  # type: ignore[no-untyped-def]
 
 
 def measure(fn: Callable[[], object], repeats: int) -> dict[str, float]:
-    fn()  # warm-up
-    wall, cpu = [], []
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w0)
-        cpu.append(time.process_time() - c0)
+    wall, cpu = runs(fn, repeats)
     return {"wall_median_s": statistics.median(wall), "cpu_median_s": statistics.median(cpu),
             "wall_min_s": min(wall), "cpu_min_s": min(cpu), "repeats": repeats}
 
