@@ -3,9 +3,6 @@ number of images: 2,000 images peak within 10 % of 200 (each run in a fresh proc
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
-from celeba_fixture import write_celeba  # noqa: E402
+from celeba_fixture import peak_of, write_celeba  # noqa: E402
 
 EPOCH = """
 import json, resource, sys, time
@@ -36,17 +33,10 @@ print(json.dumps({"type": type(train).__name__, "n": len(train), "self_mb": self
 """
 
 
-def _peak(root: Path) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
-    out = subprocess.run([sys.executable, "-c", EPOCH, str(root)], capture_output=True, text=True,
-                         env=env, timeout=900, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.slow
 def test_peak_rss_does_not_grow_with_images(tmp_path: Path) -> None:
-    small = _peak(write_celeba(tmp_path / "c200", 200))
-    large = _peak(write_celeba(tmp_path / "c2000", 2000))
+    small = peak_of(EPOCH, write_celeba(tmp_path / "c200", 200))
+    large = peak_of(EPOCH, write_celeba(tmp_path / "c2000", 2000))
     print(f"\npeak RSS, one training epoch (streaming, 64x64, batch 32): {small} vs {large}")
     assert small["type"] == large["type"] == "StreamingAttributeSet"
     assert (small["n"], large["n"]) == (160, 1600)

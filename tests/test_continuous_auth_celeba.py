@@ -13,7 +13,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
-from celeba_fixture import MEAN_LANDMARKS, write_celeba  # noqa: E402
+from celeba_fixture import MEAN_LANDMARKS, peak_of, write_celeba  # noqa: E402
 from facerobust.data import celeba  # noqa: E402
 from facerobust.experiments import claims as C  # noqa: E402
 from facerobust.experiments.continuous_auth import celeba_cnnaa as cc  # noqa: E402
@@ -139,21 +139,10 @@ print(json.dumps({"n": len(split.images), "self_mb": usage(resource.RUSAGE_SELF)
 """
 
 
-def _peak(root: Path) -> dict:
-    import json
-    import os
-    import subprocess
-
-    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
-    out = subprocess.run([sys.executable, "-c", TRAIN, str(root)], capture_output=True, text=True, env=env,
-                         timeout=900, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.slow
 def test_peak_rss_of_cnnaa_training_does_not_grow_with_images(tmp_path: Path) -> None:
-    small = _peak(write_celeba(tmp_path / "c200", 200))
-    large = _peak(write_celeba(tmp_path / "c2000", 2000))
+    small = peak_of(TRAIN, write_celeba(tmp_path / "c200", 200))
+    large = peak_of(TRAIN, write_celeba(tmp_path / "c2000", 2000))
     print(f"\npeak RSS, 20 CNNAA steps (streamed crops, batch 16, 2 workers): {small} vs {large}")
     assert (small["n"], large["n"]) == (160, 1600)
     assert abs(large["self_mb"] / small["self_mb"] - 1) <= 0.10
