@@ -90,3 +90,29 @@ def test_ray_session_leaves_no_process_behind() -> None:
     while _processes_mentioning(session_dir) and time.time() < deadline:
         time.sleep(0.5)
     assert _processes_mentioning(session_dir) == []
+
+
+def _crispr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | None) -> list[dict]:
+    from facerobust.experiments.crispr import setup as cs
+    from facerobust.experiments.crispr import training as ct
+
+    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path / f"crispr-{spec}"))
+    canvas = torch.rand(40, 1, 32, 32)
+    jobs = [("crispr-t", ct.CrisprConfig(width=4, hidden=8, iters=3, batch=4)),
+            ("crispr-t-noadv", ct.CrisprConfig(width=4, hidden=8, iters=3, batch=4, adversaries=False))]
+    got = ct.trained_many(jobs, cs.batch_sampler(canvas, 4), {"data": "random"}, None, spec)
+    assert [len(m[1]["history"]["encoder"]) for m in got] == [3, 3]
+    return [m[0].state_dict() for m in got]
+
+
+@pytest.mark.slow
+def test_crispr_pair_on_ray_equals_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chapter 08 trains CRISPR and its ablation side by side: the same weights and cache entries
+    as one after the other, and the thread count of the caller is left as it was."""
+    before = torch.get_num_threads()
+    seq = _crispr(tmp_path, monkeypatch, None)
+    par = _crispr(tmp_path, monkeypatch, "local")
+    for a, b in zip(seq, par, strict=True):
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    assert _weights(tmp_path / "crispr-None") == _weights(tmp_path / "crispr-local")
+    assert torch.get_num_threads() == before

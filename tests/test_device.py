@@ -191,3 +191,16 @@ def test_dynamic_check_sees_a_default_device_factory() -> None:
         torch.zeros(3)
         ns["f"](torch.zeros(1))
     assert mode.calls == ["attacks/_probe.py:3: torch.zeros", "attacks/_probe.py:5: torch.randn"]
+
+
+def test_threads_sets_and_restores() -> None:
+    before = torch.get_num_threads()
+    with device.threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), device.threads(1):
+        raise RuntimeError("boom")
+    assert torch.get_num_threads() == before
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="threads must be a positive integer"), device.threads(bad):  # type: ignore[arg-type]
+            pass
