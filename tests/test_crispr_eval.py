@@ -48,3 +48,49 @@ def test_non_atomic_flags_mixed_samples() -> None:
     left, _ = ss.part_masks()["frame"]
     mixed = torch.where(left, ss.TEMPLATES["frame"][1], ss.TEMPLATES["frame"][3])[None, None]
     assert ev.non_atomic(mixed, 1).all()
+
+
+class _Identity(cr.Crispr):
+    """A "perfect autoencoder": the code is the image, decoding returns it."""
+
+    def __init__(self) -> None:
+        super().__init__(p=1, q=1, width=1, hidden=1)
+        self._x: torch.Tensor | None = None
+
+    def encode(self, x: torch.Tensor) -> cr.Codes:
+        self._x = x
+        return cr.Codes(torch.zeros(len(x), 1), torch.zeros(len(x), 2, 1))
+
+    def decode(self, codes: cr.Codes) -> torch.Tensor:
+        assert self._x is not None
+        return self._x
+
+
+def test_round_trip_of_a_perfect_autoencoder_keeps_everything(
+        parts: tuple[cr.Crispr, setup.Oracle, ss.StyledDigits]) -> None:
+    _, oracle, data = parts
+    rt = ev.round_trip_eval(_Identity(), oracle, data)
+    assert rt.n == 40 and rt.digit_kept == 40 and rt.mse == 0.0
+    assert rt.digit_same.dtype == torch.bool and rt.digit_same.shape == (40,)
+    got = setup.judge(oracle, data.x)  # "style kept" is against the true style: the judge's own hits
+    assert rt.styles_kept == tuple(int((got.styles[:, k] == data.styles[:, k]).sum()) for k in range(2))
+
+
+def test_swap_digit_kept_counts_per_image(parts: tuple[cr.Crispr, setup.Oracle, ss.StyledDigits]) -> None:
+    model, oracle, data = parts
+    s = ev.swap_eval(model, oracle, data, 1)
+    assert s.digit_same.shape == (40,) and s.digit_kept == int(s.digit_same.sum())
+    assert s.digit_same.equal(setup.judge(oracle, s.images).digit == setup.judge(oracle, data.x).digit)
+
+
+def test_budget_study_result_reads_as_the_chapter_shows_it() -> None:
+    from facerobust.experiments.crispr import budget
+
+    rows = budget.read()
+    tab = budget.table(rows)
+    assert len(tab) == len(rows) >= 2 and tab.index.is_unique
+    assert ((tab.drop(columns="training (s)") >= 0) & (tab.drop(columns="training (s)") <= 1)).all().all()
+    for r in rows:
+        h = budget.headline(r)
+        assert 0 <= h.double <= 100 and 0 <= h.digit <= 100 and 0 <= h.borrow <= 100
+        assert h.digit == 100 * min(s["digit_kept"]["rate"] for s in r["swaps"])

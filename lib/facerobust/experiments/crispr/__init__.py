@@ -1,5 +1,5 @@
 """Experiments of the CRISPR chapter (``notebooks/08_crispr.py``, dissertation Ch. 3)."""
 
-from . import evaluate, figures, paper, run, setup, training
+from . import budget, evaluate, figures, paper, run, setup, training
 
-__all__ = ["evaluate", "figures", "paper", "run", "setup", "training"]
+__all__ = ["budget", "evaluate", "figures", "paper", "run", "setup", "training"]

@@ -1,5 +1,7 @@
 """The chapter's measurements of a trained CRISPR on styled digits (spec Sec. 3.7).
 
+* :func:`round_trip_eval`: the reconstruction G(E(x)) alone, judged as a swap is (the ceiling
+  of "digit kept": a swap decodes the same z).
 * :func:`swap_eval`: Swap to the opposite class, judged by the independent oracle (target class
   reached; the other attribute's style kept; the digit the oracle reads in the input kept).
 * :func:`diversity_eval`: repeated Diverse Swaps of one image: pixel spread inside the attribute
@@ -7,7 +9,8 @@
   different styles), distinct styles drawn.
 * :func:`borrow_eval`: Borrow from an exemplar with the attribute present: the oracle's style of
   the output matches the exemplar's; the rest stays the query's.
-* :func:`probes`: classifiers trained after the fact to read y_i from z and y_j from a_i.
+* :func:`probes`: classifiers trained after the fact to read y_i from z and y_j from a_i;
+  :func:`style_probes`: the same for which style an attribute has, from z and from a_i.
 """
 
 from __future__ import annotations
@@ -47,16 +50,45 @@ def decode(model: cr.Crispr, codes: cr.Codes, batch: int = 500) -> Tensor:
 
 
 @dataclass(frozen=True)
+class RoundTrip:
+    """The reconstruction G(E(x)) of ``n`` test images judged by the oracle: ``digit_same`` (N,)
+    where it reads the digit it reads in the input; each attribute's true style kept; pixel MSE."""
+
+    n: int
+    digit_same: Tensor
+    styles_kept: tuple[int, ...]
+    mse: float
+
+    @property
+    def digit_kept(self) -> int:
+        return int(self.digit_same.sum())
+
+
+def round_trip_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits) -> RoundTrip:
+    """Reconstruct every image: what a swap cannot do better than, since it decodes the same z."""
+    out = decode(model, encode(model, data.x))
+    got = judge(oracle, out)
+    kept = tuple(int((got.styles[:, k] == data.styles[:, k]).sum()) for k in range(len(ss.ATTRIBUTES)))
+    return RoundTrip(len(data), got.digit == judge(oracle, data.x).digit, kept,
+                     float((out - data.x).pow(2).mean()))
+
+
+@dataclass(frozen=True)
 class SwapResult:
     """Counts over ``n`` test images for one attribute, judged by the oracle: target class reached,
-    the other attribute's true style kept, the digit the oracle reads in the input kept."""
+    the other attribute's true style kept, the digit the oracle reads in the input kept
+    (``digit_same`` per image)."""
 
     attribute: str
     n: int
     target_reached: int
     other_kept: int
-    digit_kept: int
+    digit_same: Tensor
     images: Tensor
+
+    @property
+    def digit_kept(self) -> int:
+        return int(self.digit_same.sum())
 
 
 def swap_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int) -> SwapResult:
@@ -70,7 +102,7 @@ def swap_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int) -
     j, got = 1 - i, judge(oracle, out)
     return SwapResult(ss.ATTRIBUTES[i], len(data), int((got.present[:, i] == target).sum()),
                       int((got.styles[:, j] == data.styles[:, j]).sum()),
-                      int((got.digit == judge(oracle, data.x).digit).sum()), out)
+                      got.digit == judge(oracle, data.x).digit, out)
 
 
 @dataclass(frozen=True)
@@ -194,6 +226,23 @@ def probes(model: cr.Crispr, train: ss.StyledDigits, test: ss.StyledDigits, seed
         for t in range(len(names)):
             add(f"a_{names[s]}", names[t], ctr.a[:, s], train.y[:, t], cte.a[:, s], test.y[:, t])
     add("z", "digit", ctr.z, train.digit, cte.z, test.digit)
+    return out
+
+
+def style_probes(model: cr.Crispr, train: ss.StyledDigits, test: ss.StyledDigits,
+                 seed: int = 0) -> list[Probe]:
+    """Where an attribute's *style* lives: MLP probes reading which of the three styles an image
+    has (images with the attribute only) from z and from a_i. The invariance losses act on the
+    binary label y_i only, so nothing keeps the style itself out of z."""
+    ctr, cte = encode(model, train.x), encode(model, test.x)
+    out = []
+    for k, name in enumerate(ss.ATTRIBUTES):
+        tr, te = train.styles[:, k] > 0, test.styles[:, k] > 0
+        ytr, yte = train.styles[tr, k], test.styles[te, k]
+        chance = float(max(np.bincount(yte.numpy()) / len(yte)))
+        for source, xtr, xte in (("z", ctr.z[tr], cte.z[te]), (f"a_{name}", ctr.a[tr, k], cte.a[te, k])):
+            ok = _probe(xtr.numpy(), ytr.numpy(), xte.numpy(), yte.numpy(), seed)
+            out.append(Probe(source, f"{name} style", ok, len(yte), chance))
     return out
 
 

@@ -48,13 +48,36 @@ def config(P: Mapping[str, Any], adversaries: bool = True) -> training.CrisprCon
     base = training.CrisprConfig(p=P["p"], q=P["q"], kappa=P["kappa"], beta=P["beta"], alpha=P["alpha"],
                                  w_recon=P["w_recon"], w_gan=P["w_gan"], w_inv=P["w_inv"],
                                  w_attr=P["w_attr"], w_center=P["w_center"], lr=P["lr"], lr_aux=P["lr_aux"],
-                                 batch=P["batch"], iters=P["iters"], seed=P["seed"])
+                                 batch=P["batch"], iters=P["iters"], seed=P["seed"],
+                                 width=P["width"])
     return replace(base, adversaries=adversaries)
+
+
+def _key(setting: Setting) -> dict[str, Any]:
+    return {"data": "styled-mnist5k", "n_train": len(setting.canvas)}
 
 
 def train(setting: Setting, cfg: training.CrisprConfig, name: str,
           dev: torch.device | None = None) -> tuple[cr.Crispr, dict[str, Any]]:
     """A trained CRISPR (cached) on fresh stylings of the setting's training digits."""
-    sample = setup.batch_sampler(setting.canvas, cfg.batch)
-    key = {"data": "styled-mnist5k", "n_train": len(setting.canvas)}
-    return training.trained(name, cfg, sample, key, dev)
+    return training.trained(name, cfg, setup.batch_sampler(setting.canvas, cfg.batch), _key(setting), dev)
+
+
+@dataclass(frozen=True)
+class Models:
+    """The chapter's CRISPR, its training record, and the ablation without L_inv / L_attr (or None)."""
+
+    model: cr.Crispr
+    meta: dict[str, Any]
+    ablation: cr.Crispr | None
+
+
+def train_models(setting: Setting, P: Mapping[str, Any], dev: torch.device | None = None) -> Models:
+    """CRISPR and, if ``P['ablation']``, its ablation, with the same budget (cached). With
+    ``P['cluster']`` set they train side by side, one core each (:func:`training.trained_many`)."""
+    jobs = [("crispr-styled", config(P))]
+    if P["ablation"]:
+        jobs.append(("crispr-styled-noadv", config(P, adversaries=False)))
+    sample = setup.batch_sampler(setting.canvas, jobs[0][1].batch)
+    got = training.trained_many(jobs, sample, _key(setting), dev, P["cluster"])
+    return Models(got[0][0], got[0][1], got[1][0] if P["ablation"] else None)
