@@ -159,7 +159,11 @@ glue("fig_styles", fig, display=False)
 #
 # The model (p = {glue:text}`p_dim`, q = {glue:text}`q_dim`) trains for {glue:text}`iters` iterations of
 # the schedule; an ablation without $L_{inv}$ and $L_{attr}$ trains with the same budget where the
-# profile asks for it. Both are cached, keyed by their configuration and code.
+# profile asks for it. Each trains on one CPU thread (these small networks train about a third
+# faster on one thread than on two), so with `cluster` set (`local` in the default profile: a local
+# Ray instance) the two train side by side, one core each, through `training.trained_many`; the
+# weights are the same as one after the other. Both are cached, keyed by their configuration and
+# code.
 
 # %%
 dev = run.device(P.device)

@@ -137,3 +137,34 @@ def test_model_rejects_bad_images() -> None:
         cr.Crispr(size=48)
     out = model.reconstruct(torch.rand(2, 1, 32, 32))
     assert out.shape == (2, 1, 32, 32) and 0 <= float(out.min()) and float(out.max()) <= 1
+
+
+def test_interrupted_training_resumes_to_the_same_weights(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checkpoint every 2 iterations, stop in iteration 5, run again: the same weights and history
+    as 6 iterations straight through; the checkpoint is gone at the end."""
+    from facerobust.experiments.crispr import setup as cs
+
+    cfg = T.CrisprConfig(p=4, q=2, width=4, hidden=8, batch=4, iters=6)
+    sample = cs.batch_sampler(torch.rand(20, 1, 32, 32), cfg.batch)
+    straight = T.make_model(cfg)
+    want = T.fit(straight, sample, cfg)
+    ckpt = tmp_path / "ckpt.pt"
+    real_step, calls = T.step_generator, {"n": 0}
+
+    def dies_in_iteration_5(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return real_step(*a, **k)
+
+    monkeypatch.setattr(T, "step_generator", dies_in_iteration_5)
+    with pytest.raises(KeyboardInterrupt):
+        T.fit(T.make_model(cfg), sample, cfg, checkpoint=ckpt, every=2)
+    assert ckpt.exists()
+    monkeypatch.setattr(T, "step_generator", real_step)
+    resumed = T.make_model(cfg)
+    got = T.fit(resumed, sample, cfg, checkpoint=ckpt, every=2)
+    assert got["resumed_from"] == 4 and not ckpt.exists()
+    assert got["history"] == want["history"]
+    a, b = straight.state_dict(), resumed.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)

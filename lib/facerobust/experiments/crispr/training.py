@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -31,6 +32,7 @@ from ... import cluster as clusters
 from ... import device as devices
 from ...models import crispr as cr
 from ...models import crispr_losses as L
+from ...paths import cache_dir
 from ...progress import progress
 
 
@@ -159,14 +161,38 @@ def step_generator(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg:
     return float(loss.detach())
 
 
+def _save_checkpoint(path: Path, model: cr.Crispr, opt: Optimisers, g: torch.Generator, it: int,
+                     hist: dict[str, list[float]]) -> None:
+    cache.save_state(path, {"model": model.state_dict(), "aux": opt.aux.state_dict(),
+                            "enc": opt.enc.state_dict(), "gen": opt.gen.state_dict(), "rng": g.get_state(),
+                            "iter": it, "hist": hist})
+
+
+def _resume(path: Path, model: cr.Crispr, opt: Optimisers,
+            g: torch.Generator) -> tuple[int, dict[str, list[float]]]:
+    s = cache.load_state(path)
+    model.load_state_dict(s["model"])
+    opt.aux.load_state_dict(s["aux"]), opt.enc.load_state_dict(s["enc"]), opt.gen.load_state_dict(s["gen"])
+    g.set_state(s["rng"])
+    return int(s["iter"]), {k: list(v) for k, v in s["hist"].items()}
+
+
 def fit(model: cr.Crispr, sample: Callable[[torch.Generator], tuple[Tensor, Tensor]],
-        cfg: CrisprConfig, desc: str = "CRISPR") -> dict[str, Any]:
-    """Run ``cfg.iters`` iterations of the schedule; ``sample(g)`` draws one batch (x, y)."""
+        cfg: CrisprConfig, desc: str = "CRISPR", checkpoint: Path | None = None,
+        every: int = 250) -> dict[str, Any]:
+    """Run ``cfg.iters`` iterations of the schedule; ``sample(g)`` draws one batch (x, y).
+
+    With ``checkpoint``, the run's state (networks, centroids, optimisers, sampling generator,
+    history) is written there every ``every`` iterations and an interrupted run resumes from it,
+    ending with the weights an uninterrupted run ends with; the file is removed at the end."""
     g = torch.Generator().manual_seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     opt = optimisers(model, cfg.lr, cfg.lr_aux)
     model.train()
     hist: dict[str, list[float]] = {"aux": [], "encoder": [], "generator": []}
+    start = 0
+    if checkpoint is not None and checkpoint.exists():
+        start, hist = _resume(checkpoint, model, opt, g)
     t0 = time.perf_counter()
     dev = model.mu.device
 
@@ -175,13 +201,17 @@ def fit(model: cr.Crispr, sample: Callable[[torch.Generator], tuple[Tensor, Tens
         return x.to(dev), y.to(dev)
 
     with devices.threads(cfg.threads):
-        for _ in progress(range(cfg.iters), desc=desc):
+        for it in progress(range(start, cfg.iters), desc=desc, initial=start, total=cfg.iters):
             aux = [step_aux(model, opt, *batch(), cfg, g) for _ in range(2)]
             hist["aux"].append(sum(aux) / 2)
             hist["encoder"].append(step_encoder(model, opt, *batch(), cfg))
             hist["generator"].append(step_generator(model, opt, *batch(), cfg, g))
+            if checkpoint is not None and (it + 1) % every == 0 and it + 1 < cfg.iters:
+                _save_checkpoint(checkpoint, model, opt, g, it + 1, hist)
     model.eval()
-    return {"history": hist, "seconds": time.perf_counter() - t0}
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
+    return {"history": hist, "seconds": time.perf_counter() - t0, "resumed_from": start}
 
 
 def make_model(cfg: CrisprConfig) -> cr.Crispr:
@@ -192,12 +222,20 @@ def make_model(cfg: CrisprConfig) -> cr.Crispr:
 Sampler = Callable[[torch.Generator], tuple[Tensor, Tensor]]
 
 
+def checkpoint_path(name: str, cfg: CrisprConfig, data_key: dict[str, Any]) -> Path:
+    """Where an interrupted training of this cache entry keeps its state."""
+    return cache_dir() / "checkpoints" / f"{cache.key(name + '-ckpt', asdict(cfg) | data_key, _code())}.pt"
+
+
+def _code() -> list[Any]:
+    return [cr, L, sys.modules[__name__]]
+
+
 def _cached(name: str, cfg: CrisprConfig, data_key: dict[str, Any], dev: torch.device,
             run: Callable[[nn.Module], dict[str, Any]]) -> tuple[cr.Crispr, dict[str, Any]]:
     """The one cache entry of a model: loaded, or ``run`` on a fresh model and stored."""
-    code = [cr, L, sys.modules[__name__]]
     model, meta = cache.cached_module(name, asdict(cfg) | data_key, lambda: make_model(cfg).to(dev), run,
-                                      code=code)
+                                      code=_code())
     assert isinstance(model, cr.Crispr)
     return model, meta
 
@@ -207,18 +245,18 @@ def trained(name: str, cfg: CrisprConfig, sample: Sampler, data_key: dict[str, A
     """A trained CRISPR (on ``device``) from the cache, or trained now and cached."""
     def run(m: nn.Module) -> dict[str, Any]:
         assert isinstance(m, cr.Crispr)
-        return fit(m, sample, cfg, desc=name)
+        return fit(m, sample, cfg, desc=name, checkpoint=checkpoint_path(name, cfg, data_key))
 
     return _cached(name, cfg, data_key, device or torch.device("cpu"), run)
 
 
-def train_unit(name: str, cfg: CrisprConfig, sample: Sampler,
-               device: str) -> tuple[dict[str, Tensor], dict[str, Any]]:
-    """One model trained from scratch as :func:`trained` trains it (same seeding, same thread
-    count): its CPU state dict and history. Runs in-process or as a Ray task."""
+def train_unit(name: str, cfg: CrisprConfig, sample: Sampler, device: str,
+               checkpoint: Path | None = None) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """One model trained as :func:`trained` trains it (same seeding, same thread count, resuming
+    from ``checkpoint``): its CPU state dict and history. Runs in-process or as a Ray task."""
     torch.use_deterministic_algorithms(True, warn_only=True)
     model = make_model(cfg).to(device)
-    meta = fit(model, sample, cfg, desc=name)
+    meta = fit(model, sample, cfg, desc=name, checkpoint=checkpoint)
     return {k: v.cpu() for k, v in model.state_dict().items()}, meta
 
 
@@ -248,8 +286,11 @@ def trained_many(jobs: Sequence[tuple[str, CrisprConfig]], sample: Sampler, data
             pass
     todo = [k for k in range(len(jobs)) if k not in done]
     gpus = 1 if dev.type == "cuda" else 0
-    units = [(jobs[k][0], jobs[k][1], sample, str(dev)) for k in todo]
     cpus = max([jobs[k][1].threads for k in todo], default=1)
+    units = [(jobs[k][0], jobs[k][1], sample, str(dev), checkpoint_path(*jobs[k], data_key)) for k in todo]
+    if todo:
+        print(f"training {', '.join(jobs[k][0] for k in todo)} side by side ({cluster}, {cpus} CPU each); "
+              "their progress bars go to Ray's worker logs, their checkpoints to the cache", file=sys.stderr)
     results = clusters.run(train_unit, units, cluster, num_cpus=cpus, num_gpus=gpus)
     for k, (state, meta) in zip(todo, results, strict=True):
         def load(m: nn.Module, state: dict[str, Tensor] = state, meta: dict[str, Any] = meta) -> dict:
