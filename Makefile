@@ -14,6 +14,8 @@ NB ?=
 export MALLOC_MMAP_THRESHOLD_ := 10000000000
 export MALLOC_TRIM_THRESHOLD_ := 10000000000
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# idle OpenMP threads sleep instead of spinning (2-thread torch under load busy-waits otherwise)
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup assets book html chapter regen test lint unit nbval browser-check sync bench clean help
 help:
