@@ -71,3 +71,22 @@ def test_unreadable_metadata_is_retrained(tmp_cache, capsys) -> None:
     mpath.write_text("{not json")
     cache.cached_module("lin", {"w": 3}, _make, lambda m: calls.append(1) or {}, code=[_make])
     assert calls == [1, 1] and str(mpath) in capsys.readouterr().err
+
+
+def test_lookup_loads_what_cached_module_stored_and_trains_nothing(tmp_cache, capsys) -> None:
+    assert cache.lookup("lin", {"w": 2}, _make, code=[_make]) is None
+
+    def fit(m: nn.Module) -> dict:
+        with torch.no_grad():
+            m.weight.fill_(0.5)
+        return {"loss": 1.0}
+
+    cache.cached_module("lin", {"w": 2}, _make, fit, code=[_make])
+    hit = cache.lookup("lin", {"w": 2}, _make, code=[_make])
+    assert hit is not None and hit[1] == {"loss": 1.0} and not hit[0].training
+    assert torch.equal(hit[0].weight, torch.full((2, 3), 0.5))
+    assert cache.lookup("lin", {"w": 3}, _make, code=[_make]) is None  # another config
+    wpath = next((tmp_cache / "models").glob("*.pt"))
+    wpath.write_bytes(wpath.read_bytes()[:20])  # a corrupt entry: reported, removed, a miss
+    assert cache.lookup("lin", {"w": 2}, _make, code=[_make]) is None
+    assert "corrupt cache entry" in capsys.readouterr().err and not wpath.exists()

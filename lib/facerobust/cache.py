@@ -101,6 +101,24 @@ def _read_entry(model: nn.Module, wpath: Path, mpath: Path) -> dict[str, Any] | 
         return None
 
 
+def lookup(name: str, config: Mapping[str, Any], make: Callable[[], nn.Module], code: Iterable[Any] = (),
+           root: Path | None = None) -> tuple[nn.Module, dict[str, Any]] | None:
+    """The entry :func:`cached_module` would load (module in eval mode, metadata), or None if it is
+    not cached (a corrupt entry is reported and removed, as there). Trains nothing: for callers
+    that train the missing entries elsewhere (e.g. as parallel tasks) and store them afterwards."""
+    k = key(name, config, code)
+    folder = (root or cache_dir()) / "models"
+    wpath, mpath = folder / f"{k}.pt", folder / f"{k}.json"
+    if not (wpath.exists() and mpath.exists()):
+        return None
+    model = make()
+    meta = _read_entry(model, wpath, mpath)
+    if meta is None:
+        return None
+    model.eval()
+    return model, meta
+
+
 def cached_module(
     name: str,
     config: Mapping[str, Any],

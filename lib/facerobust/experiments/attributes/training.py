@@ -125,13 +125,16 @@ def _maker(loss: str, train: AnyAttributeSet, cfg: Mapping[str, Any]):
     return lambda: Snapshots(lambda: nets.make_bank(cfg["arch"], train.a.shape[1], LOSSES[loss], c, size))
 
 
+def _code() -> list[Any]:
+    return [nets, sys.modules[__name__], dirs]
+
+
 def _cached(loss: str, train: AnyAttributeSet, cfg: Mapping[str, Any], data_key: Mapping[str, Any],
             fit) -> tuple[Snapshots, dict[str, Any]]:
     """The one cache entry of a bank: loaded, or ``fit`` (seeded first, as every unit is)."""
     torch.manual_seed(int(cfg["seed"]))
     config = dict(cfg) | dict(data_key) | {"loss": loss}
-    code = [nets, sys.modules[__name__], dirs]
-    model, meta = cache.cached_module(f"rozsa-{loss}", config, _maker(loss, train, cfg), fit, code=code)
+    model, meta = cache.cached_module(f"rozsa-{loss}", config, _maker(loss, train, cfg), fit, code=_code())
     return model, meta  # type: ignore[return-value]
 
 
@@ -153,14 +156,6 @@ def trained_snapshots(
 
     model, meta = _cached(loss, train, cfg, data_key, fit)
     return model.to(dev), meta
-
-
-class _Missing(Exception):
-    """Raised instead of training: the entry is not in the cache."""
-
-
-def _missing(m: nn.Module) -> dict[str, Any]:
-    raise _Missing
 
 
 def train_unit(loss: str, train: AnyAttributeSet, valid: AnyAttributeSet, cfg: Mapping[str, Any],
@@ -186,10 +181,10 @@ def trained_banks(
         return {loss: trained_snapshots(loss, train, valid, cfg, data_key, device) for loss in losses}
     done: dict[str, tuple[Snapshots, dict[str, Any]]] = {}
     for loss in losses:
-        try:
-            done[loss] = _cached(loss, train, cfg, data_key, _missing)
-        except _Missing:
-            pass
+        hit = cache.lookup(f"rozsa-{loss}", dict(cfg) | dict(data_key) | {"loss": loss},
+                           _maker(loss, train, cfg), _code())
+        if hit is not None:
+            done[loss] = hit  # type: ignore[assignment]
     todo = [loss for loss in losses if loss not in done]
     gpus = 1 if devices.resolve(device).type == "cuda" or str(device).startswith("cuda") else 0
     jobs = [(loss, train, valid, cfg, device, threads) for loss in todo]

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,10 @@ def fit(model: cr.Crispr, sample: Callable[[torch.Generator], tuple[Tensor, Tens
     return {"history": hist, "seconds": time.perf_counter() - t0, "resumed_from": start}
 
 
+def _fresh(cfg: CrisprConfig, dev: torch.device) -> cr.Crispr:
+    return make_model(cfg).to(dev)
+
+
 def make_model(cfg: CrisprConfig) -> cr.Crispr:
     torch.manual_seed(cfg.seed)
     return cr.Crispr(cfg.channels, cfg.size, cfg.n_attr, cfg.p, cfg.q, cfg.width, cfg.hidden)
@@ -234,7 +239,7 @@ def _code() -> list[Any]:
 def _cached(name: str, cfg: CrisprConfig, data_key: dict[str, Any], dev: torch.device,
             run: Callable[[nn.Module], dict[str, Any]]) -> tuple[cr.Crispr, dict[str, Any]]:
     """The one cache entry of a model: loaded, or ``run`` on a fresh model and stored."""
-    model, meta = cache.cached_module(name, asdict(cfg) | data_key, lambda: make_model(cfg).to(dev), run,
+    model, meta = cache.cached_module(name, asdict(cfg) | data_key, partial(_fresh, cfg, dev), run,
                                       code=_code())
     assert isinstance(model, cr.Crispr)
     return model, meta
@@ -260,14 +265,6 @@ def train_unit(name: str, cfg: CrisprConfig, sample: Sampler, device: str,
     return {k: v.cpu() for k, v in model.state_dict().items()}, meta
 
 
-class _Missing(Exception):
-    """Raised instead of training: the entry is not in the cache."""
-
-
-def _missing(m: nn.Module) -> dict[str, Any]:
-    raise _Missing
-
-
 def trained_many(jobs: Sequence[tuple[str, CrisprConfig]], sample: Sampler, data_key: dict[str, Any],
                  device: torch.device | None = None,
                  cluster: str | None = None) -> list[tuple[cr.Crispr, dict[str, Any]]]:
@@ -280,10 +277,10 @@ def trained_many(jobs: Sequence[tuple[str, CrisprConfig]], sample: Sampler, data
         return [trained(name, cfg, sample, data_key, dev) for name, cfg in jobs]
     done: dict[int, tuple[cr.Crispr, dict[str, Any]]] = {}
     for k, (name, cfg) in enumerate(jobs):
-        try:
-            done[k] = _cached(name, cfg, data_key, dev, _missing)
-        except _Missing:
-            pass
+        hit = cache.lookup(name, asdict(cfg) | data_key, partial(_fresh, cfg, dev), _code())
+        if hit is not None:
+            assert isinstance(hit[0], cr.Crispr)
+            done[k] = hit[0], hit[1]
     todo = [k for k in range(len(jobs)) if k not in done]
     gpus = 1 if dev.type == "cuda" else 0
     cpus = max([jobs[k][1].threads for k in todo], default=1)
