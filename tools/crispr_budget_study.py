@@ -46,15 +46,14 @@ def _rate(k: int, n: int) -> dict[str, float]:
     return {"k": k, "n": n, "rate": k / n, "lo": lo, "hi": hi}
 
 
-def _styles(model: Any, S: run.Setting) -> dict[str, dict[str, dict[str, float]]]:
+def _styles(rt: ev.RoundTrip, S: run.Setting) -> dict[str, dict[str, dict[str, float]]]:
     """Round trip: share of test images whose true style the judge reads again, per style."""
-    got = setup.judge(S.oracle, ev.decode(model, ev.encode(model, S.test.x)))
     out: dict[str, dict[str, dict[str, float]]] = {}
     for k, name in enumerate(ss.ATTRIBUTES):
         out[name] = {}
         for st, style in enumerate(ss.STYLES[name]):
             sel = S.test.styles[:, k] == st
-            out[name][style] = _rate(int((got.styles[sel, k] == st).sum()), int(sel.sum()))
+            out[name][style] = _rate(int(rt.style_same[sel, k].sum()), int(sel.sum()))
     return out
 
 
@@ -71,7 +70,7 @@ def measure(P: Mapping[str, Any], cluster: str | None) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"run": label, "iters": cfg.iters, "width": cfg.width, "threads": cfg.threads,
                                "train_seconds": meta["seconds"], "round_trip_mse": rt.mse,
                                "round_trip_digit_kept": _rate(rt.digit_kept, rt.n),
-                               "round_trip_style_kept": _styles(model, S), "swaps": [], "borrows": []}
+                               "round_trip_style_kept": _styles(rt, S), "swaps": [], "borrows": []}
         for i in range(2):
             s = ev.swap_eval(model, S.oracle, S.test, i)
             lost = ~s.digit_same

@@ -52,24 +52,28 @@ def decode(model: cr.Crispr, codes: cr.Codes, batch: int = 500) -> Tensor:
 @dataclass(frozen=True)
 class RoundTrip:
     """The reconstruction G(E(x)) of ``n`` test images judged by the oracle: ``digit_same`` (N,)
-    where it reads the digit it reads in the input; each attribute's true style kept; pixel MSE."""
+    where it reads the digit it reads in the input; ``style_same`` (N, 2) where it reads each
+    attribute's true style; pixel MSE."""
 
     n: int
     digit_same: Tensor
-    styles_kept: tuple[int, ...]
+    style_same: Tensor
     mse: float
 
     @property
     def digit_kept(self) -> int:
         return int(self.digit_same.sum())
 
+    @property
+    def styles_kept(self) -> tuple[int, ...]:
+        return tuple(int(k) for k in self.style_same.sum(0))
+
 
 def round_trip_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits) -> RoundTrip:
     """Reconstruct every image: what a swap cannot do better than, since it decodes the same z."""
     out = decode(model, encode(model, data.x))
     got = judge(oracle, out)
-    kept = tuple(int((got.styles[:, k] == data.styles[:, k]).sum()) for k in range(len(ss.ATTRIBUTES)))
-    return RoundTrip(len(data), got.digit == judge(oracle, data.x).digit, kept,
+    return RoundTrip(len(data), got.digit == judge(oracle, data.x).digit, got.styles == data.styles,
                      float((out - data.x).pow(2).mean()))
 
 
