@@ -127,6 +127,7 @@ import pandas as pd
 import torch
 from myst_nb import glue
 
+from facerobust import device as devices
 from facerobust.data import synthetic_styles as ss
 from facerobust.experiments.crispr import evaluate as ev
 from facerobust.experiments.crispr import figures, run
@@ -166,7 +167,7 @@ glue("fig_styles", fig, display=False)
 # code.
 
 # %%
-dev = run.device(P.device)
+dev = devices.resolve(P.device)  # 'auto': CUDA, else MPS, else CPU
 trained = run.train_models(S, P, dev)
 model, meta, ablation = trained.model, trained.meta, trained.ablation
 glue("p_dim", P.p, display=False)

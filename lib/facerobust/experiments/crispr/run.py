@@ -26,13 +26,6 @@ class Setting:
     oracle_meta: dict[str, Any]
 
 
-def device(name: str) -> torch.device:
-    """'auto' -> CUDA if available, else CPU; otherwise the named device."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def styled_setting(P: Mapping[str, Any]) -> Setting:
     """Styled MNIST-5k digits: fresh stylings of the 4000 training digits for training, one fixed
     styling of the first ``n_test`` test digits, ``n_probe`` fixed training stylings for probes."""
