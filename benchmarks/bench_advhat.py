@@ -1,4 +1,4 @@
-"""Speed of the AdvHat attack on dlib's descriptor (issue 6, chapter 5).
+"""Speed of the AdvHat attack on dlib's descriptor (issue 6, chapter 8).
 
     .venv/bin/python benchmarks/bench_advhat.py [--batch 20] [--threads 2] [--steps 5]
 
@@ -104,7 +104,7 @@ def main() -> None:
     face = faces.x[i:i + 1]
     with torch.no_grad():
         anchor = model(ah.crop(face, ah.Placement.default(1), SRC, DST))[0]
-    default = yaml.safe_load((repo_root() / "params" / "05_advhat.yml").read_text())["default"]
+    default = yaml.safe_load((repo_root() / "params" / "08_advhat.yml").read_text())["default"]
     budget = sum(default["max_steps"])
     rows = []
     for off_plane in (True, False):

@@ -399,7 +399,7 @@ glue("hand_flipped_all", f"{int(flipped_all.sum())} of {len(flipped_all)}", disp
 # decision of {glue:text}`hand_flipped` of these four faces; applied to every real face, the same
 # step fools the classifier on {glue:text}`hand_flipped_all` faces (a face it already got wrong
 # counts as fooled). Chapters 2 and 3 measure such attacks with a line search and a perceptual
-# test, chapter 4 defends against FGSM.
+# test, chapter 7 defends against FGSM.
 
 # %% [markdown]
 # ## The data survey vs this book

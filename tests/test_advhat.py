@@ -1,4 +1,4 @@
-"""AdvHat (chapter 5): geometry of the off-plane sticker model, EOT sampler, loss and optimiser.
+"""AdvHat (chapter 8): geometry of the off-plane sticker model, EOT sampler, loss and optimiser.
 
 The geometry numbers are those recovered from the official code (spec, Paper 2, section 2.5):
 with the default parameters the sticker covers rows 42-246, columns 118-481 of the 600x600

@@ -1,4 +1,4 @@
-"""Chapter 06: the K-anonymity claims table on hand-made summary tables (no attack run)."""
+"""Chapter 09: the K-anonymity claims table on hand-made summary tables (no attack run)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rules added to the claims module for chapters 00-03, 05 and 06: each fails when it should and
+"""Rules added to the claims module for chapters 00-03, 08 and 09: each fails when it should and
 shows the margin or band it applies."""
 
 from __future__ import annotations

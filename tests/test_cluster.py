@@ -107,7 +107,7 @@ def _crispr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | None) -
 
 @pytest.mark.slow
 def test_crispr_pair_on_ray_equals_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chapter 08 trains CRISPR and its ablation side by side: the same weights and cache entries
+    """Chapter 05 trains CRISPR and its ablation side by side: the same weights and cache entries
     as one after the other, and the thread count of the caller is left as it was."""
     before = torch.get_num_threads()
     seq = _crispr(tmp_path, monkeypatch, None)

@@ -1,4 +1,4 @@
-"""Chapter 07's CNNAA-on-CelebA path on the generated CelebA fixture: the landmark reader, the part
+"""Chapter 04's CNNAA-on-CelebA path on the generated CelebA fixture: the landmark reader, the part
 windows, the attribute-to-region assignment, a few training steps through the streaming DataLoader,
 and the Table 2.11-style accuracy table and claims rows."""
 

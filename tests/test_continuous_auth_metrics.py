@@ -1,4 +1,4 @@
-"""Chapter 07 (continuous authentication): Eq. 2.1 vote, Eq. 2.2/2.3 similarity and fusion, EER,
+"""Chapter 04 (continuous authentication): Eq. 2.1 vote, Eq. 2.2/2.3 similarity and fusion, EER,
 SSC and OMP, and the Eq. 2.10 battery sums."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 07 (continuous authentication): CNNAA parameter counts (Table 2.16), the Eq. 2.5 loss, the
+"""Chapter 04 (continuous authentication): CNNAA parameter counts (Table 2.16), the Eq. 2.5 loss, the
 queue sampler, face components and capture sessions."""
 
 from __future__ import annotations

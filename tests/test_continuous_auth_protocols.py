@@ -1,4 +1,4 @@
-"""Chapter 07 (continuous authentication): the verification protocols on hand-made videos."""
+"""Chapter 04 (continuous authentication): the verification protocols on hand-made videos."""
 
 from __future__ import annotations
 

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--profile", default="default")
     ap.add_argument("--cluster", default="local", help="null: one after the other in this process")
     a = ap.parse_args(argv)
-    P = dict(params.load("08_crispr", a.profile))
+    P = dict(params.load("05_crispr", a.profile))
     session.start(P["seed"], threads=P["threads"])
     rows = measure(P, None if a.cluster == "null" else a.cluster)
     cache.atomic_write_bytes(repo_root() / OUT, (json.dumps(rows, indent=1) + "\n").encode())

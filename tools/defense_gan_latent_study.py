@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(f"name one or more runs of {list(RUNS)}, got {a.runs}")
     if a.weights is not None and len(a.runs) != 1:
         ap.error("--weights goes with exactly one run")
-    P = dict(params.load("04_defense_gan", a.profile, {"threads": a.threads}))
+    P = dict(params.load("07_defense_gan", a.profile, {"threads": a.threads}))
     session.start(P["seed"], threads=a.threads)
     for name in a.runs:
         if a.cmd == "train":

@@ -5,7 +5,7 @@ variables keeps ``x'`` in the box [0, 1] without clipping), where ``f`` is the m
 ``max(Z_y - max_{j != y} Z_j + kappa, 0)`` (untargeted) or ``max(max_{j != t} Z_j - Z_t + kappa, 0)``
 (targeted). Each sample has its own ``c``, found by a batched binary search.
 
-Used by the K-anonymity chapter (baseline, ``notebooks/06_k_anonymity.py``) and by the
+Used by the K-anonymity chapter (baseline, ``notebooks/09_k_anonymity.py``) and by the
 Defense-GAN chapter. Contract: :mod:`.base`.
 """
 

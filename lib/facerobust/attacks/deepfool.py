@@ -11,7 +11,7 @@ already turned are dropped) and one backward pass per candidate class through th
 (``retain_graph``), so a step costs about ``1 + candidates`` passes over the active images; no
 Python loop over images. The check of which images turned reuses the next step's forward.
 
-Used by the K-anonymity chapter (``notebooks/06_k_anonymity.py``) as a baseline.
+Used by the K-anonymity chapter (``notebooks/09_k_anonymity.py``) as a baseline.
 """
 
 from __future__ import annotations

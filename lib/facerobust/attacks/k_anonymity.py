@@ -10,7 +10,7 @@ image, projected Adam on the perturbation ``p`` minimises
 true label, i.e. the true label sits at rank >= k. Across the groups the true label then lands
 on ranks 2..K+1 equally often (condition (5): p(j) <= 1/K). With K = 1 and ``w_s = 0`` this
 is an L-BFGS-style targeted attack on the runner-up.
-Used by ``notebooks/06_k_anonymity.py``.
+Used by ``notebooks/09_k_anonymity.py``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def k_anonymity(
     similarity: Similarity = cw_ssim,
     generator: torch.Generator | None = None,
 ) -> AttackResult:
-    """Eq. (6) of Mygdalis et al. (chapter 6, ``eq-kanon-objective``; success: ``eq-kanon-conditions``):
+    """Eq. (6) of Mygdalis et al. (chapter 9, ``eq-kanon-objective``; success: ``eq-kanon-conditions``):
     ``min_p ||p||_2 + w_s (1 - s(x, x + p)) + sum_{i=2}^{k} CE(f(x + p), r_x(i))``.
 
     ``optimizer``: ``"l2"`` (default) takes steps of L2 length ``lr`` along the per-sample

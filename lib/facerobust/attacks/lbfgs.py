@@ -7,7 +7,7 @@ largest ``c`` -- i.e. the smallest perturbation -- for which the minimiser reach
 All images are optimised in one L-BFGS-B run on the sum of their (independent) objectives,
 each with its own ``c``.
 
-Used by the K-anonymity chapter (``notebooks/06_k_anonymity.py``) as a baseline.
+Used by the K-anonymity chapter (``notebooks/09_k_anonymity.py``) as a baseline.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Digits with two synthetic style attributes whose ground truth is known for every image.
 
-The CRISPR chapter (``notebooks/08_crispr.py``) needs attributes that have several *styles*, so
+The CRISPR chapter (``notebooks/05_crispr.py``) needs attributes that have several *styles*, so
 that swapping, sampling and borrowing a style can be measured. Each 32x32 image holds a real
 MNIST-5k digit (resized to 20x20, top centre) plus two overlays:
 

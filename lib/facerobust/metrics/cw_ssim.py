@@ -10,7 +10,7 @@ so every sub-band is complex (analytic). For coefficients ``c_x, c_y`` of one su
 
 averaged over window positions (valid region), sub-bands and channels. ``S`` is 1 for identical
 images, ignores a constant offset (no low-pass band) and gives ``2a / (1 + a^2)`` for
-``y = a * x`` when ``k = 0``. Used by the K-anonymity attack (Eq. (6), ``notebooks/06_k_anonymity.py``).
+``y = a * x`` when ``k = 0``. Used by the K-anonymity attack (Eq. (6), ``notebooks/09_k_anonymity.py``).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def subbands(x: Tensor, filters: Tensor) -> Tensor:
 def cw_ssim(
     x: Tensor, y: Tensor, *, scales: int = 3, orientations: int = 4, win: int = 7, k: float = 1e-3
 ) -> Tensor:
-    """CW-SSIM per sample (N,) of two NCHW batches (chapter 6, ``eq-cwssim``; the ``s`` of Eq. (6)).
+    """CW-SSIM per sample (N,) of two NCHW batches (chapter 9, ``eq-cwssim``; the ``s`` of Eq. (6)).
 
     ``S = (2 |sum c_x conj(c_y)| + k) / (sum |c_x|^2 + sum |c_y|^2 + k)`` per sub-band and window,
     averaged over windows, ``scales * orientations`` sub-bands and channels.

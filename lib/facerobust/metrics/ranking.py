@@ -1,4 +1,4 @@
-"""Rank-position metrics of the K-anonymity chapter (``notebooks/06_k_anonymity.py``).
+"""Rank-position metrics of the K-anonymity chapter (``notebooks/09_k_anonymity.py``).
 
 The rank of the true label ``y`` in a model's sorted output (1 = top-1), its probability mass
 function over a set (Eq. (5) of Mygdalis et al.), the attack success rate and the per-pixel MSE.

@@ -5,7 +5,7 @@ usual constants ``K1 = 0.01, K2 = 0.03`` and data range 1 -- the same definition
 ``skimage.metrics.structural_similarity(gaussian_weights=True, sigma=1.5,
 use_sample_covariance=False, data_range=1)``. MS-SSIM takes a window size and a number of
 scales so that it also works on 28x28 images (the standard 5 scales need more than 160 pixels).
-Used by the K-anonymity chapter (``notebooks/06_k_anonymity.py``; Table 1).
+Used by the K-anonymity chapter (``notebooks/09_k_anonymity.py``; Table 1).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ borrowed.
 * :func:`swap_codes`, :func:`diverse_swap_codes` and :func:`borrow_codes` are the three inference
   operations of Sec. 3.3 on codes; :meth:`Crispr.decode` turns codes back into images.
 
-Images are in [0, 1] (N, C, S, S) with S = 32 or 64. Used by ``notebooks/08_crispr.py``.
+Images are in [0, 1] (N, C, S, S) with S = 32 or 64. Used by ``notebooks/05_crispr.py``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
 - :class:`TwoGenerators`: the CycleGAN-style ablation (two image-to-image generators, no mask).
 - :func:`composite`: Eq. (4.5), ``x * (1 - m) + t * m``.
 
-Used by ``notebooks/09_explaingan.py`` through :mod:`facerobust.experiments.explaingan`.
+Used by ``notebooks/06_explaingan.py`` through :mod:`facerobust.experiments.explaingan`.
 """
 
 from __future__ import annotations

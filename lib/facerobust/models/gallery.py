@@ -13,7 +13,7 @@ the softmax temperature so that softmax-based attack losses (cross-entropy) are 
 has no trainable parameters, so the attacks that take a ``model(x) -> (N, C)`` logit classifier
 (L-BFGS, DeepFool, C&W, K-anonymity) run on it unchanged.
 
-Used by the K-anonymity chapter (``notebooks/06_k_anonymity.py``), its face-identification setting.
+Used by the K-anonymity chapter (``notebooks/09_k_anonymity.py``), its face-identification setting.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 LeNet-5 (LeCun et al. 1998) is the paper's MNIST model; the MobileNetV2 (Sandler et al. 2018)
 stands in for the paper's CIFAR-10 MobileNetV2 on Fashion-MNIST. Both take images in [0, 1]
-NCHW and normalise inside. Used by the K-anonymity chapter (``notebooks/06_k_anonymity.py``).
+NCHW and normalise inside. Used by the K-anonymity chapter (``notebooks/09_k_anonymity.py``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """AdvHat (Komkov & Petiushko): an adversarial sticker on a hat against a face descriptor.
 
-Chapter 5. ``projection``: the differentiable off-plane sticker model; ``eot``: random
+Chapter 8. ``projection``: the differentiable off-plane sticker model; ``eot``: random
 placements; ``optimise``: loss, two-stage momentum-sign optimiser, saving runs.
 """
 

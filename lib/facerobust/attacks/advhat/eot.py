@@ -1,4 +1,4 @@
-"""Expectation over transformation for AdvHat: random sticker placements (chapter 5, AdvHat).
+"""Expectation over transformation for AdvHat: random sticker placements (chapter 8, AdvHat).
 
 The ranges are those of the official ``Imgen.gen_random`` (spec table 2.7): every parameter is
 drawn uniformly around its centre, independently per sample. :func:`sample` draws a whole batch at

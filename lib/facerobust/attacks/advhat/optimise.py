@@ -1,4 +1,4 @@
-"""AdvHat's objective and two-stage momentum-sign optimiser (chapter 5, AdvHat).
+"""AdvHat's objective and two-stage momentum-sign optimiser (chapter 8, AdvHat).
 
 Loss (official ``Attack/attack.py``): the mean, over a batch of random placements, of the cosine
 between the descriptor of the stickered face and the anchor descriptor (the same face without
@@ -72,7 +72,7 @@ class AdvHatConfig:
     ``w_tv`` weighs TV(S) (a sum over pixels) against the mean cosine. Its per-pixel gradient is
     O(1) while dlib's cosine gradient is about 2e-5 per pixel of a 48x108 sticker, so the official
     1e-4 (for ArcFace and a 400x900 sticker) would let TV dominate every sign step; 1e-5 keeps the
-    two comparable (chapter 5 sweeps it, claim A5).
+    two comparable (chapter 8 sweeps it, claim A5).
     """
 
     sticker_hw: tuple[int, int] = (48, 108)
@@ -144,8 +144,8 @@ def optimise_sticker(model: nn.Module, face: Tensor, anchor: Tensor, cfg: AdvHat
 def advhat(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bool = False, anchor: Tensor,
            cfg: AdvHatConfig, generator: torch.Generator, threshold: float = 0.6,
            desc: str = "AdvHat") -> AttackResult:
-    """AdvHat dodging attack on one face chip (chapter 5): optimise a sticker ``S`` by the two-stage
-    momentum-sign method (chapter 5, ``eq-loss`` and ``eq-update``) on
+    """AdvHat dodging attack on one face chip (chapter 8): optimise a sticker ``S`` by the two-stage
+    momentum-sign method (chapter 8, ``eq-loss`` and ``eq-update``) on
     ``E_T[cos(e(render(x, S, T)), anchor)] + w_tv TV(S)`` over random placements ``T``, then judge
     it at the fixed view.
 

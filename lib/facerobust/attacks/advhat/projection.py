@@ -1,4 +1,4 @@
-"""AdvHat's off-plane sticker projection, differentiable in PyTorch (chapter 5, AdvHat).
+"""AdvHat's off-plane sticker projection, differentiable in PyTorch (chapter 8, AdvHat).
 
 The official code (``papermsucode/advhat``, ``Attack/utils.py``) models a paper sticker on the
 front of a cap in four steps, all ported here as batched tensor operations:

@@ -1,4 +1,4 @@
-"""Chapter 5 (AdvHat): the claims A1-A5 (spec, Paper 2, 2.12) judged with the shared claims module.
+"""Chapter 8 (AdvHat): the claims A1-A5 (spec, Paper 2, 2.12) judged with the shared claims module.
 
 Each function returns a :class:`~facerobust.experiments.claims.Judgement` whose rule text is the
 rule applied (thresholds are the module constants below); :func:`rows` turns them into the

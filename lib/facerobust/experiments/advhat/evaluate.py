@@ -1,4 +1,4 @@
-"""Chapter 5 (AdvHat): measurements on held-out views, sweeps outside the EOT ranges, transfer.
+"""Chapter 8 (AdvHat): measurements on held-out views, sweeps outside the EOT ranges, transfer.
 
 All functions render whole batches of stickered chips and embed them at once; similarities are
 the cosine to the anchor (the paper's measure) and dlib's own Euclidean distance (match < 0.6).

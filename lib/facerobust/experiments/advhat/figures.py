@@ -1,4 +1,4 @@
-"""Chapter 5 (AdvHat): figures (geometry, stickered views, stickers, loss curves, sweeps)."""
+"""Chapter 8 (AdvHat): figures (geometry, stickered views, stickers, loss curves, sweeps)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chapter 5 (AdvHat): the faces, models and cached sticker runs the experiments share.
+"""Chapter 8 (AdvHat): the faces, models and cached sticker runs the experiments share.
 
 Faces are dlib chips with padding 0.6 (220 px: forehead and cap included), the working frame in
 which the sticker is placed; the target, dlib's ResNet descriptor, reads 150-px chips with

@@ -1,1 +1,1 @@
-"""Chapter 07: attribute-based continuous authentication (Samangouei's dissertation, Chapter 2)."""
+"""Chapter 04: attribute-based continuous authentication (Samangouei's dissertation, Chapter 2)."""

@@ -1,4 +1,4 @@
-"""Chapter 07, Part A: train the ACAA attribute classifiers and the linear platform models on the
+"""Chapter 04, Part A: train the ACAA attribute classifiers and the linear platform models on the
 capture-session videos, two folds of identities, each fold scored by the other fold's classifiers.
 
 Labels per face are the models' consensus (``labels.consensus``; -1 = left out); every frame of a face

@@ -2,7 +2,7 @@
 
 C is the battery capacity (Wh), P_n the phone's power in normal use (W), P_d the attribute
 detector's power (W), beta the fraction of time the phone is in use and alpha the authentication
-rate (authenticate every T_a / alpha seconds). Used by chapter 07 to redo the dissertation's sums.
+rate (authenticate every T_a / alpha seconds). Used by chapter 04 to redo the dissertation's sums.
 """
 
 from __future__ import annotations

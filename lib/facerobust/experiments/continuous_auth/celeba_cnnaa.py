@@ -1,4 +1,4 @@
-"""Chapter 07, Part B on CelebA (``full`` profile, given ``celeba_root``): train the Multi* region networks
+"""Chapter 04, Part B on CelebA (``full`` profile, given ``celeba_root``): train the Multi* region networks
 and Binary* full-face networks of Table 2.12 with Eq. 2.5 (Eq. 2.4 for Binary) and the rare-class queue
 sampler over the streaming CelebA set, and measure per-attribute test accuracy as Table 2.11 does.
 

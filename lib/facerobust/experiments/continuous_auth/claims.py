@@ -1,4 +1,4 @@
-"""Chapter 07's "Paper vs this book" rows (dissertation Sec. 2.7 claims), through the shared claims module.
+"""Chapter 04's "Paper vs this book" rows (dissertation Sec. 2.7 claims), through the shared claims module.
 
 Every EER and accuracy of the dissertation needs MOBIO, UMDAA-01, PubFig or CelebA: those rows are
 "not testable here". Where our capture-session protocol has an analogue (fusion best, attributes

@@ -1,4 +1,4 @@
-"""Chapter 07, Part B on our frames: train MultiDeep-CNNAA part networks (Table 2.12 layers, Eq. 2.5 loss,
+"""Chapter 04, Part B on our frames: train MultiDeep-CNNAA part networks (Table 2.12 layers, Eq. 2.5 loss,
 the rare-class queue sampler, flip / contrast / gamma distortions) on the capture-session videos, two
 folds of identities, and read their attribute probabilities as Part B's video features.
 

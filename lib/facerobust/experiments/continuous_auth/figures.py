@@ -1,4 +1,4 @@
-"""Chapter 07's figures: component crops on a real face, the capture sessions, ROC curves per
+"""Chapter 04's figures: component crops on a real face, the capture sessions, ROC curves per
 protocol, and the SSC clusters."""
 
 from __future__ import annotations

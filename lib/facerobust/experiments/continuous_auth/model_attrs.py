@@ -1,4 +1,4 @@
-"""Chapter 07: attribute features from the book's pretrained face models, frame by frame.
+"""Chapter 04: attribute features from the book's pretrained face models, frame by frame.
 
 The dissertation's point is that attributes from good detectors (Kumar et al.'s on PubFig, its own
 CNNs on CelebA) authenticate robustly. Our ACAA classifiers learn from a dozen identities; the

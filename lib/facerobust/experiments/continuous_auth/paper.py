@@ -1,7 +1,7 @@
 """Numbers of Samangouei's dissertation, Chapter 2, as printed, with the line of the source text
 (``seeds/samangouei-dissertation-attributes-semantic-gap.txt``) they are read from.
 
-Chapter 07 takes every paper value of its tables and claims from here, never typed in the notebook.
+Chapter 04 takes every paper value of its tables and claims from here, never typed in the notebook.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 07, Part B: CNNAA sizes and CPU latency beside Table 2.16, the SSC / OMP discovered
+"""Chapter 04, Part B: CNNAA sizes and CPU latency beside Table 2.16, the SSC / OMP discovered
 attributes on synthetic unions of subspaces, and the Eq. 2.10 battery sums."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 07: video-to-video verification protocols on the capture-session videos (Sec. 2.3.3).
+"""Chapter 04: video-to-video verification protocols on the capture-session videos (Sec. 2.3.3).
 
 Each method gives a per-frame feature (LBP histograms, ACAA attribute values, linear-SVM margins);
 a video's descriptor is the mean over its frames; gallery and probe videos are compared by the inverse

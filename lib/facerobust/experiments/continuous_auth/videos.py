@@ -1,4 +1,4 @@
-"""Chapter 07's capture-session videos of the real faces, and their per-frame features.
+"""Chapter 04's capture-session videos of the real faces, and their per-frame features.
 
 Every real face (dlib chip, 5-point landmarks, ``facerobust.data.faces``) becomes one enrolment
 video ("enrol", take A), two videos per AA01-like session (take A = the enrolment task, take B = the

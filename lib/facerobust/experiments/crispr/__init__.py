@@ -1,4 +1,4 @@
-"""Experiments of the CRISPR chapter (``notebooks/08_crispr.py``, dissertation Ch. 3)."""
+"""Experiments of the CRISPR chapter (``notebooks/05_crispr.py``, dissertation Ch. 3)."""
 
 from . import budget, evaluate, figures, paper, run, setup, training
 

@@ -3,7 +3,7 @@
 Every statement is quoted from ``seeds/samangouei-dissertation-attributes-semantic-gap.txt``
 with its line numbers; the thresholds that turn a qualitative statement into a test are ours and
 are arguments of :func:`claims_table` (shown in the table's rule column).
-Used by ``notebooks/08_crispr.py``.
+Used by ``notebooks/05_crispr.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Experiments of the Defense-GAN chapter (``notebooks/04_defense_gan.py``).
+"""Experiments of the Defense-GAN chapter (``notebooks/07_defense_gan.py``).
 
 Modules are imported by path (``facerobust.experiments.defense_gan.gan_training`` etc.).
 """

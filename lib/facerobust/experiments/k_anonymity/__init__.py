@@ -1,4 +1,4 @@
-"""Experiments of the K-anonymity chapter (``notebooks/06_k_anonymity.py``)."""
+"""Experiments of the K-anonymity chapter (``notebooks/09_k_anonymity.py``)."""
 
 from .paper import PAPER_FOR, PAPER_TABLE1, claims_rows, claims_table
 from .plots import gallery, pmf_figure

@@ -1,6 +1,6 @@
 """The paper's Table 1 (with its lines) and the chapter's claims, judged with the shared claims module.
 
-Used by ``notebooks/06_k_anonymity.py``. MSE values are stored as plain per-pixel MSE (the
+Used by ``notebooks/09_k_anonymity.py``. MSE values are stored as plain per-pixel MSE (the
 paper prints them x10^3, x10^5 and x10^4), similarity values x100 as printed.
 """
 

@@ -1,6 +1,6 @@
 """Figures of the K-anonymity chapter: the rank pmfs (the paper's Fig. 1) and a perturbation gallery
 (its Fig. 2), for the digit settings and the face-identification setting. Used by
-``notebooks/06_k_anonymity.py``."""
+``notebooks/09_k_anonymity.py``."""
 
 from __future__ import annotations
 

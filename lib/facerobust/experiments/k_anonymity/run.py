@@ -1,6 +1,6 @@
 """Train the chapter's classifiers, pick the attacked samples and run every attack on them.
 
-Used by ``notebooks/06_k_anonymity.py``: MNIST-5k + LeNet-5, Fashion-MNIST + a small
+Used by ``notebooks/09_k_anonymity.py``: MNIST-5k + LeNet-5, Fashion-MNIST + a small
 MobileNetV2 (in place of the paper's CIFAR-10 + MobileNetV2) and a face-identification setting
 on the book's real faces ranked by dlib's descriptor (in place of Yale + LightCNN).
 """

@@ -16,7 +16,7 @@
 # ---
 
 # %% [markdown]
-# # 4. Defense-GAN: cleaning inputs with a generative model
+# # 7. Defense-GAN: cleaning inputs with a generative model
 #
 # Chapter 5 of Samangouei's dissertation {cite}`samangouei2019thesis` (published as Defense-GAN,
 # {cite}`samangouei2018defensegan`) proposes to defend any classifier by replacing its input with the
@@ -45,7 +45,7 @@ import facerobust as fr
 from facerobust import params, session
 
 print(fr.check_version())
-P = params.load("04_defense_gan", profile, overrides)
+P = params.load("07_defense_gan", profile, overrides)
 gen = session.start(P.seed, threads=P.threads)
 P
 
@@ -259,8 +259,8 @@ print(f"MNIST {P.pairs[-1]}: Defense-GAN-Rec {words} the accuracy lost to the at
 # generator's training: rerun the chapter with, say, three times the steps on MNIST only,
 #
 # ```
-# python -m facerobust.runner notebooks/04_defense_gan.py --profile default \
-#     -p gan_iters_mnist 6000 -p datasets "[mnist5k]" -o _build/chapters/04_gan6000.ipynb
+# python -m facerobust.runner notebooks/07_defense_gan.py --profile default \
+#     -p gan_iters_mnist 6000 -p datasets "[mnist5k]" -o _build/chapters/07_gan6000.ipynb
 # ```
 #
 # (the generator of this run trained at {glue:text}`gan_min_per_1000:.1f` minutes per 1,000 iterations,
@@ -595,9 +595,9 @@ claims_table
 # ## Rerun it
 #
 # ```
-# make chapter NB=notebooks/04_defense_gan.py PROFILE=ci
-# make chapter NB=notebooks/04_defense_gan.py PROFILE=default
-# python -m facerobust.runner notebooks/04_defense_gan.py --profile full -o _build/chapters/04_full.ipynb
+# make chapter NB=notebooks/07_defense_gan.py PROFILE=ci
+# make chapter NB=notebooks/07_defense_gan.py PROFILE=default
+# python -m facerobust.runner notebooks/07_defense_gan.py --profile full -o _build/chapters/07_full.ipynb
 # ```
 #
 # This run took {glue:text}`elapsed_min:.1f` minutes, of which {glue:text}`train_min:.1f` went to

@@ -16,7 +16,7 @@
 # ---
 
 # %% [markdown]
-# # 5. AdvHat: an adversarial sticker on a hat
+# # 8. AdvHat: an adversarial sticker on a hat
 #
 # Komkov and Petiushko {cite}`komkov2021advhat` print a rectangular paper sticker, put it on the front of a
 # cap, and make the public ArcFace model {cite}`deng2019arcface` (LResNet100E-IR) stop recognising the
@@ -45,7 +45,7 @@ import facerobust as fr
 from facerobust import params, session
 
 print(fr.check_version())
-P = params.load("05_advhat", profile, overrides)
+P = params.load("08_advhat", profile, overrides)
 gen = session.start(P.seed)
 P
 
@@ -481,9 +481,9 @@ print(verdicts.set_index("id")["verdict"].to_string())
 # ## Rerun it
 #
 # ```
-# python -m facerobust.runner notebooks/05_advhat.py --profile ci -o tests/notebooks/05_advhat.ipynb --force
-# python -m facerobust.runner notebooks/05_advhat.py --profile default -o book/chapters/05_advhat.ipynb
-# python -m facerobust.runner notebooks/05_advhat.py --profile full -o _build/chapters/05_advhat_full.ipynb
+# python -m facerobust.runner notebooks/08_advhat.py --profile ci -o tests/notebooks/08_advhat.ipynb --force
+# python -m facerobust.runner notebooks/08_advhat.py --profile default -o book/chapters/08_advhat.ipynb
+# python -m facerobust.runner notebooks/08_advhat.py --profile full -o _build/chapters/08_advhat_full.ipynb
 # ```
 #
 # The stickers are cached under `.cache/advhat/` (a rerun with the same settings and code reads them back

@@ -16,7 +16,7 @@
 # ---
 
 # %% [markdown]
-# # 7. Attribute-based continuous authentication
+# # 4. Attribute-based continuous authentication
 #
 # Chapter 2 of Samangouei's dissertation {cite}`samangouei2019thesis` (after
 # {cite}`samangouei2015attribute,samangouei2017facial,samangouei2016cnnaa`) authenticates the owner of a
@@ -41,7 +41,7 @@ from facerobust import params, session
 
 T_START = time.perf_counter()
 print(fr.check_version())
-P = params.load("07_continuous_auth", profile, overrides)
+P = params.load("04_continuous_auth", profile, overrides)
 gen = session.start(P.seed)
 P
 
@@ -508,12 +508,12 @@ claims_tab
 # ## Rerun it
 #
 # ```bash
-# make chapter NB=notebooks/07_continuous_auth.py PROFILE=ci
-# make chapter NB=notebooks/07_continuous_auth.py PROFILE=default
-# make chapter NB=notebooks/07_continuous_auth.py PROFILE=full
+# make chapter NB=notebooks/04_continuous_auth.py PROFILE=ci
+# make chapter NB=notebooks/04_continuous_auth.py PROFILE=default
+# make chapter NB=notebooks/04_continuous_auth.py PROFILE=full
 # # CNNAA on CelebA: the full profile given a CelebA folder
-# .venv/bin/python -m facerobust.runner notebooks/07_continuous_auth.py --profile full \
-#     -p celeba_root /path/to/celeba -o _build/chapters/07_continuous_auth.ipynb
+# .venv/bin/python -m facerobust.runner notebooks/04_continuous_auth.py --profile full \
+#     -p celeba_root /path/to/celeba -o _build/chapters/04_continuous_auth.ipynb
 # ```
 #
 # This run took {glue:text}`ca_elapsed_min:.1f` minutes of wall time and {glue:text}`ca_cpu_min:.1f`

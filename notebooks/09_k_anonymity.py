@@ -16,7 +16,7 @@
 # ---
 
 # %% [markdown]
-# # 6. K-anonymity adversarial attacks
+# # 9. K-anonymity adversarial attacks
 #
 # Mygdalis, Tefas and Pitas {cite}`mygdalis2021kanonymity` observe that a minimal adversarial
 # perturbation only changes the *first* label of a classifier's sorted output: the true label
@@ -41,7 +41,7 @@ from facerobust import params, session
 
 T_START = time.perf_counter()
 print(fr.check_version())
-P = params.load("06_k_anonymity", profile, overrides)
+P = params.load("09_k_anonymity", profile, overrides)
 gen = session.start(P.seed)
 P
 
@@ -396,9 +396,9 @@ claims
 # ## Rerun it
 #
 # ```bash
-# make chapter NB=notebooks/06_k_anonymity.py PROFILE=ci
-# make chapter NB=notebooks/06_k_anonymity.py PROFILE=default
-# make chapter NB=notebooks/06_k_anonymity.py PROFILE=full
+# make chapter NB=notebooks/09_k_anonymity.py PROFILE=ci
+# make chapter NB=notebooks/09_k_anonymity.py PROFILE=default
+# make chapter NB=notebooks/09_k_anonymity.py PROFILE=full
 # ```
 #
 # This run took {glue:text}`ka_elapsed_min:.1f` minutes, including training or loading the two digit

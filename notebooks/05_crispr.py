@@ -16,7 +16,7 @@
 # ---
 
 # %% [markdown]
-# # 8. CRISPR: swapping, sampling and borrowing attributes
+# # 5. CRISPR: swapping, sampling and borrowing attributes
 #
 # Chapter 3 of Samangouei's dissertation {cite}`samangouei2019thesis` proposes CRISPR, an
 # encoder-generator that splits an image's code into an attribute-invariant part $z$ and one
@@ -42,7 +42,7 @@ from facerobust import params, session
 
 T_START = time.perf_counter()
 print(fr.check_version())
-P = params.load("08_crispr", profile, overrides)
+P = params.load("05_crispr", profile, overrides)
 gen = session.start(P.seed, P.threads)
 P
 
@@ -286,7 +286,7 @@ bs.table(budget)
 # it), so a frame swap, which redraws the underline, loses that style, and an underline Borrow cannot
 # copy it. Twice the iterations keep more digits but still draw no double line; twice the width draws
 # it ({glue:text}`budget_2_double:.0f`%) and keeps the digit as well at the same iterations, in about
-# the same time. The chapter therefore trains width 32 for 1500 iterations (`params/08_crispr.yml`),
+# the same time. The chapter therefore trains width 32 for 1500 iterations (`params/05_crispr.yml`),
 # and CRISPR and its ablation train side by side, one core each. The same table shows the price,
 # which the Borrow section explains: the lowest share of borrows copying the exemplar's style is
 # {glue:text}`budget_0_borrow:.1f`%, {glue:text}`budget_1_borrow:.1f`% and
@@ -586,7 +586,7 @@ for k, v in dataclasses.asdict(run.config(P)).items():
 #   smile) runs at 64x64 only in the `full` profile with a CelebA folder supplied by the reader; its
 #   rows are "not testable here" otherwise. Its Sec. 3.5 pairs (glasses, mustache) and face
 #   resolution are not what we train.
-# - **Values the text leaves out** (all parameters of `params/08_crispr.yml` or defaults of
+# - **Values the text leaves out** (all parameters of `params/05_crispr.yml` or defaults of
 #   `CrisprConfig`, shown here from the configuration this run trained): $p$ = {glue:text}`cfg_p`
 #   (a digit's shape), $q$ = {glue:text}`cfg_q` (enough for three styles and an intensity);
 #   $\kappa$ = {glue:text}`cfg_kappa` (per-pixel MSE below which a reconstruction is visually exact on
@@ -618,10 +618,10 @@ for k, v in dataclasses.asdict(run.config(P)).items():
 # ## Rerun it
 #
 # ```bash
-# make chapter NB=notebooks/08_crispr.py PROFILE=ci
-# make chapter NB=notebooks/08_crispr.py PROFILE=default
-# .venv/bin/python -m facerobust.runner notebooks/08_crispr.py --profile default -p iters 4000 -o /tmp/08.ipynb
-# .venv/bin/python -m facerobust.runner notebooks/08_crispr.py --profile full -p celeba_root /path/to/celeba -o /tmp/08.ipynb
+# make chapter NB=notebooks/05_crispr.py PROFILE=ci
+# make chapter NB=notebooks/05_crispr.py PROFILE=default
+# .venv/bin/python -m facerobust.runner notebooks/05_crispr.py --profile default -p iters 4000 -o /tmp/05.ipynb
+# .venv/bin/python -m facerobust.runner notebooks/05_crispr.py --profile full -p celeba_root /path/to/celeba -o /tmp/05.ipynb
 # ```
 #
 # This run took {glue:text}`crispr_elapsed_min:.1f` minutes including training or loading the models.

@@ -16,7 +16,7 @@
 # ---
 
 # %% [markdown]
-# # 9. ExplainGAN: explaining a black box by boundary-crossing transformations
+# # 6. ExplainGAN: explaining a black box by boundary-crossing transformations
 #
 # Chapter 4 of Samangouei's dissertation {cite}`samangouei2019thesis` (published as ExplainGAN
 # {cite}`samangouei2018explaingan`) explains a frozen binary classifier by generating, for a query
@@ -40,7 +40,7 @@ from facerobust import params, session
 
 T_START = time.perf_counter()
 print(fr.check_version())
-P = params.load("09_explaingan", profile, overrides)
+P = params.load("06_explaingan", profile, overrides)
 gen = session.start(P.seed)
 P
 
@@ -425,10 +425,10 @@ glue("t_total", time.perf_counter() - T_START, display=False)
 # ## Rerun it
 #
 # ```bash
-# .venv/bin/python -m facerobust.runner notebooks/09_explaingan.py --profile ci -o /tmp/09.ipynb
-# .venv/bin/python -m facerobust.runner notebooks/09_explaingan.py --profile default -o /tmp/09.ipynb
-# .venv/bin/python -m facerobust.runner notebooks/09_explaingan.py --profile full \
-#     -p celeba_root /data/celeba -o /tmp/09_full.ipynb
+# .venv/bin/python -m facerobust.runner notebooks/06_explaingan.py --profile ci -o /tmp/06.ipynb
+# .venv/bin/python -m facerobust.runner notebooks/06_explaingan.py --profile default -o /tmp/06.ipynb
+# .venv/bin/python -m facerobust.runner notebooks/06_explaingan.py --profile full \
+#     -p celeba_root /data/celeba -o /tmp/06_full.ipynb
 # ```
 #
 # This run (profile as set above) took {glue:text}`t_total:.0f` s in all: {glue:text}`t_train:.0f` s
