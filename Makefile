@@ -11,6 +11,9 @@ BIN := $(VENV)/bin
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
 NB ?=
+# Portable numerics (lib/facerobust/numerics.py): the same bits on every x86-64 CPU of ours, for the
+# nbval references and the runs compared against them (set before Python starts).
+PORTABLE := FACEROBUST_NUMERICS=portable ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE
 export MALLOC_MMAP_THRESHOLD_ := 10000000000
 export MALLOC_TRIM_THRESHOLD_ := 10000000000
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -53,7 +56,7 @@ chapter: setup
 	$(PY) -m facerobust.runner $(NB) --profile $(PROFILE) -o _build/chapters/$(basename $(notdir $(NB))).ipynb
 
 regen: setup
-	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile ci --outdir tests/notebooks --force
+	$(PORTABLE) $(PY) -m facerobust.runner $(NOTEBOOKS) --profile ci --outdir tests/notebooks --force
 
 sync: $(VENV)/.stamp
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
@@ -66,7 +69,7 @@ unit: setup
 	$(BIN)/pytest -q tests --ignore=tests/notebooks -m "not browser"
 
 nbval: setup
-	$(BIN)/pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
+	$(PORTABLE) $(BIN)/pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
 
 browser-check: setup
 	@if [ -n "$$CI" ] && ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ]; then \

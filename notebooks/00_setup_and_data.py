@@ -37,7 +37,7 @@ from facerobust import params, session
 
 print(fr.check_version())
 P = params.load("00_setup_and_data", profile, overrides)
-gen = session.start(P.seed)
+gen = session.start(P.seed, threads=P.threads)
 P
 
 # %%
