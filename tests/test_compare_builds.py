@@ -26,8 +26,8 @@ def _nb(verdict: str, checked: str) -> dict:
         {"cell_type": "code", "id": "b", "metadata": {}, "source": "y",
          "outputs": [{"output_type": "stream", "name": "stdout", "text": "took 3.2 s"}]},
         {"cell_type": "code", "id": "c", "metadata": {}, "source": "table",
-         "outputs": [{"output_type": "execute_result", "data": {"text/html": TABLE.replace("VERDICT", verdict),
-                                                                "text/plain": "table"}}]},
+         "outputs": [{"output_type": "execute_result",
+                      "data": {"text/html": TABLE.replace("VERDICT", verdict), "text/plain": "table"}}]},
     ]
     return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
@@ -46,8 +46,9 @@ def test_equal_builds_and_the_differences_that_matter(tmp_path: Path) -> None:
     slower["cells"][1]["outputs"][0]["text"] = "took 9.9 s"  # a wall time: sanitized away
     assert cb.main([str(a), str(_write(tmp_path / "b", slower))]) == 0
     assert cb.claims_rows(base["cells"][2]) == {"X1": ("0.91", "holds")}
-    hard, _ = cb.compare(a / "01_x.ipynb", _write(tmp_path / "c", _nb("does not hold", "acc 0.91")) / "01_x.ipynb",
-                         rules)
+    other = _write(tmp_path / "c", _nb("does not hold", "acc 0.91"))
+    hard, _ = cb.compare(a / "01_x.ipynb", other / "01_x.ipynb", rules)
     assert hard == ["claim X1: ('0.91', 'holds') vs ('0.91', 'does not hold')"]
-    hard, _ = cb.compare(a / "01_x.ipynb", _write(tmp_path / "d", _nb("holds", "acc 0.92")) / "01_x.ipynb", rules)
+    other = _write(tmp_path / "d", _nb("holds", "acc 0.92"))
+    hard, _ = cb.compare(a / "01_x.ipynb", other / "01_x.ipynb", rules)
     assert hard == ["cell 0 (a) output differs"]
