@@ -75,7 +75,7 @@ def test_build_order_failure_skip_and_rerun(tmp_path) -> None:
     assert f"partial notebook {out / '93_fail.failed.ipynb'}" in res.stdout
     assert (out / "93_fail.failed.ipynb").exists() and not (out / "93_fail.ipynb").exists()
     assert "error: 94_after_fail skipped: it needs 93_fail" in res.stdout
-    assert not (out / "94_after_fail.log").exists()  # never started
+    assert not (out / ".logs" / "94_after_fail.log").exists()  # never started
     # 93 has no `threads`: session.start's 2 threads = both cores, so it ran alone
     start93 = next(t for t, n, x in ev if n == "93_fail" and x.startswith("started"))
     running_then = {n for t, n, x in ev if x.startswith("started") and t <= start93} - {
@@ -83,7 +83,7 @@ def test_build_order_failure_skip_and_rerun(tmp_path) -> None:
     assert running_then == {"93_fail"}
     # one line per event, no progress-bar spam; the kernel's TCP warning is gone from the logs
     assert "slow:" not in res.stdout and "it/s" not in res.stdout
-    logs = "".join(p.read_text() for p in out.glob("*.log"))
+    logs = "".join(p.read_text() for p in (out / ".logs").glob("*.log"))
     assert "without encryption" not in logs + res.stdout + res.stderr
     # the progress bar ends as one final line; the run's times are in the metadata
     bar = [t for t in _stream_texts(out / "92_slow.ipynb") if "slow:" in t]
@@ -128,7 +128,8 @@ def _assert_consistent(outdir: Path, cache: Path) -> None:
     """No temp file in the output folder or the cache; every cache entry complete and readable."""
     import torch
 
-    hidden = [p for d in (outdir, cache) if d.exists() for p in d.rglob(".*")]
+    hidden = [p for d in (outdir, cache) if d.exists() for p in d.rglob(".*") if p.name != ".logs"
+              and ".logs" not in p.parts]
     assert not hidden, f"temp files left: {hidden}"
     for pt in (cache / "models").glob("*.pt") if (cache / "models").exists() else []:
         assert pt.with_suffix(".json").exists(), f"cache entry without metadata: {pt}"
@@ -155,7 +156,7 @@ def test_ctrl_c_stops_the_build_and_keeps_what_is_complete(tmp_path) -> None:
     cmd = _cmd(root, ["90_train", "92_slow"], out, "--profile", "default", "-j", "2")
     build = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, start_new_session=True, preexec_fn=_sigint_ignored)
-    took, procs = _interrupt(build, out / "92_slow.log", "92_slow: cell running", settle=1.0)
+    took, procs = _interrupt(build, out / ".logs" / "92_slow.log", "92_slow: cell running", settle=1.0)
     stdout = build.stdout.read() if build.stdout else ""
     assert build.returncode == 130, stdout
     print(f"stopped {took:.1f} s after SIGINT")
@@ -180,7 +181,7 @@ def test_ctrl_c_in_a_real_chapter(tmp_path) -> None:
            "--profile", "ci", "--outdir", str(out), "-j", "2"]
     build = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, start_new_session=True, preexec_fn=_sigint_ignored)
-    took, procs = _interrupt(build, out / "05_crispr.log", "running", settle=20.0)
+    took, procs = _interrupt(build, out / ".logs" / "05_crispr.log", "running", settle=20.0)
     stdout = build.stdout.read() if build.stdout else ""
     assert build.returncode == 130, stdout
     print(f"stopped {took:.1f} s after SIGINT")
@@ -188,3 +189,78 @@ def test_ctrl_c_in_a_real_chapter(tmp_path) -> None:
     assert not [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not (out / "05_crispr.ipynb").exists() and not (out / "05_crispr.failed.ipynb").exists()
     _assert_consistent(out, tmp_path / "cache")
+
+
+def _checked_cells(nb_path: Path) -> dict[int, dict[str, list]]:
+    """What nbval --nbval-lax compares in ``nb_path``: the outputs of the cells marked
+    NBVAL_CHECK_OUTPUT, streams merged, keys nbval skips dropped, text sanitized with
+    tests/nbval-sanitize.cfg."""
+    from nbval.plugin import (
+        coalesce_streams,
+        find_comment_markers,
+        find_metadata_tags,
+        get_sanitize_patterns,
+        transform_streams_for_comparison,
+    )
+
+    cfg = (ROOT / "tests" / "nbval-sanitize.cfg").read_text()
+    patterns = []
+    for block in re.split(r"^\[.*\]$", cfg, flags=re.M):
+        patterns += get_sanitize_patterns(block)
+    skip = {"metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
+            "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg"}
+
+    def clean(value):
+        if isinstance(value, str):
+            for regex, replace in patterns:
+                value = re.sub(regex, replace, value)
+        return value
+
+    checked = {}
+    for i, cell in enumerate(nbformat.read(nb_path, as_version=4).cells):
+        marks = dict(find_comment_markers(cell.source)) | dict(find_metadata_tags(cell.metadata))
+        if cell.cell_type != "code" or not marks.get("check"):
+            continue
+        flat: dict[str, list] = {}
+        for out in transform_streams_for_comparison(coalesce_streams(cell.outputs)):
+            for key, value in out.items():
+                if key == "data":
+                    for mime, v in value.items():
+                        if mime not in skip:
+                            flat.setdefault(mime, []).append(clean(v))
+                elif key not in skip:
+                    flat.setdefault(key, []).append(clean(value))
+        checked[i] = flat
+    return checked
+
+
+@pytest.mark.slow
+def test_sequential_and_parallel_builds_give_the_same_checked_cells(tmp_path) -> None:
+    """Chapters 01 -> 02 (02 reads 01's networks) and 07 (independent) on ci. In parallel (-j 2;
+    01 and 02 each run beside 07), with an empty model cache, so the models are trained under that
+    schedule; in sequence (-j 1) with the book's shared cache, whose models were trained by an
+    earlier sequential run (e.g. `make regen`), or are trained now, one chapter after another."""
+    names = ["01_attribute_networks", "02_attribute_attacks", "07_defense_gan"]
+    nbs = [str(ROOT / "notebooks" / f"{n}.py") for n in names]
+    runs = {"parallel": ("-j", "2", tmp_path / "cache"), "sequential": ("-j", "1", None)}
+    outs = {}
+    for label, (flag, jobs, cache) in runs.items():
+        env = dict(os.environ)
+        if cache is not None:
+            env["FACEROBUST_CACHE"] = str(cache)
+        outs[label] = tmp_path / label
+        res = subprocess.run([sys.executable, "-m", "facerobust.runner", *nbs, "--profile", "ci",
+                              "--outdir", str(outs[label]), flag, jobs], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=1800)
+        assert res.returncode == 0, res.stdout + res.stderr
+        if label == "parallel":  # the schedule did put chapters side by side
+            ev = _events(res.stdout)
+            start = {n: t for t, n, x in ev if x.startswith("started")}
+            end = {n: t for t, n, x in ev if x.startswith("done")}
+            assert start["07_defense_gan"] < end["01_attribute_networks"]
+            assert start["01_attribute_networks"] < end["07_defense_gan"]
+            assert any((tmp_path / "cache").rglob("rozsa-*.pt")), "01's networks were not trained here"
+    for n in names:
+        par, seq = (_checked_cells(outs[label] / f"{n}.ipynb") for label in ("parallel", "sequential"))
+        assert par, f"{n} has no output-checked cell"
+        assert par == seq, f"{n}: parallel and sequential builds differ in an output-checked cell"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import nbformat
@@ -50,11 +51,19 @@ def test_a_progress_bar_sent_in_several_messages_ends_as_one_line() -> None:
                     out("stream", name="stderr", text="\rbar 100%|###| 9/9"),
                     out("stream", name="stderr", text="\n"),
                     out("stream", name="stdout", text="done\r\n")]
+    from myst_nb.core.utils import coalesce_streams as book_merge  # the HTML's nb_merge_streams
+
+    def stderr_lines(outputs: list) -> list[str]:
+        merged = book_merge(copy.deepcopy(outputs))
+        return next(o["text"] for o in merged if o.get("name") == "stderr").splitlines()
+
+    assert len(stderr_lines(cell.outputs)) == 3  # the book puts each message on its own line
     nb = nbformat.v4.new_notebook(cells=[cell])
     runner._clean(nb, "d", "ci")
     got = [(o["output_type"], o.get("name"), o.get("text")) for o in nb.cells[0].outputs]
     assert got == [("stream", "stderr", "bar 100%|###| 9/9\n"), ("stream", "stdout", "training\ndone\r\n"),
                    ("display_data", None, None)]
+    assert stderr_lines(nb.cells[0].outputs) == ["bar 100%|###| 9/9"]
 
 
 def test_key_follows_the_chapters_it_needs(tmp_path, monkeypatch) -> None:

@@ -8,8 +8,8 @@
   cannot change a result), and chapters are packed into the ``-j`` cores, the one with the
   longest remaining chain first (durations from the last run's metadata);
 - each chapter runs as ``python -m facerobust.runner NB -o OUT --force`` in a child process whose
-  output goes to ``OUT.log``; the reader sees one line per event (started, waiting, done with wall
-  and CPU time, failed, skipped) with the elapsed time;
+  output goes to ``OUTDIR/.logs/NAME.log``; the reader sees one line per event (started, waiting,
+  done with wall and CPU time, failed, skipped) with the elapsed time;
 - a chapter that fails does not stop the others; the chapters that need it are skipped, and the
   build ends non-zero naming every failed chapter, its partial notebook and its log;
 - SIGINT (Ctrl-C) or SIGTERM stops the build: no new chapter starts, the running ones are told to
@@ -57,7 +57,8 @@ class Chapter:
 
     @property
     def log(self) -> Path:
-        return self.output.with_suffix(".log")
+        """The chapter process's own output (kernel warnings, its error line): ``OUTDIR/.logs/``."""
+        return self.output.parent / ".logs" / f"{self.name}.log"
 
     @property
     def partial(self) -> Path:
@@ -122,7 +123,7 @@ class Build:
                "-o", str(c.output), "--force"]
         for k, v in self.overrides.items():
             cmd += ["-p", k, repr(v)]
-        c.output.parent.mkdir(parents=True, exist_ok=True)
+        c.log.parent.mkdir(parents=True, exist_ok=True)
         with c.log.open("wb") as log:
             c.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                       env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -258,11 +258,18 @@ def main(argv: list[str] | None = None) -> int:
         except (ParameterError, ValueError, GraphError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    if len({nb.resolve().parent for nb in args.notebooks}) > 1:
+        print("error: the chapters of one build must lie in one folder (notebooks/)", file=sys.stderr)
+        return 2
     if args.output:
         return run_one(args.notebooks[0], args.output, args.profile, overrides, args.force)
     from .build import build
 
-    return build(args.notebooks, args.outdir, args.profile, overrides, jobs=args.jobs, force=args.force)
+    try:
+        return build(args.notebooks, args.outdir, args.profile, overrides, jobs=args.jobs, force=args.force)
+    except KeyboardInterrupt:  # before any chapter started (while checking what is up to date)
+        print("interrupted before any chapter started; nothing was written", file=sys.stderr)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":
