@@ -12,7 +12,7 @@
   done with wall and CPU time, failed, skipped) with the elapsed time;
 - a chapter that fails does not stop the others; the chapters that need it are skipped, and the
   build ends non-zero naming every failed chapter, its partial notebook and its log;
-- SIGINT (Ctrl-C) or SIGTERM stops the build: no new chapter starts, the running ones are told to
+- SIGINT (Ctrl-C), SIGTERM or SIGHUP stops the build: no new chapter starts, the running ones are told to
   stop (each stops its kernel and writes nothing), any still alive after ``grace`` seconds is
   killed with its whole process tree, and the build says what was kept and how to resume
   (rerunning skips the chapters that are up to date).
@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 from .build_report import Report, fmt
 from .chapter_graph import graph
+from .chapter_kernel import STOP_SIGNALS
 from .runner import INTERRUPTED, chapter_keys, stored, temp_files, threads_of
 
 
@@ -184,7 +185,7 @@ class Build:
 
     def run(self) -> None:
         """Start and reap chapters until all are settled or a signal arrives, then stop."""
-        old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        old = {s: signal.signal(s, self._on_signal) for s in STOP_SIGNALS}
         try:
             while self.signal is None:
                 self._start_ready()

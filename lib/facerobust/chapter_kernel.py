@@ -35,6 +35,9 @@ from typing import Any
 
 import psutil
 
+# Ctrl-C, `kill`, a closed terminal: each stops a chapter cleanly
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 
 def tree(pid: int | None) -> list[psutil.Process]:
     """The process ``pid`` and all its descendants (empty if it is gone)."""
@@ -164,7 +167,7 @@ class Signals:
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[Signals]:
-    """While armed, the first SIGINT or SIGTERM raises KeyboardInterrupt, even when the shell that
+    """While armed, the first of :data:`STOP_SIGNALS` raises KeyboardInterrupt, even when the shell that
     started us left SIGINT ignored (a background job of a non-interactive shell starts so, and
     Python then installs no Ctrl-C handler: the chapter would run to its end). Later signals, and
     any while disarmed (the kernel is being stopped), are only recorded. Restores the handlers."""
@@ -176,7 +179,7 @@ def stop_on_signals() -> Iterator[Signals]:
             raise KeyboardInterrupt(signal.Signals(signum).name)
 
     try:
-        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     except ValueError:  # not the main thread: leave signals alone
         yield sig
         return
