@@ -10,6 +10,8 @@ rejects unknown profiles and names, and checks that data paths exist, with a one
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -60,7 +62,10 @@ def params_file(chapter: str) -> Path:
     return repo_root() / "params" / f"{chapter}.yml"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+_Safe: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when built with it
+
+
+class _UniqueKeyLoader(_Safe):
     """YAML's safe loader, refusing a key written twice in one mapping (PyYAML keeps the last)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -73,14 +78,21 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+@functools.lru_cache(maxsize=256)
+def _parse(name: str, text: str) -> Any:
+    """The YAML ``text`` of file ``name``, parsed once per content (a build reads every chapter's
+    file several times)."""
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader) or {}  # a SafeLoader
+    except ParameterError as exc:
+        raise ParameterError(f"{name}: {exc}") from None
+
+
 def _raw(chapter: str) -> dict[str, Any]:
     path = params_file(chapter)
     if not path.exists():
         raise ParameterError(f"chapter {chapter!r} has no parameter file {path}")
-    try:
-        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}  # a SafeLoader
-    except ParameterError as exc:
-        raise ParameterError(f"{path.name}: {exc}") from None
+    raw = copy.deepcopy(_parse(path.name, path.read_text()))
     if not isinstance(raw, dict):
         raise ParameterError(f"{path.name} must be a mapping of profiles")
     unknown = [str(k) for k in raw if k not in TOP_LEVEL]

@@ -250,16 +250,17 @@ def main(argv: list[str] | None = None) -> int:
         if not nb.exists() or nb.suffix != ".py":
             print(f"error: notebook {nb} does not exist (expected notebooks/NN_name.py)", file=sys.stderr)
             return 2
-        try:
+    if len({nb.resolve().parent for nb in args.notebooks}) > 1:
+        print("error: the chapters of one build must lie in one folder (notebooks/)", file=sys.stderr)
+        return 2
+    try:
+        for nb in args.notebooks:
             check_output(nb, args.output or args.outdir / f"{nb.stem}.ipynb")
             load(nb.stem, args.profile, overrides)
             check_overrides(nb.stem, overrides)
-            graph(nb.parent)
-        except (ParameterError, ValueError, GraphError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    if len({nb.resolve().parent for nb in args.notebooks}) > 1:
-        print("error: the chapters of one build must lie in one folder (notebooks/)", file=sys.stderr)
+        graph(args.notebooks[0].parent)
+    except (ParameterError, ValueError, GraphError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.output:
         return run_one(args.notebooks[0], args.output, args.profile, overrides, args.force)
