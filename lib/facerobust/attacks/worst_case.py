@@ -116,7 +116,7 @@ class WorstCase:
 
     @property
     def clean_accuracy(self) -> float:
-        return float((self.broken_by != 0).float().mean())
+        return int((self.broken_by != 0).sum()) / self.n
 
     def interval(self, z: float = Z95) -> tuple[float, float]:
         """Wilson interval of :attr:`accuracy` (95% by default)."""
@@ -175,7 +175,7 @@ def robust_accuracy(model: nn.Module, x: Tensor, y: Tensor, attacks: Sequence[At
     for s, spec in enumerate(specs, start=1):
         idx = (broken_by < 0).nonzero().squeeze(1)
         t0, c0 = time.perf_counter(), time.process_time()
-        for part in idx.split(bs):
+        for part in idx.split(bs) if len(idx) else ():
             res = spec.run(counted, x[part], y[part], generator)
             hit = _verified(counted, spec, res, x[part], y[part])
             broken_by[part[hit]] = s
