@@ -445,7 +445,8 @@ glue("pgd_flipped_all", f"{int(flipped_pgd.sum())} of {len(flipped_pgd)}", displ
 # %% [markdown]
 # At the same {glue:text}`hand_eps` grey levels, PGD turns {glue:text}`pgd_flipped` of the four faces
 # and fools the classifier on {glue:text}`pgd_flipped_all` faces, against {glue:text}`hand_flipped_all`
-# for FGSM: a model's accuracy under a one-step attack says little about its robustness.
+# for FGSM: a model's accuracy under a one-step attack says little about its robustness. PGD stops
+# each face at its first misclassified step, so its probabilities sit nearer 0.5 than FGSM's.
 
 # %% [markdown]
 # ## The data survey vs this book
