@@ -115,12 +115,14 @@ def implementations(m: nn.Module, x: Tensor, y: Tensor, steps: int, queries: int
         "APGD-CE": {"ours": lambda: apgd(m, x, y, eps=EPS, steps=steps, generator=g()).x_adv,
                     "torchattacks": lambda: ta.APGD(m, eps=EPS, steps=steps)(x, y),
                     "official": lambda: APGDAttack(m, n_iter=steps, eps=EPS, seed=0).perturb(x, y)},
-        "APGD-T": {"ours": lambda: apgd_t(m, x, y, eps=EPS, steps=steps, n_target_classes=3, generator=g()).x_adv,
+        "APGD-T": {"ours": lambda: apgd_t(m, x, y, eps=EPS, steps=steps, n_target_classes=3,
+                                          generator=g()).x_adv,
                    "torchattacks": lambda: ta.APGDT(m, eps=EPS, steps=steps, n_classes=4)(x, y),
                    "official": lambda: APGDAttack_targeted(m, n_iter=steps, eps=EPS, seed=0,
                                                            n_target_classes=3).perturb(x, y)},
         "Square": {"ours": lambda: square(m, x, y, eps=EPS, queries=queries, generator=g()).x_adv,
-                   "torchattacks": lambda: ta.Square(m, eps=EPS, n_queries=queries - 1, resc_schedule=False)(x, y),
+                   "torchattacks": lambda: ta.Square(m, eps=EPS, n_queries=queries - 1,
+                                                     resc_schedule=False)(x, y),
                    "official": lambda: SquareAttack(m, eps=EPS, n_queries=queries - 1, seed=0,
                                                     resc_schedule=False).perturb(x, y)},
     }
@@ -140,8 +142,9 @@ def measure(timed: Timed, fn: Callable[[], Tensor], x: Tensor, y: Tensor, repeat
             acc.append(float((timed.model(adv).argmax(1) == y).float().mean()))
     w, c = statistics.median(wall), statistics.median(cpu)
     over = statistics.median([1 - i / t for i, t in zip(inside, cpu, strict=True)])
-    return {"wall_median_s": w, "cpu_median_s": c, "images_per_s_wall": len(x) / w, "images_per_s_cpu": len(x) / c,
-            "overhead": over, "robust_accuracy": statistics.median(acc), "repeats": repeats}
+    return {"wall_median_s": w, "cpu_median_s": c, "images_per_s_wall": len(x) / w,
+            "images_per_s_cpu": len(x) / c, "overhead": over, "robust_accuracy": statistics.median(acc),
+            "repeats": repeats}
 
 
 def main() -> None:
@@ -160,8 +163,9 @@ def main() -> None:
         for name, fn in impls.items():
             torch.manual_seed(0)
             r = res[attack][name] = measure(timed, fn, x, y, args.repeats)
-            print(f"{attack:8s} {name:13s} {r['images_per_s_cpu']:8.1f} img/s (cpu) {r['images_per_s_wall']:8.1f} "
-                  f"img/s (wall)  overhead {r['overhead']:6.1%}  robust acc {r['robust_accuracy']:.3f}", flush=True)
+            print(f"{attack:8s} {name:13s} {r['images_per_s_cpu']:8.1f} img/s (cpu) "
+                  f"{r['images_per_s_wall']:8.1f} img/s (wall)  overhead {r['overhead']:6.1%}  "
+                  f"robust acc {r['robust_accuracy']:.3f}", flush=True)
     record = {"load_avg_start": load0, "load_avg_end": os.getloadavg(), "threads": 1,
               "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "batch": len(x), "eps": EPS,
               "steps": args.steps, "queries": args.queries, "apgd_t_targets": 3,

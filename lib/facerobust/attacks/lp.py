@@ -9,6 +9,10 @@ the pixel box [0, 1].
   ``g / ||g||_2`` (L2);
 * ``random_start(x0)``: uniform in the L-inf ball, or uniform in the L2 ball; clipped to [0, 1].
 
+Seeded draws (:func:`uniform`, :func:`normal`, :func:`integers`) are made on the generator's
+device, then moved to the images' device: a CPU generator then drives an attack on a GPU, with the
+same numbers on every device.
+
 Used by :mod:`.pgd`, :mod:`.apgd` and :mod:`.square`.
 """
 
@@ -54,16 +58,38 @@ def ascent(g: Tensor, norm: str) -> Tensor:
     return g / _view(norms(g, "L2") + 1e-12, g)
 
 
+def _device(generator: torch.Generator | None, like: Tensor) -> torch.device:
+    return generator.device if generator is not None else like.device
+
+
+def uniform(shape: tuple[int, ...], like: Tensor, generator: torch.Generator | None) -> Tensor:
+    """U[0, 1) draws of ``shape`` (dtype and device of ``like``)."""
+    dev = _device(generator, like)
+    return torch.rand(shape, generator=generator, dtype=like.dtype, device=dev).to(like.device)
+
+
+def normal(shape: tuple[int, ...], like: Tensor, generator: torch.Generator | None) -> Tensor:
+    """N(0, 1) draws of ``shape`` (dtype and device of ``like``)."""
+    dev = _device(generator, like)
+    return torch.randn(shape, generator=generator, dtype=like.dtype, device=dev).to(like.device)
+
+
+def integers(high: int, shape: tuple[int, ...], like: Tensor, generator: torch.Generator | None) -> Tensor:
+    """Integers uniform in [0, high) of ``shape`` (int64, on the device of ``like``)."""
+    dev = _device(generator, like)
+    return torch.randint(0, high, shape, generator=generator, device=dev).to(like.device)
+
+
 def random_start(x0: Tensor, eps: float, norm: str, generator: torch.Generator | None) -> Tensor:
     """A point drawn uniformly from the ``eps``-ball around ``x0``, clipped to [0, 1].
 
     L2: a Gaussian direction scaled to radius ``eps * u^(1/D)``, ``u ~ U(0, 1)``, ``D`` = pixels."""
     if norm == "Linf":
-        u = torch.rand(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
-        return (x0 + eps * (2 * u - 1)).clamp_(0.0, 1.0)
-    d = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
-    r = torch.rand(len(x0), generator=generator, dtype=x0.dtype, device=x0.device) ** (1 / x0[0].numel())
+        return (x0 + eps * (2 * uniform(tuple(x0.shape), x0, generator) - 1)).clamp_(0.0, 1.0)
+    d = normal(tuple(x0.shape), x0, generator)
+    r = uniform((len(x0),), x0, generator) ** (1 / x0[0].numel())
     return (x0 + ascent(d, "L2") * _view(eps * r, x0)).clamp_(0.0, 1.0)
 
 
-__all__ = ["NORMS", "ascent", "check_budget", "norms", "project", "random_start"]
+__all__ = ["NORMS", "ascent", "check_budget", "integers", "normal", "norms", "project", "random_start",
+           "uniform"]

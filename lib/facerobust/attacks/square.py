@@ -136,14 +136,13 @@ def _query(model: nn.Module, rows: Rows, fn: losses.Objective, targeted: bool, x
 
 def _signs(shape: tuple[int, ...], like: Tensor, generator: torch.Generator | None) -> Tensor:
     """Random +-1 of ``shape`` (dtype and device of ``like``)."""
-    u = torch.randint(0, 2, shape, generator=generator, device=like.device)
-    return (2 * u - 1).to(like.dtype)
+    return (2 * lp.integers(2, shape, like, generator) - 1).to(like.dtype)
 
 
 def _corner(h: int, w: int, s: int, x: Tensor, generator: torch.Generator | None) -> tuple[int, int]:
     """A uniform top-left corner of an ``s x s`` window inside ``h x w``."""
-    c = torch.randint(0, (h - s + 1) * (w - s + 1), (1,), generator=generator, device=x.device).item()
-    return int(c) // (w - s + 1), int(c) % (w - s + 1)
+    c = int(lp.integers((h - s + 1) * (w - s + 1), (1,), x, generator).item())
+    return c // (w - s + 1), c % (w - s + 1)
 
 
 def _start_linf(x0: Tensor, eps: float, generator: torch.Generator | None) -> Tensor:
@@ -162,7 +161,7 @@ def _step_linf(x0: Tensor, x_best: Tensor, eps: float, p: float, generator: torc
 
 
 def _flip(x: Tensor, generator: torch.Generator | None) -> bool:
-    return bool(torch.randint(0, 2, (1,), generator=generator, device=x.device).item())
+    return bool(lp.integers(2, (1,), x, generator).item())
 
 
 def _start_l2(x0: Tensor, eps: float, generator: torch.Generator | None) -> Tensor:
