@@ -68,7 +68,7 @@ def apgd(
         prediction) or, with ``targeted=True``, the targets. ``eps`` >= 0 (L-inf: <= 1), ``norm``
         "Linf" or "L2", ``steps`` >= 1, ``restarts`` >= 1, ``loss`` "ce" (any K >= 2) or "dlr"
         (K >= 3; targeted K >= 4: else ``ValueError``), ``rho`` in (0, 1], ``generator`` for
-        the random starts (on ``x.device``).
+        the random starts (drawn on its device).
     Returns:
         :class:`AttackResult`; ``info``: ``x_last`` (N, C, H, W) the first successful iterate, or
         for a failed sample ``x_max`` of its best restart (highest loss); ``queries`` /

@@ -62,7 +62,7 @@ def pgd(
         x: (N, C, H, W) float32 in [0, 1]. ``y``: (N,) int64 true labels (default: the
         prediction) or, with ``targeted=True``, the targets. ``eps`` >= 0 (L-inf: <= 1),
         ``norm`` "Linf" or "L2", ``steps`` >= 1, ``step_size`` > 0, ``restarts`` >= 1,
-        ``loss`` "ce" or "margin", ``generator`` for the random starts (on ``x.device``).
+        ``loss`` "ce" or "margin", ``generator`` for the random starts (drawn on its device).
     Returns:
         :class:`AttackResult`; ``info``: ``x_last`` (N, C, H, W) the first successful iterate, or
         for a failed sample the final iterate of its best restart; ``queries`` / ``gradients``

@@ -84,7 +84,7 @@ def square(
         prediction) or, with ``targeted=True``, the targets. ``eps`` >= 0 (L-inf: <= 1),
         ``norm`` "Linf" or "L2", ``queries`` >= 1 the search budget per sample (the starting
         point included), ``p_init`` in (0, 1], ``rescale_schedule`` (bool), ``generator`` for
-        every random draw (on ``x.device``).
+        every random draw (drawn on its device).
     Returns:
         :class:`AttackResult`; ``info``: ``x_last`` (N, C, H, W) the first successful query, or
         for a failed sample its best point (highest loss); ``queries`` (N,) int64 forward passes
