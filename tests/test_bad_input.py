@@ -694,3 +694,10 @@ def test_robust_accuracy_re_classifies_claimed_successes() -> None:
     m, x = _model(), _x()
     res = wc.robust_accuracy(m, x, m(x).argmax(1), [wc.AttackSpec("liar", liar)])
     assert res.accuracy == 1.0 and bool((res.queries == -1).all())
+
+
+@pytest.mark.parametrize("param,value", [("eps", math.nan), ("eps", -1.0), ("norm", "L1"), ("n_classes", 1),
+                                         ("steps", 0), ("n_target_classes", 0), ("queries", 2.5)])
+def test_standard_attack_list_refuses_bad_budgets(param: str, value: Any) -> None:
+    with pytest.raises(ValueError, match=param):
+        wc.standard(**{"eps": 0.1, param: value})

@@ -65,6 +65,10 @@ def standard(eps: float, norm: str = "Linf", n_classes: int = 10, *, steps: int 
         res = robust_accuracy(model, x, y, standard(0.3, n_classes=10))
         print(res.accuracy, res.interval())
     """
+    norm, eps = lp.check_budget(norm, eps)
+    check_int(n_classes, "n_classes", lo=2)
+    for name, v in (("steps", steps), ("n_target_classes", n_target_classes), ("queries", queries)):
+        check_int(v, name, lo=1)
     common = {"eps": eps, "norm": norm, "steps": steps}
     specs = [AttackSpec("APGD-CE", apgd, {**common, "loss": "ce"})]
     if n_classes >= 4:
