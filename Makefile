@@ -29,16 +29,18 @@ export OMP_WAIT_POLICY ?= PASSIVE
 help:
 	@sed -n '1,4p' Makefile
 
-$(VENV)/.stamp: requirements.txt requirements-nodeps.txt pyproject.toml
+$(VENV)/.stamp: requirements.txt requirements-nodeps.txt requirements-oracles.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@if [ "$(UV)" = 1 ]; then \
 	  $(BIN)/pip install -q --disable-pip-version-check uv==0.13.8 && \
 	  VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode $(FIND_LINKS) -r requirements.txt && \
 	  { grep -qvE '^\s*(#|$$)' requirements-nodeps.txt && VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode --no-deps -r requirements-nodeps.txt || true; } && \
+	  VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode --no-deps --require-hashes -r requirements-oracles.txt && \
 	  VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --no-deps -e . ; \
 	else \
 	  $(BIN)/pip install -q -r requirements.txt && \
 	  { grep -qvE '^\s*(#|$$)' requirements-nodeps.txt && $(BIN)/pip install -q --no-deps -r requirements-nodeps.txt || true; } && \
+	  $(BIN)/pip install -q --no-deps --require-hashes -r requirements-oracles.txt && \
 	  $(BIN)/pip install -q --no-deps -e . ; \
 	fi
 	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
