@@ -120,16 +120,22 @@ def test_deepfool_agrees_with_foolbox(lenet):
 
 
 def test_cw_agrees_with_foolbox(lenet):
-    """Tolerance: both turn exactly the same images (all but at most one of 16: one digit resists
-    both at this budget); on them our median L2 is at most 5% above Foolbox's."""
+    """Tolerance: both turn every image; our median L2 is at most 5% above Foolbox's.
+
+    Run at C&W's default budget (5 binary steps of 100 Adam steps), where every digit is turned. At
+    3 x 60 the hardest digits need c = 100 and an L2 near 10, so whether each library turns them
+    within the budget depends on the trained network (which another CPU changes): the two turned
+    different sets for 3 of 6 seeds of the network and its digits, 1 of 6 with the digits fixed.
+    At 5 x 100 both turned all 16 for each of 14 networks (6 training seeds, 5 digit draws, 3
+    one-ulp weight jitters), the median L2 ratio (ours / Foolbox's) in [0.980, 1.005]."""
     fb = pytest.importorskip("foolbox")
     model, x, y = lenet
-    ours = cw_l2(model, x, y, binary_steps=3, steps=60, lr=0.05)
+    ours = cw_l2(model, x, y, binary_steps=5, steps=100, lr=0.05)
     fmodel = fb.PyTorchModel(model, bounds=(0, 1))
     attack = fb.attacks.L2CarliniWagnerAttack(
-        binary_search_steps=3, steps=60, stepsize=0.05, initial_const=1.0
+        binary_search_steps=5, steps=100, stepsize=0.05, initial_const=1.0
     )
     _, adv, ok = attack(fmodel, x, y, epsilons=None)
-    assert torch.equal(ours.success, ok) and int(ok.sum()) >= len(x) - 1
-    theirs = (adv - x).flatten(1).norm(dim=1)[ok]
-    assert ours.perturbation_norms(x)[ok].median() <= 1.05 * theirs.median()
+    assert ours.success.all() and ok.all()
+    theirs = (adv - x).flatten(1).norm(dim=1)
+    assert ours.perturbation_norms(x).median() <= 1.05 * theirs.median()
