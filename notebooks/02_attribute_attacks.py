@@ -92,10 +92,16 @@ import time
 from myst_nb import glue
 
 from facerobust.experiments.attributes import adversarial, claims, plots, setup, tables
+from facerobust.experiments.attributes.adversarial import AttackConfig
+from facerobust.experiments.attributes.training import Compute, TrainConfig
 
 t_start = time.perf_counter()
 data = setup.attribute_data(P)
 names = data["train"].names
+train = TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
+                    batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
+compute = Compute(P.device, P.cluster, P.threads)  # where the networks train (not part of their key)
+attack = AttackConfig(n_attack=P.n_attack, w0=P.w0, w_max=P.w_max, tol=P.tol, seed=P.attack_seed)
 
 # %% [markdown]
 # ## One batch by hand
@@ -131,12 +137,13 @@ import matplotlib.pyplot as plt
 import torch
 
 from facerobust import device
-from facerobust.attacks.attribute_directions import flip_attack, score_of
+from facerobust.attacks.attribute_directions import flip_attack
 from facerobust.experiments.by_hand_attributes import flip_titles, magnification
 from facerobust.experiments.figures_by_hand import Row, by_hand_figure
 from facerobust.metrics.pass_score import TAU, pass_score
+from facerobust.models.attribute_nets import score_of
 
-bank = setup.attribute_models(P, data)["euclidean"][0].converged  # chapter 1's networks
+bank = setup.attribute_models(train, data, compute)["euclidean"][0].converged  # chapter 1's networks
 x4 = data["train"].x[:4].to(device.of(bank))
 hand = {m: flip_attack(bank, x4, method=m, w0=P.w0, w_max=P.w_max, tol=P.tol) for m in ("fgs", "ffa")}
 a = int(hand["ffa"].success.sum(0).argmax())  # the attribute FFA flips most often here
@@ -176,7 +183,7 @@ for m, r in hand.items():
 # progress bar counts the 2 x 2 x 2 attack runs).
 
 # %%
-res_by_seed = setup.attacked_seeds(P, data)
+res_by_seed = setup.attacked_seeds(train, attack, data, compute, P.n_attack_seeds)
 res = res_by_seed[P.seed]
 rates = tables.success_rates(res, names)
 print(len(res.index), "images x", len(names), "attributes")

@@ -144,7 +144,7 @@ for ds in P.datasets:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from facerobust.models.classifiers import accuracy
+from facerobust.models.base import accuracy
 
 models = {ds: {**b.classifiers, **b.substitutes} for ds, b in B.items()}
 acc = pd.DataFrame({ds: {k: accuracy(m, B[ds].x_test, B[ds].y_test) for k, m in ms.items()}

@@ -3,16 +3,17 @@
 Faces are dlib chips with padding 0.6 (220 px: forehead and cap included), the working frame in
 which the sticker is placed; the target, dlib's ResNet descriptor, reads 150-px chips with
 padding 0.25 cut from them by :func:`facerobust.attacks.advhat.crop`. Every sticker run is
-cached under ``cache_dir()/advhat/<key>`` (key = settings + face + source code of the attack),
+cached under ``cache_dir()/advhat/<key>`` (key: settings, face, the code of the attack, the face
+chip, its anchor and the target's weights: :func:`facerobust.cache.key`),
 and always read back from its 8-bit PNG, so a cold and a warm run give the same numbers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import torch
@@ -20,7 +21,6 @@ from torch import Tensor, nn
 
 from ... import cache
 from ...attacks import advhat as ah
-from ...attacks.advhat import eot, optimise, projection
 from ...data.faces import FaceSet, real_faces
 from ...models.base import embed
 from ...models.face_descriptor import face_descriptor
@@ -98,14 +98,13 @@ def sticker_run(ctx: Context, face_id: str, tag: str = "main", **changes: Any) -
     """The adversarial sticker for one face (``changes`` alter the config, e.g. ``flat=True``),
     optimised once and then read from the cache (sticker PNG, loss curve, settings JSON)."""
     cfg = replace(ctx.config, **changes)
-    anchor = hashlib.sha256(ctx.anchor(face_id).numpy().tobytes()).hexdigest()[:16]
-    conf = {"face": face_id, "seed": ctx.seed, "anchor": anchor, **cfg.as_dict()}
-    k = cache.key(f"{face_id}-{tag}", conf, code=[projection, eot, optimise])
+    optimise = partial(ah.optimise_sticker, ctx.model, ctx.face(face_id), ctx.anchor(face_id), cfg)
+    conf = {"face": face_id, "seed": ctx.seed, **cfg.as_dict()}
+    k = cache.key(f"{face_id}-{tag}", conf, optimise, _quantise)  # + the model's weights, face and anchor
     folder = cache_dir() / "advhat" / k
     if not (folder / "settings.json").exists():
         g = torch.Generator().manual_seed(ctx.seed * 7919 + zlib.crc32(f"{face_id}/{tag}".encode()))
-        run = ah.optimise_sticker(ctx.model, ctx.face(face_id), ctx.anchor(face_id), cfg, g,
-                                  desc=f"AdvHat {face_id} ({tag})")
+        run = optimise(g, desc=f"AdvHat {face_id} ({tag})")
         run.sticker = _quantise(run.sticker)
         ah.save_run(run, cfg, k, extra={"face": face_id, "tag": tag})
     return ah.load_run(folder)

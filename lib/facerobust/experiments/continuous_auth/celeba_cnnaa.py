@@ -31,7 +31,7 @@ from ...data import celeba, streaming
 from ...models import cnnaa
 from ...progress import progress
 from . import celeba_parts as cp
-from .cnnaa_run import distort, fit
+from .cnnaa_run import fit
 
 ARCHS = {"Deep": cnnaa.DEEP, "Wide": cnnaa.WIDE}
 
@@ -112,8 +112,7 @@ def train_all(split: Split, nets: Sequence[NetSpec], steps: int, batch: int, lr:
                "first": Path(split.images.paths[0]).name, "label_sum": int(split.labels.sum())}
         net, _ = cache.cached_module(
             "cnnaa-celeba", cfg, partial(make_net, s),
-            partial(train, split=split, spec=s, steps=steps, batch=batch, lr=lr, seed=seed, workers=workers),
-            code=[cnnaa, cp, celeba, streaming, train, distort, fit])
+            partial(train, split=split, spec=s, steps=steps, batch=batch, lr=lr, seed=seed, workers=workers))
         if not isinstance(net, cnnaa.PartNet):
             raise TypeError(f"cache returned {type(net).__name__} for {s}")
         out[s] = net

@@ -55,10 +55,11 @@ class CelebASetting:
         return (embed(lambda b: self.oracle.scores(b.to(dev)).cpu(), x, batch) > 0).long()
 
 
-def oracle_config(P: Mapping[str, Any]) -> dict[str, Any]:
+def oracle_config(P: Mapping[str, Any]) -> attr_training.TrainConfig:
     """Chapter 1's training recipe for the small bank (RMSProp, Caffe "inv" decay, early stopping)."""
-    return {"arch": "small", "lr": 1e-3, "rms_decay": 0.99, "lr_gamma": 1e-4, "lr_power": 0.75, "batch": 64,
-            "max_epochs": int(P["celeba_oracle_epochs"]), "patience": 2, "seed": int(P["seed"])}
+    return attr_training.TrainConfig(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75,
+                                     batch=64, max_epochs=int(P["celeba_oracle_epochs"]), patience=2,
+                                     seed=int(P["seed"]))
 
 
 def setting(P: Mapping[str, Any], dev: torch.device, names: Sequence[str] = ATTRIBUTES) -> CelebASetting:
@@ -76,9 +77,7 @@ def setting(P: Mapping[str, Any], dev: torch.device, names: Sequence[str] = ATTR
         raise ValueError(f"the validation split has {len(valid)} images: fewer than celeba_n_oracle + 1")
     test = celeba(root, "test", names, size=SIZE, limit=int(P["celeba_n_test"]))
     o_train, o_valid = valid.subset(slice(0, n_or)), valid.subset(slice(n_or, len(valid)))
-    key = {"dataset": "celeba-crispr-oracle", "names": list(names), "sizes": [len(o_train), len(o_valid)],
-           "shape": [3, SIZE, SIZE]}
-    snap, _ = attr_training.trained_snapshots("softmax", o_train, o_valid, oracle_config(P), key, dev)
+    snap, _ = attr_training.trained_snapshots("softmax", o_train, o_valid, oracle_config(P), dev)
     bank = snap.converged.eval()
     assert isinstance(bank, nets.AttributeBank)
     test_x, test_y = test.x[:], _binary(test.a)

@@ -7,9 +7,9 @@ CRISPR's batches) and never see a CRISPR output while training.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
@@ -90,16 +90,10 @@ def fit_oracle(oracle: Oracle, canvas: Tensor, digits: Tensor, iters: int, seed:
 
 
 def trained_oracle(canvas: Tensor, digits: Tensor, iters: int, seed: int) -> tuple[Oracle, dict[str, Any]]:
-    """The oracle from the cache, or trained now."""
-    def make() -> Oracle:
-        torch.manual_seed(seed)
-        return Oracle()
-
-    def run(m: nn.Module) -> dict[str, Any]:
-        assert isinstance(m, Oracle)
-        return fit_oracle(m, canvas, digits, iters, seed)
-
+    """The oracle from the cache (key: the settings, this module's code, the training digits), or
+    trained now."""
+    fit = partial(fit_oracle, canvas=canvas, digits=digits, iters=iters, seed=seed)
     cfg = {"iters": iters, "seed": seed, "n_train": len(canvas)}
-    model, meta = cache.cached_module("crispr-oracle", cfg, make, run, code=[ss, sys.modules[__name__]])
+    model, meta = cache.cached_module("crispr-oracle", cfg, cache.seeded(Oracle, seed), fit)
     assert isinstance(model, Oracle)
     return model, meta

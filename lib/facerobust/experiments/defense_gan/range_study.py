@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from ...attacks.base import AttackResult
 from ...attacks.fgsm import fgsm
 from ...defenses.defense_gan import CloserPoint, DefenseGAN, closer_point
-from ...models.classifiers import accuracy
+from ...models.base import accuracy
 
 
 def sent(res: AttackResult) -> Tensor:

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from ...attacks.base import AttackResult
 from ...attacks.fgsm import fgsm, rand_fgsm
 from ...defenses.defense_gan import DefenseGAN
-from ...models.classifiers import accuracy
+from ...models.base import accuracy
 from .range_study import sent
 from .zoo import Bundle
 

@@ -12,7 +12,7 @@ import torch
 
 from ...models.explaingan import BlackBox
 from ...models.explaingan_losses import LossWeights
-from . import data, evaluate, training, zoo
+from . import blackbox, data, evaluate, training, zoo
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def task(P: Mapping[str, Any], dataset: str, pair: Sequence[Any], dev: torch.dev
     else:
         sizes = P["mnist_sizes"] if dataset == "mnist5k" else P["fashion_sizes"]
         pd_ = data.load_pair(dataset, [str(c) for c in pair], sizes, P["seed"])
-    bb, meta = zoo.blackbox(pd_, P["bb_epochs"], P["seed"], dev)
+    bb, meta = blackbox.blackbox(pd_, P["bb_epochs"], P["seed"], dev)
     return Task(data.to_device(pd_, dev) if dev is not None else pd_, bb, meta)
 
 
