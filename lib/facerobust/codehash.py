@@ -87,17 +87,9 @@ def imports_of(tree: ast.AST, module: str = PACKAGE) -> tuple[str, ...]:
 
 def imports_of_source(text: str) -> tuple[str, ...]:
     """The ``facerobust`` modules a script imports (a chapter's ``py:percent`` source): its absolute
-    imports; a cell that is not Python (a magic) is skipped."""
-    try:
-        return imports_of(ast.parse(text))
-    except SyntaxError:
-        found: set[str] = set()
-        for cell in text.split("\n# %%"):
-            try:
-                found.update(imports_of(ast.parse(cell)))
-            except SyntaxError:
-                continue
-        return tuple(sorted(found))
+    imports; IPython magics and shell lines (``%...``, ``!...``) are skipped."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()]
+    return imports_of(ast.parse("\n".join(lines)))
 
 
 def _data_files(tree: ast.AST, path: Path) -> list[Path]:

@@ -28,7 +28,7 @@ from torch import Tensor
 
 from ..models.attribute_nets import decision, pair_loss, score_of
 from ..validation import check_batch, check_choice
-from .base import AttackResult, model_untouched
+from .base import AttackResult, untouched
 from .line_search import line_search
 
 
@@ -69,6 +69,7 @@ def ffa_direction(bank: Bank, x: Tensor) -> Tensor:
     return d / peak[..., None, None, None]
 
 
+@untouched
 def flip_attack(
     bank: Bank,
     x: Tensor,
@@ -112,6 +113,5 @@ def flip_attack(
                           or not bool(((y == 1) | (y == -1)).all())):
         raise ValueError(f"y must be a ({len(x)}, {a}) tensor of labels in {{-1, +1}}")
     x5 = x.unsqueeze(1).expand(-1, a, -1, -1, -1).contiguous()
-    with model_untouched(bank):
-        d = fgs_direction(bank, x5, y) if method == "fgs" else ffa_direction(bank, x5)
-        return line_search(lambda z: score_of(bank(z)), x5, d, w0=w0, w_max=w_max, tol=tol)
+    d = fgs_direction(bank, x5, y) if method == "fgs" else ffa_direction(bank, x5)
+    return line_search(lambda z: score_of(bank(z)), x5, d, w0=w0, w_max=w_max, tol=tol)

@@ -30,7 +30,7 @@ from ...cache import atomic_write_bytes
 from ...paths import cache_dir
 from ...progress import progress
 from ...validation import check_batch, check_scalar
-from ..base import X_LAST, AttackResult, model_untouched
+from ..base import X_LAST, AttackResult, untouched
 from . import eot as eot_mod
 from .projection import Frame, render
 
@@ -141,6 +141,7 @@ def optimise_sticker(model: nn.Module, face: Tensor, anchor: Tensor, cfg: AdvHat
     return run
 
 
+@untouched
 def advhat(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bool = False, anchor: Tensor,
            cfg: AdvHatConfig, generator: torch.Generator, threshold: float = 0.6,
            desc: str = "AdvHat") -> AttackResult:
@@ -174,16 +175,15 @@ def advhat(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bo
     if not isinstance(anchor, Tensor) or anchor.ndim != 1 or not bool(torch.isfinite(anchor).all()):
         raise ValueError("anchor must be a finite (D,) descriptor")
     threshold = check_scalar(threshold, "threshold", lo=0.0)
-    with model_untouched(model):
-        run = optimise_sticker(model, x, anchor, cfg, generator, desc)
-        with torch.no_grad():
-            view = eot_mod.fixed(eot_mod.EOT.official(flat=cfg.flat))
-            x_last = render(x, run.sticker, view, cfg.src, cfg.dst)
-            clean = render(x, run.sticker, view, cfg.src, cfg.dst, with_sticker=False)
-            emb = model(x_last)
-            if not bool(torch.isfinite(emb).all()):
-                raise ValueError("model: output contains NaN or infinite values")
-            d = (emb - anchor[None]).norm(dim=1)
+    run = optimise_sticker(model, x, anchor, cfg, generator, desc)
+    with torch.no_grad():
+        view = eot_mod.fixed(eot_mod.EOT.official(flat=cfg.flat))
+        x_last = render(x, run.sticker, view, cfg.src, cfg.dst)
+        clean = render(x, run.sticker, view, cfg.src, cfg.dst, with_sticker=False)
+        emb = model(x_last)
+        if not bool(torch.isfinite(emb).all()):
+            raise ValueError("model: output contains NaN or infinite values")
+        d = (emb - anchor[None]).norm(dim=1)
     success = d >= threshold
     x_adv = torch.where(success[:, None, None, None], x_last, clean)
     losses = torch.tensor([run.losses], device=d.device)

@@ -53,14 +53,18 @@ class Setting:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def classifier_fit(x: Tensor, y: Tensor, epochs: int, lr: float, seed: int) -> cache.Fit:
+    """How a setting's classifier trains: :func:`small_nets.fit_classifier` on ``(x, y)``."""
+    return partial(small_nets.fit_classifier, x=x, y=y, epochs=epochs, lr=lr, seed=seed)
+
+
 def _train(name: str, make: Callable[[], nn.Module], data: ImageSet, cfg: Mapping[str, Any]) -> nn.Module:
     """The classifier ``make()`` trained on ``cfg['n_train']`` images of ``data`` drawn with the seed,
     cached (key: ``cfg``, the code of ``make`` and :func:`small_nets.fit_classifier`, the images)."""
     n = int(cfg["n_train"])
     g = torch.Generator().manual_seed(int(cfg["seed"]))
     idx = torch.randperm(len(data), generator=g, device=g.device)[:n]
-    fit = partial(small_nets.fit_classifier, x=data.x[idx], y=data.y[idx], epochs=int(cfg["epochs"]),
-                  lr=float(cfg["lr"]), seed=int(cfg["seed"]))
+    fit = classifier_fit(data.x[idx], data.y[idx], int(cfg["epochs"]), float(cfg["lr"]), int(cfg["seed"]))
     model, _ = cache.cached_module(name, cfg, make, fit)
     return model
 
