@@ -112,9 +112,10 @@ P
 # %%
 import pandas as pd
 from myst_nb import glue
+from facerobust.device import resolve
 from facerobust.experiments.explaingan import evaluate, explain, figures, run
 
-DEV = run.device(P.device)
+DEV = resolve(P.device)
 specs = [("mnist5k", p) for p in P.mnist_pairs] + [("fashion", p) for p in P.fashion_pairs]
 specs += [("celeba", [f"no {a}", a]) for a in P.celeba_attributes if P.celeba_root is not None]
 tasks = {(d, tuple(map(str, p))): run.task(P, d, p, DEV) for d, p in specs}

@@ -61,6 +61,7 @@ from facerobust.attacks.fgsm import fgsm
 from facerobust.defenses.defense_gan import DefenseGAN, closer_point
 from facerobust.experiments.defense_gan import blackbox_exp, claims, figures, gan_training, range_study
 from facerobust.experiments.defense_gan import study_figures, whitebox_exp, zoo
+from facerobust.experiments.figures_by_hand import Row, by_hand_figure
 
 T_START = time.perf_counter()
 
@@ -206,10 +207,10 @@ faithful = DefenseGAN(b.G, L=P.range_L, R=P.range_R, seed=P.seed)
 variant = DefenseGAN(b.G, L=P.range_L, R=P.range_R, seed=P.seed, prior=max(P.range_priors))
 cp = closer_point(faithful, x, x_adv)
 rec_v = variant.project(x_adv).x_rec
-rows = {"input": x, "perturbation": x_adv - x, "attacked": x_adv, "faithful": cp.rec_adv, variant.variant: rec_v}
-dec = {"input": y.tolist(), "attacked": study_figures.decisions(A, x_adv),
-       "faithful": study_figures.decisions(A_rec, cp.rec_adv), variant.variant: study_figures.decisions(A_rec, rec_v)}
-study_figures.by_hand_figure(rows, dec)
+said = study_figures.decisions  # a model's decision on each image, as titles
+by_hand_figure([Row("input", x, [str(c) for c in y.tolist()]), Row("perturbation", x_adv - x, amplify=1.0),
+                Row("attacked", x_adv, said(A, x_adv)), Row("faithful", cp.rec_adv, said(A_rec, cp.rec_adv)),
+                Row(variant.variant, rec_v, said(A_rec, rec_v))])
 plt.show()
 glue("hand_closer", f"{cp.k} of {cp.n}", display=False)
 

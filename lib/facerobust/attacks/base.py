@@ -33,13 +33,13 @@ from typing import Any, TypeVar, cast
 import torch
 from torch import Tensor, nn
 
-from ..validation import check_batch, check_labels, check_logits
+from ..validation import check_batch, check_int, check_labels, check_logits
 
 X_LAST = "x_last"
 """``info`` key of the attack's final iterate for every sample (failed ones included)."""
 
 __all__ = ["X_LAST", "AttackResult", "check_batch", "check_output", "classify", "decide", "finish",
-           "labels_for", "model_untouched", "prepare", "untouched"]
+           "in_chunks", "labels_for", "model_untouched", "prepare", "untouched"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +186,17 @@ def finish(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, targeted: bo
         success = decide(classify(model, last), y, targeted)
     x_adv = torch.where(success.view(-1, *[1] * (x.ndim - 1)), last, x).detach()
     return AttackResult(x_adv, success, info)
+
+
+def in_chunks(attack: Callable[..., AttackResult], model: Callable[[Tensor], Tensor], x: Tensor,
+              y: Tensor | None, chunk: int, **params: Any) -> AttackResult:
+    """``attack(model, x, y, **params)`` run on ``chunk`` samples at a time, the results concatenated
+    (the same result for an attack that treats samples independently; what it bounds is memory, e.g.
+    the graph of an attack through an unrolled Defense-GAN projection)."""
+    check_int(chunk, "chunk", lo=1)
+    if len(x) == 0:
+        raise ValueError("x: empty batch (N = 0)")
+    parts = [attack(model, x[i:i + chunk], None if y is None else y[i:i + chunk], **params)
+             for i in range(0, len(x), chunk)]
+    info = {k: torch.cat([p.info[k] for p in parts]) for k in parts[0].info}
+    return AttackResult(torch.cat([p.x_adv for p in parts]), torch.cat([p.success for p in parts]), info)

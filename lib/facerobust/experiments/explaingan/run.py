@@ -24,13 +24,6 @@ class Task:
     bb_meta: dict[str, Any]
 
 
-def device(name: str) -> torch.device:
-    """``auto``: CUDA when available, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def task(P: Mapping[str, Any], dataset: str, pair: Sequence[Any], dev: torch.device | None = None) -> Task:
     """Load the pair (a CelebA pair is ``[no <attribute>, <attribute>]``) and its black box."""
     if dataset == "celeba":
