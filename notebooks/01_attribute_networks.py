@@ -59,14 +59,17 @@ import time
 from myst_nb import glue
 
 from facerobust.data.fashion_attributes import attribute_table
-from facerobust.experiments.attributes import claims, paper, plots, setup, tables
+from facerobust.experiments.attributes import claims_table, plots, printed, setup, tables
 
 t_start = time.perf_counter()
 for key, col in {"eucl": "Euclidean (converged)", "lnet": "LNet+ANet", "triv": "Trivial",
                  "soft": "Softmax (converged)"}.items():
-    glue(f"rz1_p_{key}", f"{paper.ERRORS[col]:.2f}", display=False)
+    glue(f"rz1_p_{key}", f"{printed.ERRORS[col]:.2f}", display=False)
 data = setup.attribute_data(P)
 names = data["train"].names
+train = setup.TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
+                          batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
+compute = setup.Compute(P.device, P.cluster, P.threads)  # where the networks train (not part of their key)
 print({k: tuple(v.x.shape) for k, v in data.items()}, len(names), "attributes")
 attribute_table().loc[list(names)] if not P.celeba_root else None
 
@@ -140,14 +143,10 @@ import pandas as pd
 import torch
 
 from facerobust import device
-from facerobust.experiments.attributes.training import Compute, TrainConfig
 from facerobust.experiments.by_hand_attributes import score_figure
 from facerobust.metrics.intervals import wilson
 from facerobust.models.attribute_nets import decision, pair_loss, score_of
 
-train = TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
-                    batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
-compute = Compute(P.device, P.cluster, P.threads)  # where the networks train (not part of their key)
 nets = {loss: m[0].converged for loss, m in setup.attribute_models(train, data, compute).items()}
 x, y = data["test"].x[:8], data["test"].a[:8]
 with torch.no_grad():
@@ -240,13 +239,13 @@ tests.round(4)
 # bootstrap of the mean difference. Claims that compare trained networks are judged on every
 # training seed and hold (or fail) only if all seeds agree, otherwise they are inconclusive;
 # "not testable here" marks figures that depend on CelebA itself. Paper values and their lines
-# come from `experiments/attributes/paper.py`.
+# come from `experiments/attributes/printed.py`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 from facerobust.experiments import claims as C
 
-rows = claims.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root))
+rows = claims_table.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root))
 C.table(rows)
 
 # %%

@@ -45,17 +45,15 @@ import time
 import matplotlib.pyplot as plt
 from myst_nb import glue
 
-from facerobust.experiments.attributes import claims, paper, plots, portability, setup, tables
-from facerobust.experiments.attributes.adversarial import AttackConfig
-from facerobust.experiments.attributes.training import Compute, TrainConfig
+from facerobust.experiments.attributes import claims_table, plots, portability, printed, setup, tables
 
 t_start = time.perf_counter()
 data = setup.attribute_data(P)
 names = data["train"].names
-train = TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
-                    batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
-compute = Compute(P.device, P.cluster, P.threads)  # where the networks train (not part of their key)
-attack = AttackConfig(n_attack=P.n_attack, w0=P.w0, w_max=P.w_max, tol=P.tol, seed=P.attack_seed)
+train = setup.TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
+                          batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
+compute = setup.Compute(P.device, P.cluster, P.threads)  # where the networks train (not part of their key)
+attack = setup.AttackConfig(n_attack=P.n_attack, w0=P.w0, w_max=P.w_max, tol=P.tol, seed=P.attack_seed)
 models = setup.attribute_models(train, data, compute)  # cached by chapter 1
 res_by_seed = setup.attacked_seeds(train, attack, data, compute, P.n_attack_seeds)  # cached by chapter 2
 res = res_by_seed[P.seed]
@@ -144,8 +142,8 @@ plt.show()
 diag = [right.iloc[i, i] for i in range(len(names)) if right.iloc[i, i] == right.iloc[i, i]]
 still = sum(diag) / len(diag) / 100 if diag else float("nan")
 top = portability.top_offdiagonal(left)
-glue("rz3_p_goatee", f"{paper.GOATEE_NO_BEARD:.0%}", display=False)
-glue("rz3_p_still", f"{paper.STILL_ADVERSARIAL:.0%}", display=False)
+glue("rz3_p_goatee", f"{printed.GOATEE_NO_BEARD:.0%}", display=False)
+glue("rz3_p_still", f"{printed.STILL_ADVERSARIAL:.0%}", display=False)
 glue("rz3_still", float(100 * still), display=False)
 for key in ("source", "tested", "flipped (%)"):
     empty = float("nan") if key.startswith("flipped") else "none"
@@ -224,9 +222,9 @@ from facerobust.experiments import claims as C
 
 errs = {s: tables.error_table(setup.attribute_models(train, data, compute, seed=s), data) for s in setup.training_seeds(P)}
 attr_of = {k: m.attribute for k, m in face_models.items()}
-closing = [*claims.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root)),
-        *claims.attack_claims(res_by_seed), *claims.portability_claims(left, right),
-        *claims.real_face_claims(summary, tm, attr_of)]
+closing = [*claims_table.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root)),
+        *claims_table.attack_claims(res_by_seed), *claims_table.portability_claims(left, right),
+        *claims_table.real_face_claims(summary, tm, attr_of)]
 glue("rz3_counts", ", ".join(f"{n} {v}" for v, n in C.counts(closing).items()), display=False)
 C.table(closing)
 

@@ -54,7 +54,7 @@ from myst_nb import glue
 
 from facerobust.data import capture_sessions as cs, face_parts as fp
 from facerobust.device import resolve
-from facerobust.experiments.continuous_auth import acaa_run, claims as cl, figures, labels
+from facerobust.experiments.continuous_auth import acaa_run, claims_table as cl, figures, labels
 from facerobust.experiments.continuous_auth import cnnaa_run, model_attrs, part_b, protocols, videos as vid
 from facerobust.experiments.continuous_auth import celeba_cnnaa, celeba_parts
 from facerobust.experiments import claims as C

@@ -9,8 +9,8 @@ be any differentiable ``nn.Module`` -- a bare classifier, a substitute, or a cla
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn import functional
 
 from ..validation import check_scalar
 from .base import X_LAST, AttackResult, check_output, finish, prepare, untouched
@@ -20,7 +20,7 @@ def _input_grad(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         z = model(x)
-        loss = F.cross_entropy(z, check_output(z.detach(), y), reduction="sum")
+        loss = functional.cross_entropy(z, check_output(z.detach(), y), reduction="sum")
         (g,) = torch.autograd.grad(loss, x)
     return g
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn import functional
 
 
 class _SamePad(nn.Module):
@@ -25,7 +25,7 @@ class _SamePad(nn.Module):
         self.pad = (total // 2, total - total // 2, total // 2, total - total // 2)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.pad(x, self.pad)
+        return functional.pad(x, self.pad)
 
 
 class DigitClassifier(nn.Module):

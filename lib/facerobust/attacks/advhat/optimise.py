@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn import functional
 
 from ...cache import atomic_write_bytes
 from ...paths import cache_dir
@@ -39,14 +39,14 @@ def tv(sticker: Tensor, eps: float = 1e-5) -> Tensor:
     """Smoothed isotropic total variation (official ``TVloss``; zero-padded first row/column)."""
     if sticker.ndim != 3:
         raise ValueError(f"sticker must be (C, h, w), got {tuple(sticker.shape)}")
-    dv = sticker - F.pad(sticker, (0, 0, 1, 0))[:, :-1]
-    dh = sticker - F.pad(sticker, (1, 0))[..., :-1]
+    dv = sticker - functional.pad(sticker, (0, 0, 1, 0))[:, :-1]
+    dh = sticker - functional.pad(sticker, (1, 0))[..., :-1]
     return torch.sqrt(dv * dv + dh * dh + eps).sum()
 
 
 def cosine(emb: Tensor, anchor: Tensor) -> Tensor:
     """Cosine similarity of each row of ``emb`` (B, D) with ``anchor`` (D,)."""
-    return F.cosine_similarity(emb, anchor[None].expand_as(emb), dim=1)
+    return functional.cosine_similarity(emb, anchor[None].expand_as(emb), dim=1)
 
 
 def slope(values: list[float]) -> float:

@@ -1,4 +1,6 @@
-"""Data and trained networks of the Rozsa chapters, from a chapter's parameters.
+"""Data, trained networks and cached attacks of the Rozsa chapters (1-3): the stages, with the typed
+configurations they take (:class:`~.training.TrainConfig`, :class:`~.adversarial.AttackConfig`,
+:class:`~.training.Compute`), which the chapters build from their parameters.
 
 ``dataset: fashion`` uses :func:`facerobust.data.fashion_attributes.fashion_attributes`
 (training images from the start of the official training split, validation images from its
@@ -22,6 +24,9 @@ from ...paths import cache_dir
 from .adversarial import AttackConfig, attack_training_sample
 from .results import AttributeResults
 from .training import LOSSES, Compute, Snapshots, TrainConfig, describe, trained_banks
+
+__all__ = ["AttackConfig", "Compute", "TrainConfig", "attacked_seeds", "attribute_data", "attribute_models",
+           "cached_attacks", "load_results", "training_seeds"]
 
 
 def attribute_data(P: Mapping[str, Any]) -> dict[str, AnyAttributeSet]:

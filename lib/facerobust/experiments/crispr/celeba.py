@@ -24,7 +24,7 @@ from torch import Tensor
 from ...data.celeba import celeba
 from ...data.streaming import AnyAttributeSet
 from ...models import attribute_nets as nets
-from ...models import crispr as cr
+from ...models import crispr
 from ...models.base import embed
 from ..attributes import training as attr_training
 from . import attr_swap, training
@@ -88,7 +88,7 @@ def setting(P: Mapping[str, Any], dev: torch.device, names: Sequence[str] = ATTR
 
 
 def train(s: CelebASetting, cfg: training.CrisprConfig, name: str,
-          dev: torch.device) -> tuple[cr.Crispr, dict[str, Any]]:
+          dev: torch.device) -> tuple[crispr.Crispr, dict[str, Any]]:
     """CRISPR on 64x64 colour faces, one code block per attribute (cached)."""
     cfg = replace(cfg, channels=3, size=SIZE, n_attr=len(s.names))
     key = {"data": "celeba", "names": list(s.names), "n_train": len(s.train)}
@@ -125,6 +125,6 @@ def run(P: Mapping[str, Any], cfg: training.CrisprConfig, dev: torch.device, n_s
     i = s.names.index("Smiling")
     ref, query = s.test_x[s.test_y[:, i] == 1][:n_show], s.test_x[s.test_y[:, i] == 0][:n_show]
     k = min(len(ref), len(query))
-    codes = cr.borrow_codes(encode(model, query[:k]), encode(model, ref[:k]), i) if k else None
+    codes = crispr.borrow_codes(encode(model, query[:k]), encode(model, ref[:k]), i) if k else None
     out = decode(model, codes) if codes is not None else query[:0]
     return CelebARun(swaps, div, (ref[:k], query[:k], out), s.oracle_accuracy, time.perf_counter() - t0)

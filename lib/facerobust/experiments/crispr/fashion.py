@@ -21,15 +21,14 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
+from torch.nn import functional
 
 from ... import cache, params
 from ...data.digits import FASHION_CLASSES, fashion_mnist
 from ...data.fashion_attributes import ATTRIBUTES, class_to_attributes
 from ...data.types import AttributeSet
 from ...models import attribute_nets as nets
-from ...models import crispr as cr
-from ...models import small_nets
+from ...models import crispr, small_nets
 from ...models.base import embed
 from ..attributes import setup as attr_setup
 from ..attributes import training as attr_training
@@ -40,7 +39,7 @@ UPPER_BODY = ("T-shirt/top", "Pullover", "Coat", "Shirt")
 
 def pad32(x: Tensor) -> Tensor:
     """28x28 -> 32x32 with a 2-pixel black border (CRISPR's nets take 32 or 64)."""
-    return F.pad(x, (2, 2, 2, 2))
+    return functional.pad(x, (2, 2, 2, 2))
 
 
 def crop28(x: Tensor) -> Tensor:
@@ -160,7 +159,7 @@ class FashionSwap:
     consistent: int
 
 
-def swap_eval(model: cr.Crispr, oracles: Oracles, data: Garments, i: int) -> FashionSwap:
+def swap_eval(model: crispr.Crispr, oracles: Oracles, data: Garments, i: int) -> FashionSwap:
     """Swap attribute ``i`` of every image to the class it lacks, judged by chapter 1's networks."""
     s = attr_swap.swap_eval(model, oracles.judge(data.names), data.x, data.y, i, data.names[i])
     want_y = data.y.clone()
@@ -182,7 +181,7 @@ def oracle_accuracy(oracles: Oracles, data: Garments) -> dict[str, float]:
 
 
 def train(data: Garments, cfg: training.CrisprConfig, name: str,
-          dev: torch.device) -> tuple[cr.Crispr, dict[str, Any]]:
+          dev: torch.device) -> tuple[crispr.Crispr, dict[str, Any]]:
     """CRISPR on the garments (one code block per attribute; ``cfg``'s image shape and attribute
     count are set from the data), cached."""
     cfg = replace(cfg, channels=1, size=32, n_attr=len(data.names))

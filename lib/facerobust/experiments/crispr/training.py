@@ -30,7 +30,7 @@ from torch import Tensor
 from ... import checkpoint as checkpoints
 from ... import device as devices
 from ... import fanout
-from ...models import crispr as cr
+from ...models import crispr
 from ...models import crispr_losses as losses
 from ...progress import progress
 
@@ -77,7 +77,7 @@ class Optimisers:
     gen: torch.optim.Optimizer
 
 
-def optimisers(model: cr.Crispr, lr: float, lr_aux: float | None = None) -> Optimisers:
+def optimisers(model: crispr.Crispr, lr: float, lr_aux: float | None = None) -> Optimisers:
     """Adam(beta1 = 0.5) for the three parameter groups of the schedule (``lr_aux``: D, C_inv,
     C_attr and H; default ``lr``)."""
     aux = [*model.D.parameters(), *model.C_inv.parameters(), *model.C_attr.parameters(),
@@ -87,21 +87,21 @@ def optimisers(model: cr.Crispr, lr: float, lr_aux: float | None = None) -> Opti
     return Optimisers(adam_aux, make(model.E.parameters()), make(model.G.parameters()))
 
 
-def _attr_logits(model: cr.Crispr, a: Tensor) -> Tensor:
+def _attr_logits(model: crispr.Crispr, a: Tensor) -> Tensor:
     return model.C_attr(a)  # (N, L_i, L_j): the shared C_attr applied to every a_i
 
 
-def mix_codes(codes: cr.Codes, y: Tensor, generator: torch.Generator) -> tuple[cr.Codes, Tensor]:
+def mix_codes(codes: crispr.Codes, y: Tensor, generator: torch.Generator) -> tuple[crispr.Codes, Tensor]:
     """For each attribute, half of the images borrow a_i (and y_i) from a random other image."""
     a, ym = codes.a.clone(), y.clone()
     for i in range(a.shape[1]):
         perm = torch.randperm(len(a), generator=generator, device=generator.device).to(a.device)
         take = (torch.rand(len(a), generator=generator, device=generator.device) < 0.5).to(a.device)
         a[take, i], ym[take, i] = codes.a[perm[take], i], y[perm[take], i]
-    return cr.Codes(codes.z, a), ym
+    return crispr.Codes(codes.z, a), ym
 
 
-def step_aux(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig,
+def step_aux(model: crispr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig,
              g: torch.Generator) -> float:
     """Schedule step 1: D, C_inv, C_attr and H on detached codes and generated images."""
     with torch.no_grad():
@@ -119,7 +119,7 @@ def step_aux(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: Crisp
     return float(loss.detach())
 
 
-def step_encoder(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig) -> float:
+def step_encoder(model: crispr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig) -> float:
     """Schedule step 2: E only; then the centroid update."""
     codes = model.E(x)
     x_hat = model.G(codes)
@@ -135,11 +135,11 @@ def step_encoder(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: C
     model.zero_grad(set_to_none=True)
     loss.backward()
     opt.enc.step()
-    model.mu.copy_(cr.update_centroids(model.mu, codes.a.detach(), y, cfg.alpha))
+    model.mu.copy_(crispr.update_centroids(model.mu, codes.a.detach(), y, cfg.alpha))
     return float(loss.detach())
 
 
-def step_generator(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig,
+def step_generator(model: crispr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg: CrisprConfig,
                    g: torch.Generator) -> float:
     """Schedule step 3: G only. L_attr, L_center and L_prior act through E(G(codes))."""
     with torch.no_grad():
@@ -161,7 +161,7 @@ def step_generator(model: cr.Crispr, opt: Optimisers, x: Tensor, y: Tensor, cfg:
     return float(loss.detach())
 
 
-def fit(model: cr.Crispr, sample: Callable[[torch.Generator], tuple[Tensor, Tensor]],
+def fit(model: crispr.Crispr, sample: Callable[[torch.Generator], tuple[Tensor, Tensor]],
         cfg: CrisprConfig, desc: str = "CRISPR",
         checkpoint: checkpoints.Checkpoint | None = None) -> dict[str, Any]:
     """Run ``cfg.iters`` iterations of the schedule; ``sample(g)`` draws one batch (x, y).
@@ -195,13 +195,13 @@ def fit(model: cr.Crispr, sample: Callable[[torch.Generator], tuple[Tensor, Tens
     return {"history": hist, "seconds": time.perf_counter() - t0, "resumed_from": start}
 
 
-def _fresh(cfg: CrisprConfig, dev: torch.device) -> cr.Crispr:
+def _fresh(cfg: CrisprConfig, dev: torch.device) -> crispr.Crispr:
     return make_model(cfg).to(dev)
 
 
-def make_model(cfg: CrisprConfig) -> cr.Crispr:
+def make_model(cfg: CrisprConfig) -> crispr.Crispr:
     torch.manual_seed(cfg.seed)
-    return cr.Crispr(cfg.channels, cfg.size, cfg.n_attr, cfg.p, cfg.q, cfg.width, cfg.hidden)
+    return crispr.Crispr(cfg.channels, cfg.size, cfg.n_attr, cfg.p, cfg.q, cfg.width, cfg.hidden)
 
 
 Sampler = Callable[[torch.Generator], tuple[Tensor, Tensor]]
@@ -221,20 +221,20 @@ def unit(name: str, cfg: CrisprConfig, sample: Sampler, data_key: dict[str, Any]
 
 
 def trained(name: str, cfg: CrisprConfig, sample: Sampler, data_key: dict[str, Any],
-            device: torch.device | None = None) -> tuple[cr.Crispr, dict[str, Any]]:
+            device: torch.device | None = None) -> tuple[crispr.Crispr, dict[str, Any]]:
     """A trained CRISPR (on ``device``) from the cache, or trained now and cached."""
     ((model, meta),) = fanout.trained([unit(name, cfg, sample, data_key, device)])
-    assert isinstance(model, cr.Crispr)
+    assert isinstance(model, crispr.Crispr)
     return model, meta
 
 
 def trained_many(jobs: Sequence[tuple[str, CrisprConfig]], sample: Sampler, data_key: dict[str, Any],
                  device: torch.device | None = None,
-                 cluster: str | None = None) -> list[tuple[cr.Crispr, dict[str, Any]]]:
+                 cluster: str | None = None) -> list[tuple[crispr.Crispr, dict[str, Any]]]:
     """:func:`trained` for every (name, config) of ``jobs`` on the same data. With ``cluster`` set
     (``'local'`` or a Ray address) the models missing from the cache train as parallel tasks of
     ``cfg.threads`` CPUs each (one GPU each on a CUDA device) and are cached as in-process
     (:func:`facerobust.fanout.trained`): the same entries, the same weights."""
     got = fanout.trained([unit(name, cfg, sample, data_key, device) for name, cfg in jobs], cluster)
-    assert all(isinstance(m, cr.Crispr) for m, _ in got)
+    assert all(isinstance(m, crispr.Crispr) for m, _ in got)
     return got  # type: ignore[return-value]
