@@ -136,3 +136,16 @@ def test_lookup_loads_what_cached_module_stored_and_trains_nothing(tmp_cache, ca
     wpath.write_bytes(wpath.read_bytes()[:20])  # a corrupt entry: reported, removed, a miss
     assert cache.lookup("lin", {"w": 2}, _make, fit) is None
     assert "corrupt cache entry" in capsys.readouterr().err and not wpath.exists()
+
+
+def test_key_hashes_scalars_and_buffers_of_models_it_holds() -> None:
+    """0-dim tensors (BatchNorm's num_batches_tracked) and empty ones are data too."""
+    bn = nn.BatchNorm2d(3)
+    k = cache.key("m", {}, partial(_fit_on, x=bn))
+    bn.num_batches_tracked += 1
+    assert cache.key("m", {}, partial(_fit_on, x=bn)) != k
+    def k_of(x: torch.Tensor) -> str:
+        return cache.key("m", {}, partial(_fit_on, x=x))
+
+    assert k_of(torch.tensor(3)) != k_of(torch.tensor(4))
+    assert k_of(torch.zeros(0)) != k_of(torch.zeros(0, 2))

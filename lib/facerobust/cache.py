@@ -49,15 +49,15 @@ class _Data:
         self.h = hashlib.sha256()
 
     def _tensor(self, t: torch.Tensor) -> None:
-        t = t.detach().cpu().contiguous()
         self.h.update(f"{t.dtype}{tuple(t.shape)}".encode())
-        self.h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        self.h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
 
     def add(self, obj: object) -> None:
         if isinstance(obj, torch.Tensor):
             self._tensor(obj)
         elif isinstance(obj, np.ndarray):
-            self.h.update(f"{obj.dtype}{obj.shape}".encode() + np.ascontiguousarray(obj).tobytes())
+            self.h.update(f"{obj.dtype}{obj.shape}".encode())
+            self.h.update(np.ascontiguousarray(obj).reshape(-1).view(np.uint8))
         elif isinstance(obj, nn.Module):
             self.h.update(type(obj).__qualname__.encode())
             for k, v in obj.state_dict().items():
