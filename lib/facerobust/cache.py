@@ -50,14 +50,14 @@ class _Data:
 
     def _tensor(self, t: torch.Tensor) -> None:
         self.h.update(f"{t.dtype}{tuple(t.shape)}".encode())
-        self.h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+        self.h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().data)
 
     def add(self, obj: object) -> None:
         if isinstance(obj, torch.Tensor):
             self._tensor(obj)
         elif isinstance(obj, np.ndarray):
             self.h.update(f"{obj.dtype}{obj.shape}".encode())
-            self.h.update(np.ascontiguousarray(obj).reshape(-1).view(np.uint8))
+            self.h.update(np.ascontiguousarray(obj).reshape(-1).view(np.uint8).data)
         elif isinstance(obj, nn.Module):
             self.h.update(type(obj).__qualname__.encode())
             for k, v in obj.state_dict().items():
