@@ -162,3 +162,16 @@ def test_the_closure_of_the_chapter_1_bank_holds_no_attack() -> None:
     data2 = AttributeSet(data.x.flip(0), data.a, ("A",))  # other images: another key
     u2 = attr_training.unit("softmax", data2, data2, cfg)
     assert cache.key(u2.name, u2.config, u2.make, u2.fit) != k1
+
+
+def test_runner_digest_covers_the_notebooks_imports_only() -> None:
+    """A chapter re-runs when the code it imports (its closure), its params file or the asset manifest
+    changes; Defense-GAN's code is not in chapter 1's closure."""
+    from facerobust import runner
+
+    nb = LIB.parent / "notebooks" / "01_attribute_networks.py"
+    mods = {m for name in codehash.imports_of_source(nb.read_text()) for m in codehash.closure(name)}
+    assert "facerobust.experiments.attributes.training" in mods and "facerobust.models.attribute_nets" in mods
+    assert not any(m.startswith("facerobust.experiments.defense_gan") for m in mods)
+    digest = runner._digest(nb, "ci", {})
+    assert digest == runner._digest(nb, "ci", {}) != runner._digest(nb, "default", {})
