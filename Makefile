@@ -1,5 +1,5 @@
 # "Are face models adversarially robust?" -- two commands from a fresh clone:
-#   make book   set up, fetch assets, execute every chapter (PROFILE=default), build _build/html
+#   make book   set up, fetch assets, execute every chapter (PROFILE=default, JOBS=cores), build _build/html
 #   make test   set up, lint, type-check, unit tests, nbval on the ci-profile notebooks, browser check
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -11,6 +11,14 @@ BIN := $(VENV)/bin
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
 NB ?=
+# Portable numerics (lib/facerobust/numerics.py): the same bits on every x86-64 CPU of ours, for the
+# nbval references and the runs compared against them (set before Python starts).
+PORTABLE := FACEROBUST_NUMERICS=portable ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE
+# cores `make book` fills with chapters (each occupies its profile's `threads`); JOBS=1 runs them in turn
+JOBS ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+# what the HTML is built from: `make html` skips jupyter-book when none of it changed
+HTML_INPUTS = _config.yml _toc.yml $(wildcard CITATION.cff) $(VENV)/.stamp \
+  $(shell find book lib/facerobust -type f ! -name '.*' ! -path '*/.*' ! -name '*.failed.ipynb' ! -path '*/__pycache__/*' 2>/dev/null)
 export MALLOC_MMAP_THRESHOLD_ := 10000000000
 export MALLOC_TRIM_THRESHOLD_ := 10000000000
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -21,16 +29,18 @@ export OMP_WAIT_POLICY ?= PASSIVE
 help:
 	@sed -n '1,4p' Makefile
 
-$(VENV)/.stamp: requirements.txt requirements-nodeps.txt pyproject.toml
+$(VENV)/.stamp: requirements.txt requirements-nodeps.txt requirements-oracles.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@if [ "$(UV)" = 1 ]; then \
 	  $(BIN)/pip install -q --disable-pip-version-check uv==0.13.8 && \
 	  VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode $(FIND_LINKS) -r requirements.txt && \
 	  { grep -qvE '^\s*(#|$$)' requirements-nodeps.txt && VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode --no-deps -r requirements-nodeps.txt || true; } && \
+	  VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode --no-deps --require-hashes -r requirements-oracles.txt && \
 	  VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --no-deps -e . ; \
 	else \
 	  $(BIN)/pip install -q -r requirements.txt && \
 	  { grep -qvE '^\s*(#|$$)' requirements-nodeps.txt && $(BIN)/pip install -q --no-deps -r requirements-nodeps.txt || true; } && \
+	  $(BIN)/pip install -q --no-deps --require-hashes -r requirements-oracles.txt && \
 	  $(BIN)/pip install -q --no-deps -e . ; \
 	fi
 	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
@@ -42,18 +52,23 @@ assets: $(VENV)/.stamp
 	@$(PY) -m facerobust.data.assets fetch --quiet
 
 book: setup
-	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile $(PROFILE) --outdir book/chapters
-	$(MAKE) --no-print-directory html
+	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile $(PROFILE) --outdir book/chapters -j $(JOBS)
+	@$(MAKE) --no-print-directory html
 
 html:
+	@test -f _build/html/index.html || rm -f _build/html/.stamp
+	@$(MAKE) --no-print-directory _build/html/.stamp
+
+_build/html/.stamp: $(HTML_INPUTS)
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going --quiet
+	@touch $@
 
 chapter: setup
 	@test -n "$(NB)" || { echo "error: give NB=notebooks/NN_name.py" >&2; exit 2; }
 	$(PY) -m facerobust.runner $(NB) --profile $(PROFILE) -o _build/chapters/$(basename $(notdir $(NB))).ipynb
 
 regen: setup
-	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile ci --outdir tests/notebooks --force
+	$(PORTABLE) $(PY) -m facerobust.runner $(NOTEBOOKS) --profile ci --outdir tests/notebooks --force -j $(JOBS)
 
 sync: $(VENV)/.stamp
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
@@ -66,7 +81,7 @@ unit: setup
 	$(BIN)/pytest -q tests --ignore=tests/notebooks -m "not browser"
 
 nbval: setup
-	$(BIN)/pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
+	$(PORTABLE) $(BIN)/pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
 
 browser-check: setup
 	@if [ -n "$$CI" ] && ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ]; then \

@@ -41,7 +41,7 @@ from facerobust import params, session
 T_START = time.perf_counter()
 print(fr.check_version())
 P = params.load("06_explaingan", profile, overrides)
-gen = session.start(P.seed)
+gen = session.start(P.seed, threads=P.threads)
 P
 
 # %% [markdown]

@@ -46,7 +46,7 @@ from facerobust import params, session
 
 print(fr.check_version())
 P = params.load("08_advhat", profile, overrides)
-gen = session.start(P.seed)
+gen = session.start(P.seed, threads=P.threads)
 P
 
 # %%

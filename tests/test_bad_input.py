@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import torch
 from facerobust import cache, runner
+from facerobust.attacks import adaptive, apgd, blackbox, cw, deepfool, fgsm, k_anonymity, lbfgs, pgd, square
 from facerobust.attacks import attribute_directions as dirs
-from facerobust.attacks import blackbox, cw, deepfool, fgsm, k_anonymity, lbfgs
+from facerobust.attacks import worst_case as wc
 from facerobust.attacks.base import AttackResult
 from facerobust.attacks.line_search import line_search
 from facerobust.metrics import cw_ssim, pass_score, ranking, ssim
@@ -91,6 +92,11 @@ ATTACKS: dict[str, Callable[..., AttackResult]] = {
     "k_anonymity": lambda m, x, y=None, **p: k_anonymity.k_anonymity(
         m, x, y, **{"k": KS[: len(x)] if len(x) <= N else KS, "steps": 2, "sim_weight": 0.0, **p}
     ),
+    "pgd": lambda m, x, y=None, **p: pgd.pgd(m, x, y, **{"eps": 0.1, "steps": 2, "step_size": 0.05, **p}),
+    "apgd": lambda m, x, y=None, **p: apgd.apgd(m, x, y, **{"eps": 0.1, "steps": 3, **p}),
+    "apgd_t": lambda m, x, y=None, **p: apgd.apgd_t(m, x, y, **{"eps": 0.1, "steps": 2, "n_target_classes": 2,
+                                                                **p}),
+    "square": lambda m, x, y=None, **p: square.square(m, x, y, **{"eps": 0.1, "queries": 5, **p}),
 }
 BANK_ATTACKS: dict[str, Callable[..., AttackResult]] = {
     "flip_attack_fgs": lambda b, x, **p: dirs.flip_attack(b, x, **{"method": "fgs", "w_max": 8.0, **p}),
@@ -149,6 +155,14 @@ BAD_PARAMS: dict[str, list[tuple[str, Any]]] = {
         ("sim_weight", -1.0),
         ("optimizer", "sgd"),
     ],
+    "pgd": [("eps", math.nan), ("eps", -0.1), ("eps", 2.0), ("norm", "L1"), ("steps", 0),
+            ("step_size", 0.0), ("step_size", math.inf), ("restarts", 0), ("restarts", 1.5),
+            ("random_start", 1), ("loss", "dlr")],
+    "apgd": [("eps", math.nan), ("eps", -0.1), ("norm", "linf"), ("steps", 0), ("restarts", 0),
+             ("loss", "margin"), ("rho", 0.0), ("rho", 1.5), ("steps", True)],
+    "apgd_t": [("eps", math.inf), ("n_target_classes", 0), ("n_target_classes", 2.0), ("steps", -1)],
+    "square": [("eps", math.nan), ("eps", 1.5), ("norm", "L0"), ("queries", 0), ("p_init", 0.0),
+               ("p_init", 1.5), ("rescale_schedule", "yes")],
 }
 
 
@@ -218,7 +232,7 @@ def test_nan_bank_output_is_an_error(name: str) -> None:
         BANK_ATTACKS[name](Bank(nan=True), _x())
 
 
-@pytest.mark.parametrize("name", ["deepfool", "k_anonymity", "flip_attack"])
+@pytest.mark.parametrize("name", ["deepfool", "k_anonymity", "flip_attack", "apgd_t"])
 def test_untargeted_only_attacks_refuse_targeted(name: str) -> None:
     with pytest.raises(ValueError, match="targeted"):
         if name == "flip_attack":
@@ -227,7 +241,7 @@ def test_untargeted_only_attacks_refuse_targeted(name: str) -> None:
             ATTACKS[name](_model(), _x(), _y(), targeted=True)
 
 
-@pytest.mark.parametrize("name", ["fgsm", "cw_l2", "lbfgs"])
+@pytest.mark.parametrize("name", ["fgsm", "cw_l2", "lbfgs", "pgd", "apgd", "square"])
 def test_targeted_needs_y(name: str) -> None:
     with pytest.raises(ValueError, match="targeted"):
         ATTACKS[name](_model(), _x(), None, targeted=True)
@@ -574,3 +588,116 @@ def test_corrupt_cache_entry_names_its_path(tmp_path: Path) -> None:
     p.write_bytes(b"PK\x03\x04truncated")
     with pytest.raises(cache.CorruptCacheEntry, match=str(p)):
         cache.load_state(p)
+
+
+# -- iterative attacks, adaptive wrappers, worst case (issue 26) --------------------------------
+def _binary() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Flatten(), nn.Linear(64, 2)).eval()
+
+
+def _three() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Flatten(), nn.Linear(64, 3)).eval()
+
+
+@pytest.mark.parametrize("call,msg", [
+    (lambda: apgd.apgd(_binary(), _x(), eps=0.1, loss="dlr", steps=2), "at least 3 classes"),
+    (lambda: apgd.apgd(_three(), _x(), torch.zeros(N, dtype=torch.int64), targeted=True, eps=0.1,
+                       loss="dlr", steps=2), "at least 4 classes"),
+    (lambda: apgd.apgd_t(_three(), _x(), eps=0.1, steps=2), "at least 4 classes"),
+    (lambda: apgd.apgd_t(_binary(), _x(), eps=0.1, steps=2), "loss='ce'"),
+])
+def test_dlr_refused_on_models_with_too_few_classes(call: Callable[[], Any], msg: str) -> None:
+    with pytest.raises(ValueError, match=msg):
+        call()
+
+
+def test_binary_models_take_ce_pgd_and_square() -> None:
+    for res in (apgd.apgd(_binary(), _x(), eps=0.1, steps=2), pgd.pgd(_binary(), _x(), eps=0.1, steps=2,
+                step_size=0.05, loss="margin"), square.square(_binary(), _x(), eps=0.1, queries=3)):
+        assert res.success.shape == (N,)
+
+
+@pytest.mark.parametrize("n", [0, -1, 1.5, True, math.nan])
+def test_eot_refuses_bad_draws(n: Any) -> None:
+    with pytest.raises(ValueError, match="n must be"):
+        adaptive.eot(_model(), n)
+
+
+def test_bpda_refuses_an_approximation_of_another_shape() -> None:
+    model = nn.Sequential(adaptive.bpda(lambda v: v.clamp(0.2, 0.8), lambda v: v[:, :, :4]), _model())
+    with pytest.raises(ValueError, match="shape"):
+        pgd.pgd(model, _x(), eps=0.1, steps=1, step_size=0.1)  # y: the prediction, so the attack runs
+
+
+@pytest.mark.parametrize("name", ["eot", "bpda"])
+def test_wrapped_nan_model_is_an_error(name: str) -> None:
+    model = adaptive.eot(NaNModel(), 2) if name == "eot" else \
+        nn.Sequential(adaptive.bpda(nn.Identity()), NaNModel())
+    with pytest.raises(ValueError, match="NaN"):
+        pgd.pgd(model, _x(), _y(), eps=0.1, steps=1, step_size=0.1)
+
+
+SPECS = [wc.AttackSpec("PGD", pgd.pgd, {"eps": 0.1, "steps": 2, "step_size": 0.05})]
+
+
+@pytest.mark.parametrize("case", BAD_BATCHES)
+def test_robust_accuracy_refuses_bad_batch(case: str) -> None:
+    make, msg = BAD_BATCHES[case]
+    with pytest.raises(ValueError, match=msg):
+        wc.robust_accuracy(_model(), make(), _y(), SPECS)
+
+
+@pytest.mark.parametrize("case", BAD_LABELS)
+def test_robust_accuracy_refuses_bad_labels(case: str) -> None:
+    make, msg = BAD_LABELS[case]
+    with pytest.raises(ValueError, match=msg):
+        wc.robust_accuracy(_model(), _x(), make(), SPECS)
+
+
+@pytest.mark.parametrize("attacks,msg", [
+    ([], "non-empty"), (SPECS[0], "non-empty"), ([pgd.pgd], "AttackSpec"), (SPECS + SPECS, "unique"),
+    ([wc.AttackSpec("clean", pgd.pgd, {})], "unique"), ("PGD", "non-empty"),
+])
+def test_robust_accuracy_refuses_bad_attack_lists(attacks: Any, msg: str) -> None:
+    with pytest.raises(ValueError, match=msg):
+        wc.robust_accuracy(_model(), _x(), _y(), attacks)
+
+
+def test_robust_accuracy_refuses_bad_batch_size_and_nan_model() -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        wc.robust_accuracy(_model(), _x(), _y(), SPECS, batch_size=0)
+    with pytest.raises(ValueError, match="NaN"):
+        wc.robust_accuracy(NaNModel(), _x(), _y(), SPECS)
+
+
+def test_robust_accuracy_refuses_a_success_outside_the_budget() -> None:
+    def cheat(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float,
+              generator: Any = None) -> AttackResult:
+        x_adv = torch.zeros_like(x)  # far outside the ball, misclassified or not
+        return AttackResult(x_adv, torch.ones(len(x), dtype=torch.bool), {})
+
+    m = _model()
+    x = _x()
+    y = m(x).argmax(1)
+    black = m(torch.zeros_like(x)).argmax(1)
+    assert bool((black != y).any())
+    with pytest.raises(ValueError, match="outside"):
+        wc.robust_accuracy(m, x, y, [wc.AttackSpec("cheat", cheat, {"eps": 0.01})])
+
+
+def test_robust_accuracy_re_classifies_claimed_successes() -> None:
+    def liar(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, generator: Any = None) -> AttackResult:
+        return AttackResult(x.clone(), torch.ones(len(x), dtype=torch.bool), {})  # claims, changes nothing
+
+    m, x = _model(), _x()
+    res = wc.robust_accuracy(m, x, m(x).argmax(1), [wc.AttackSpec("liar", liar)])
+    assert res.accuracy == 1.0 and bool((res.queries == -1).all())
+
+
+@pytest.mark.parametrize("param,value", [("eps", math.nan), ("eps", -1.0), ("norm", "L1"), ("n_classes", 1),
+                                         ("steps", 0), ("n_target_classes", 0), ("queries", 2.5)])
+def test_standard_attack_list_refuses_bad_budgets(param: str, value: Any) -> None:
+    with pytest.raises(ValueError, match=param):
+        wc.standard(**{"eps": 0.1, param: value})

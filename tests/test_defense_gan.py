@@ -111,13 +111,23 @@ def _in_range_and_orthogonal(G: LinearGenerator, n: int = 6) -> tuple[torch.Tens
 
 def test_closer_point_rate_on_a_hand_made_generator() -> None:
     """A perturbation inside the range is followed (rate 1, reconstruction copies it); one orthogonal
-    to the range is removed (the projection of x_adv is the clean reconstruction: rate 0)."""
+    to the range is removed (the projection of x_adv is the clean reconstruction: rate 0).
+
+    For the orthogonal case the reconstruction moves by float32 rounding only, so ``follow`` (the
+    cosine of that rounding residual with the perturbation) is noise in [-1, 1] that differs between
+    CPUs (0.04 on one, 0.099 on another); what the case means is that the projection keeps none of the
+    perturbation: it equals the least-squares projection of x_adv, G(z_ls), as L=300 steps reach it
+    (the slowest direction contracts by sqrt(0.7) = 0.84 per step: 0.84^300 ~ 1e-23)."""
     G = LinearGenerator()
     d = DefenseGAN(G, L=300, R=1, seed=0)
     x, x_in, x_out = _in_range_and_orthogonal(G)
     inside, outside = closer_point(d, x, x_in), closer_point(d, x, x_out)
     assert inside.rate == 1.0 and inside.n == 6 and float(inside.follow.min()) > 0.99
-    assert outside.rate == 0.0 and float(outside.follow.abs().max()) < 0.05
+    W, b = G.W.detach(), G.b.detach()
+    z_ls = torch.linalg.lstsq(W, (x_out.flatten(1) - b).T).solution.T
+    assert torch.allclose(outside.rec_adv.flatten(1), z_ls @ W.T + b, atol=1e-5)
+    kept = (outside.rec_adv - x).flatten(1).norm(dim=1) / (x_out - x).flatten(1).norm(dim=1)
+    assert outside.rate == 0.0 and float(kept.max()) < 1e-4
     assert torch.allclose(outside.mse_adv, outside.mse_clean, rtol=1e-3)
     with pytest.raises(ValueError, match="same shape"):
         closer_point(d, x, x_in[:3])

@@ -139,10 +139,14 @@ class _DefaultDeviceFactories(TorchFunctionMode):
 
 def _representative_runs() -> dict[str, Callable[[], object]]:
     from facerobust.attacks import advhat as ah
+    from facerobust.attacks.apgd import apgd, apgd_t
     from facerobust.attacks.cw import cw_l2
     from facerobust.attacks.deepfool import deepfool
     from facerobust.attacks.fgsm import fgsm, rand_fgsm
     from facerobust.attacks.k_anonymity import assign_groups, k_anonymity
+    from facerobust.attacks.pgd import pgd
+    from facerobust.attacks.square import square
+    from facerobust.attacks.worst_case import robust_accuracy, standard
     from facerobust.defenses.adversarial_training import train_classifier
     from facerobust.defenses.defense_gan import DefenseGAN
     from facerobust.metrics.pass_score import pass_scores
@@ -163,6 +167,13 @@ def _representative_runs() -> dict[str, Callable[[], object]]:
         "deepfool": lambda: deepfool(model, x, y, steps=3),
         "cw_l2": lambda: cw_l2(model, x, y, binary_steps=1, steps=3),
         "k_anonymity": lambda: k_anonymity(model, x, y, k=assign_groups(4, 2, g), steps=2),
+        "pgd": lambda: pgd(model, x, y, eps=0.1, norm="L2", steps=2, step_size=0.05, restarts=2, generator=g),
+        "apgd": lambda: (apgd(model, x, y, eps=0.1, steps=3, loss="dlr", generator=g),
+                         apgd_t(model, x, y, eps=0.1, steps=2, n_target_classes=2, generator=g)),
+        "square": lambda: (square(model, x, y, eps=0.1, queries=4, generator=g),
+                           square(model, x, y, eps=0.5, norm="L2", queries=4, generator=g)),
+        "robust_accuracy": lambda: robust_accuracy(model, x, y, standard(0.1, steps=2, queries=3),
+                                                   generator=g),
         "defense_gan": lambda: (defense.project(x), defense(x.clone().requires_grad_(True))),
         "adversarial_training": lambda: train_classifier(model, x, y, epochs=1, batch=2, adv_eps=0.1),
         "advhat_render": lambda: ah.render(face, sticker, ah.sample(ah.EOT.official(), 2, g), src, dst),

@@ -12,15 +12,20 @@ import random
 import numpy as np
 import torch
 
+from . import numerics
+from .params import DEFAULT_THREADS
 
-def start(seed: int = 0, threads: int = 2) -> torch.Generator:
-    """Seed python, numpy and torch, fix the thread count, set the figure and table display."""
+
+def start(seed: int = 0, threads: int = DEFAULT_THREADS) -> torch.Generator:
+    """Seed python, numpy and torch, fix the thread count and the numerics mode
+    (:mod:`facerobust.numerics`), set the figure and table display; prints one line saying so."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     torch.use_deterministic_algorithms(True, warn_only=True)
+    print(f"seed {seed}, {threads} thread(s), {numerics.apply()}")
     set_theme()
     set_tables()
     return torch.Generator().manual_seed(seed)

@@ -195,7 +195,9 @@ class CloserPoint:
     """Does the generator's range hold an image nearer the attack than the clean digit's own
     reconstruction? Per image: ``mse_adv`` = MSE(G(z*(x_adv)), x_adv), ``mse_clean`` =
     MSE(G(z*(x)), x_adv), ``closer`` = mse_adv < (1 - rtol) * mse_clean, and ``follow`` = cosine of
-    (G(z*(x_adv)) - x) with (x_adv - x): how much of the perturbation the reconstruction copies."""
+    (G(z*(x_adv)) - x) with (x_adv - x): how much of the perturbation the reconstruction copies. Where
+    the reconstruction does not move (a perturbation the range cannot draw, removed to float rounding),
+    that cosine is of a rounding residual: noise, not a measurement; read ``rec_adv`` there."""
 
     closer: Tensor
     mse_adv: Tensor
