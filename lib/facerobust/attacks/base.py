@@ -109,7 +109,7 @@ def model_untouched(model: object) -> Iterator[None]:
                 b.copy_(saved)
 
 
-Attack = TypeVar("Attack", bound=Callable[..., AttackResult])
+Attack = TypeVar("Attack", bound=Callable[..., Any])
 
 
 def untouched(attack: Attack) -> Attack:
@@ -117,7 +117,7 @@ def untouched(attack: Attack) -> Attack:
     forward pass included) runs under :func:`model_untouched` of ``model`` and of every module
     passed by keyword (e.g. a substitute)."""
     @functools.wraps(attack)
-    def run(model: object, *args: Any, **kwargs: Any) -> AttackResult:
+    def run(model: object, *args: Any, **kwargs: Any) -> Any:
         with ExitStack() as stack:
             for m in (model, *kwargs.values()):
                 if isinstance(m, nn.Module):
