@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, codehash
 from .build_report import fmt
 from .chapter_graph import GraphError, graph
 from .notebook_streams import coalesce
@@ -53,17 +53,18 @@ INTERRUPTED = 130  # exit code after SIGINT, as a shell reports it
 
 
 def _digest(nb_source: Path, profile: str, overrides: dict[str, Any]) -> str:
+    """The notebook source, profile, overrides and version, the chapter's params file, the source of
+    the import closure of the notebook's ``facerobust`` imports (:mod:`facerobust.codehash`) and
+    the asset manifest."""
     h = hashlib.sha256()
-    h.update(nb_source.read_bytes())
+    text = nb_source.read_bytes()
+    h.update(text)
     h.update(repr((profile, sorted(overrides.items()), __version__)).encode())
-    root = repo_root()
-    params = root / "params" / f"{nb_source.stem}.yml"
+    params = repo_root() / "params" / f"{nb_source.stem}.yml"
     if params.exists():
         h.update(params.read_bytes())
-    for p in sorted((Path(__file__).parent).rglob("*")):
-        if p.suffix in (".py", ".json", ".csv", ".yml") and "__pycache__" not in p.parts:
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
+    h.update(codehash.digest_modules(codehash.imports_of_source(text.decode())).encode())
+    h.update((codehash.ROOT / "data" / "assets.json").read_bytes())
     return h.hexdigest()
 
 

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from ..validation import check_choice, check_int, check_scalar
 from . import losses, lp
-from .base import X_LAST, AttackResult, decide, finish, model_untouched, prepare
+from .base import X_LAST, AttackResult, decide, finish, prepare, untouched
 from .pgd import loss_and_grad
 from .rows import Rows
 
@@ -43,6 +43,7 @@ def checkpoints(steps: int) -> list[int]:
     return out
 
 
+@untouched
 def apgd(
     model: nn.Module,
     x: Tensor,
@@ -86,13 +87,13 @@ def apgd(
     assert z0 is not None
     losses.check_classes("dlr-targeted" if targeted and loss == "dlr" else loss, z0.shape[1])
     fn = losses.objective(loss, targeted)
-    with model_untouched(model):
-        rows = Rows.tile(x, decide(z0, y, targeted), restarts, y=y, lab=y)
-        x_last, _ = _apgd(model, rows, fn, targeted, eps, norm, steps, rho, generator)
-        return finish(model, x, y, targeted, {X_LAST: x_last, "queries": rows.queries + 2,
-                                              "gradients": rows.gradients})
+    rows = Rows.tile(x, decide(z0, y, targeted), restarts, y=y, lab=y)
+    x_last, _ = _apgd(model, rows, fn, targeted, eps, norm, steps, rho, generator)
+    return finish(model, x, y, targeted, {X_LAST: x_last, "queries": rows.queries + 2,
+                                          "gradients": rows.gradients})
 
 
+@untouched
 def apgd_t(
     model: nn.Module,
     x: Tensor,
@@ -140,16 +141,15 @@ def apgd_t(
     best = torch.full((len(x),), -torch.inf, device=x.device)
     queries = torch.full_like(y, 2)
     gradients = torch.zeros_like(y)
-    with model_untouched(model):
-        for k in range(min(n_target_classes, z0.shape[1] - 1)):
-            lab = torch.stack([y, ranked[:, k]], 1)
-            rows = Rows.tile(x, done, restarts, y=y, lab=lab)
-            x_k, s_k = _apgd(model, rows, lambda z, lab: losses.dlr_targeted(z, lab[:, 0], lab[:, 1]), False,
-                             eps, norm, steps, rho, generator)
-            better = (rows.done & ~done) | (~rows.done & (s_k > best))
-            x_hit[better], best[better] = x_k[better], s_k[better]
-            done, queries, gradients = rows.done, queries + rows.queries, gradients + rows.gradients
-        return finish(model, x, y, False, {X_LAST: x_hit, "queries": queries, "gradients": gradients})
+    for k in range(min(n_target_classes, z0.shape[1] - 1)):
+        lab = torch.stack([y, ranked[:, k]], 1)
+        rows = Rows.tile(x, done, restarts, y=y, lab=lab)
+        x_k, s_k = _apgd(model, rows, lambda z, lab: losses.dlr_targeted(z, lab[:, 0], lab[:, 1]), False,
+                         eps, norm, steps, rho, generator)
+        better = (rows.done & ~done) | (~rows.done & (s_k > best))
+        x_hit[better], best[better] = x_k[better], s_k[better]
+        done, queries, gradients = rows.done, queries + rows.queries, gradients + rows.gradients
+    return finish(model, x, y, False, {X_LAST: x_hit, "queries": queries, "gradients": gradients})
 
 
 def _check(norm: object, eps: object, steps: object, restarts: object,

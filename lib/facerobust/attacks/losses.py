@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn import functional
 
 LOSSES = ("ce", "margin", "dlr")
 """Loss names the attacks accept."""
@@ -37,7 +37,7 @@ def _best_other(z: Tensor, y: Tensor) -> Tensor:
 
 def ce(z: Tensor, y: Tensor) -> Tensor:
     """Cross-entropy ``-log softmax(z)_y`` per sample (N,)."""
-    return F.cross_entropy(z, y, reduction="none")
+    return functional.cross_entropy(z, y, reduction="none")
 
 
 def margin(z: Tensor, y: Tensor) -> Tensor:

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from ..validation import check_choice, check_int, check_scalar
 from . import losses, lp
-from .base import X_LAST, AttackResult, classify, decide, finish, model_untouched, prepare
+from .base import X_LAST, AttackResult, classify, decide, finish, prepare, untouched
 from .rows import Rows
 
 
@@ -36,6 +36,7 @@ def loss_and_grad(model: nn.Module, x: Tensor, fn: losses.Objective, y: Tensor,
     return z.detach(), v.detach(), g
 
 
+@untouched
 def pgd(
     model: nn.Module,
     x: Tensor,
@@ -83,10 +84,9 @@ def pgd(
     check_choice(loss, "loss", ("ce", "margin"))
     x, y, z0 = prepare(model, x, y, targeted)
     assert z0 is not None
-    with model_untouched(model):
-        info = _pgd(model, x, y, decide(z0, y, targeted), targeted, eps, norm, steps, step_size,
-                    restarts, random_start, losses.objective(loss, targeted), generator)
-        return finish(model, x, y, targeted, info)
+    info = _pgd(model, x, y, decide(z0, y, targeted), targeted, eps, norm, steps, step_size,
+                restarts, random_start, losses.objective(loss, targeted), generator)
+    return finish(model, x, y, targeted, info)
 
 
 def _pgd(model: nn.Module, x: Tensor, y: Tensor, done: Tensor, targeted: bool, eps: float, norm: str,

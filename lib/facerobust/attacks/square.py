@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from ..validation import check_int, check_scalar
 from . import losses, lp
-from .base import X_LAST, AttackResult, classify, decide, finish, model_untouched, prepare
+from .base import X_LAST, AttackResult, classify, decide, finish, prepare, untouched
 from .rows import Rows
 
 _HALVINGS = (10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)
@@ -60,6 +60,7 @@ def eta(s: int, device: torch.device, flip: bool) -> Tensor:
     return m.T if flip else m
 
 
+@untouched
 def square(
     model: nn.Module,
     x: Tensor,
@@ -103,7 +104,7 @@ def square(
         raise ValueError(f"rescale_schedule must be a bool, got {rescale_schedule!r}")
     x, y, z0 = prepare(model, x, y, targeted)
     assert z0 is not None
-    with model_untouched(model), torch.no_grad():
+    with torch.no_grad():
         rows = Rows.tile(x, decide(z0, y, targeted), 1, y=y)
         fn = losses.objective("margin", targeted)
         start = _start_linf if norm == "Linf" else _start_l2

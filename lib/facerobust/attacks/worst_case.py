@@ -30,7 +30,7 @@ from ..metrics.intervals import Z95, wilson
 from ..validation import check_batch, check_int, check_labels
 from . import lp
 from .apgd import apgd, apgd_t
-from .base import AttackResult, check_output, classify
+from .base import AttackResult, check_output, classify, untouched
 from .counting import Counted
 from .square import square
 
@@ -143,6 +143,7 @@ class WorstCase:
         return rows
 
 
+@untouched
 def robust_accuracy(model: nn.Module, x: Tensor, y: Tensor, attacks: Sequence[AttackSpec], *,
                     batch_size: int | None = None, generator: torch.Generator | None = None) -> WorstCase:
     """Worst case per point over ``attacks``: ``acc = mean_i min(clean_i, min_a robust_{a,i})``.
