@@ -9,7 +9,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
+# chapters NN_name.py, then appendix pages A_name.py (executed the same way)
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py)) $(sort $(wildcard notebooks/[A-Z]_*.py))
 NB ?=
 # Portable numerics (lib/facerobust/numerics.py): the same bits on every x86-64 CPU of ours, for the
 # nbval references and the runs compared against them (set before Python starts).
@@ -59,7 +60,8 @@ html:
 	@test -f _build/html/index.html || rm -f _build/html/.stamp
 	@$(MAKE) --no-print-directory _build/html/.stamp
 
-_build/html/.stamp: $(HTML_INPUTS)
+_build/html/.stamp: $(HTML_INPUTS) tools/api_modules.py
+	$(PY) tools/api_modules.py
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going --quiet
 	@touch $@
 

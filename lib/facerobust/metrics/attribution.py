@@ -3,7 +3,7 @@
 - ``gradient``: input x gradient (Shrikumar et al. 2016), :class:`captum.attr.InputXGradient`;
 - ``grad_cam``: Grad-CAM (Selvaraju et al.) on a given conv layer, :class:`captum.attr.LayerGradCam`,
   upsampled bilinearly to the input size;
-- ``saliency``: |d score / d x| (Simonyan et al. 2013), :class:`captum.attr.Saliency`;
+- ``saliency``: ``|d score / d x|`` (Simonyan et al. 2013), :class:`captum.attr.Saliency`;
 - ``occlusion``: score drop when a zero patch covers each window (Zeiler and Fergus 2014),
   :class:`captum.attr.Occlusion`;
 - ``lrp``: layer-wise relevance propagation, epsilon rule (Bach et al. 2015), :class:`captum.attr.LRP`
