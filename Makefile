@@ -56,12 +56,15 @@ book: setup
 	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile $(PROFILE) --outdir book/chapters -j $(JOBS)
 	@$(MAKE) --no-print-directory html
 
+# the API page's module lists and the run-time table (from the executed notebooks) are generated
+# into _build/generated/ first; the book includes them
 html:
 	@test -f _build/html/index.html || rm -f _build/html/.stamp
 	@$(MAKE) --no-print-directory _build/html/.stamp
 
 _build/html/.stamp: $(HTML_INPUTS) tools/api_modules.py
 	$(PY) tools/api_modules.py
+	$(PY) tools/runtime_table.py
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going --quiet
 	@touch $@
 
