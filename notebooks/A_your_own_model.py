@@ -135,6 +135,7 @@ _ = net.eval()
 # one thing at a time:
 
 # %%
+# NBVAL_CHECK_OUTPUT
 def refusal(call) -> str:
     try:
         call()
@@ -164,6 +165,7 @@ for what, call in tries.items():
 # ```
 
 # %%
+# NBVAL_CHECK_OUTPUT
 x = adapters.as_batch(x_test_np)  # (N, 1, 28, 28) float32 in [0, 1]
 y = adapters.as_labels(y_test_np)  # (N,) int64
 model = adapters.Normalized(adapters.LogitsOf(net, 0), MEAN, STD)
@@ -197,6 +199,7 @@ pd.DataFrame({"clean accuracy": [acc_own, acc_raw, acc]},
 # - `rate`, the share of successes, and `perturbation_norms(x, p)`, the per-sample distance.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 res = fgsm(model, x, y, eps=P.eps)
 with torch.no_grad():
     pred_clean, pred_adv = model(x).argmax(1), model(res.x_adv).argmax(1)
@@ -226,6 +229,7 @@ pd.DataFrame({"label": y[idx], "clean": pred_clean[idx], "attacked": pred_adv[id
 # size `eps`; the check below holds for every sample, not only these eight.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 print("failed samples: x_adv is x:", torch.equal(res.x_adv[~res.success], x[~res.success]))
 print("successful samples: x_adv is x_last:",
       torch.equal(res.x_adv[res.success], res.info["x_last"][res.success]))
@@ -293,9 +297,6 @@ for e in (0.05, P.eps, 0.2):
 #
 # A colleague's model, `TheirNet` below, takes images scaled to [-1, 1] and returns a dict. Wrap it so
 # that FGSM accepts it, and check your wrapper: its clean accuracy must equal `acc`.
-#
-# ```{exercise-end}
-# ```
 
 # %%
 class TheirNet(nn.Module):
@@ -306,6 +307,9 @@ class TheirNet(nn.Module):
         return {"logits": logits, "embedding": f}
 
 # %% [markdown]
+# ```{exercise-end}
+# ```
+#
 # ```{solution-start} ex-own-dict
 # :class: dropdown
 # ```
@@ -313,6 +317,7 @@ class TheirNet(nn.Module):
 # [-1, 1] is `(x - 0.5) / 0.5` of an image in [0, 1], and the logits sit under the key `"logits"`:
 
 # %%
+# NBVAL_CHECK_OUTPUT
 theirs = adapters.Normalized(adapters.LogitsOf(TheirNet(), "logits"), 0.5, 0.5)
 with torch.no_grad():
     print("clean accuracy equals acc:", float((theirs(x).argmax(1) == y).float().mean()) == acc)

@@ -85,6 +85,7 @@ def test_colab_paths_are_notebooks_tracked_by_git() -> None:
         assert nb["metadata"].get("facerobust", {}).get("profile") == "default", f"{p}: not the default build"
 
 
+@pytest.mark.book
 @pytest.mark.skipif(not (HTML / "index.html").exists(), reason="no built book (make html)")
 @pytest.mark.parametrize("page", _executed_pages())
 def test_built_button_points_where_the_test_expects(page: str) -> None:

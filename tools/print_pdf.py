@@ -5,7 +5,10 @@ Debian's Chromium print it (``--print-to-pdf``, the flags of the project's toolc
 virtual-time budget long enough for MathJax to typeset every equation first. The book's print
 stylesheet (``book/_static/facerobust.css``) drops the sidebars and shows every solution.
 
-    python tools/print_pdf.py _build/singlehtml/book/intro.html _build/pdf/book.pdf
+    python tools/print_pdf.py _build/singlehtml _build/pdf/book.pdf
+
+Jupyter Book writes the single page at the root document's path (``book/intro.html``) but links its
+styles and images relative to the output folder, so the page is printed from a copy at the top.
 """
 
 from __future__ import annotations
@@ -31,12 +34,22 @@ def page_count(pdf: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf.read_bytes()))
 
 
-def print_pdf(html: Path, pdf: Path, budget_ms: int = 120_000) -> int:
+def single_page(out: Path) -> Path:
+    """A copy, at the top of the ``singlehtml`` output ``out``, of the page its index redirects to."""
+    index = out / "index.html"
+    m = re.search(r'url=([^"]+)"', index.read_text(encoding="utf-8")) if index.exists() else None
+    if m is None:
+        raise SystemExit(f"error: no single-page book in {out}: build it first (make pdf does)")
+    page = out / "book-print.html"
+    page.write_text((out / m.group(1)).read_text(encoding="utf-8"), encoding="utf-8")
+    return page
+
+
+def print_pdf(out: Path, pdf: Path, budget_ms: int = 120_000) -> int:
     browser = chromium()
     if browser is None:
         raise SystemExit("error: `make pdf` needs headless Chromium: apt-get install chromium (Debian)")
-    if not html.exists():
-        raise SystemExit(f"error: {html} not found: build the single-page book first (make pdf does)")
+    html = single_page(out)
     pdf.parent.mkdir(parents=True, exist_ok=True)
     tmp = pdf.with_suffix(".tmp.pdf")
     with tempfile.TemporaryDirectory() as profile:
