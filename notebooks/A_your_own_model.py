@@ -135,7 +135,6 @@ _ = net.eval()
 # one thing at a time:
 
 # %%
-# NBVAL_CHECK_OUTPUT
 def refusal(call) -> str:
     try:
         call()
@@ -143,7 +142,8 @@ def refusal(call) -> str:
         return str(exc)
     return "accepted"
 
-
+# %%
+# NBVAL_CHECK_OUTPUT
 x01 = adapters.as_batch(x_test_np)
 tries = {
     "uint8 numpy images": lambda: fgsm(net, x_test_np, eps=P.eps),
