@@ -28,7 +28,8 @@ def duration(seconds: float) -> str:
         return f"{s} s"
     if s < 3600:
         return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    m = round(seconds / 60)
+    return f"{m // 60} h {m % 60:02d} min"
 
 
 def title(source: Path) -> str:
