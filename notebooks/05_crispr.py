@@ -411,8 +411,9 @@ pd.DataFrame([{"code": p_.source, "reads": p_.target, "accuracy": p_.correct / p
 # ## Invariance probes
 #
 # Question: after training, can a fresh classifier read attribute $y$ from $z$, or attribute $y_j$
-# from $a_i$ ($j\ne i$)? Small MLPs (64 hidden units, scikit-learn) are fitted on
-# {glue:text}`n_probe` styled training digits and scored on the test set, for CRISPR and for the
+# from $a_i$ ($j\ne i$)? Small MLPs (64 hidden units, scikit-learn, on codes standardised on the
+# probe's training set, trained to convergence) are fitted on {glue:text}`n_probe` styled training
+# digits and scored on the test set, for CRISPR and for the
 # ablation without $L_{inv}$, $L_{attr}$. Reading $y_i$ from $a_i$ and the digit from $z$ should stay
 # easy: they are the codes' jobs. The last rows are the training adversaries $C_{inv}$ and $C_{attr}$
 # themselves, scored on the same test images.
