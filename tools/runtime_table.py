@@ -54,7 +54,7 @@ def timing(notebook: Path) -> tuple[float, float] | str:
 def table(root: Path = ROOT) -> str:
     nb_dir = root / "notebooks"
     sources = sorted([*nb_dir.glob("[0-9][0-9]_*.py"), *nb_dir.glob("[A-Z]_*.py")])
-    rows = ["| chapter | wall time | CPU time (user + system) | note |", "|---|---|---|---|"]
+    rows = ["| chapter | wall time | CPU time | note |", "|---|---|---|---|"]
     total_wall = total_cpu = 0.0
     measured = 0
     for src in sources:
