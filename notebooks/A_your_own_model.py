@@ -60,7 +60,7 @@ from facerobust import params, session
 
 print(fr.check_version())
 P = params.load("A_your_own_model", profile, overrides)
-gen = session.start(P.seed)
+gen = session.start(P.seed, threads=P.threads)
 P
 
 # %%
@@ -263,6 +263,11 @@ print(f"{kept} of {n_succ} adversarial digits are still adversarial as uint8")
 # %% [markdown]
 # {glue:text}`n_kept` of the {glue:text}`n_success` adversarial digits stay adversarial after the
 # round trip to uint8.
+#
+# One attack gives an upper bound on the accuracy under attack. For the accuracy under a set of
+# attacks, the per-example worst case (a digit counts as robust only if every attack fails on it),
+# hand the same wrapped `model`, `x` and `y` to `facerobust.attacks.worst_case.robust_accuracy`
+# (see the {doc}`../api`).
 #
 # ## Exercises
 #
