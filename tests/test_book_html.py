@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.book,
               pytest.mark.skipif(not (HTML / "index.html").exists(), reason="no built book: run `make html`")]
 
 WARNING = re.compile(r"\b[A-Z]\w*Warning\b|warnings\.warn\(")
-BAR = re.compile(r"^(?P<desc>.*?):?\s*(?P<pct>\d{1,3})%\|.*?\|\s*(?P<n>\d+)/(?P<total>\d+)")
+BAR = re.compile(r"(?P<desc>[^\n%|]*?):?\s*(?P<pct>\d{1,3})%\|[^|\n]*\|\s*(?P<n>\d+)/(?P<total>\d+)")
 NUMBERED = re.compile(r'class="caption-number">\s*(?:Fig\.|Table|Listing|Exercise)\s+([^\s<]+)'
                       r'|class="eqno">\((?P<eq>[^)]+)\)')
 
@@ -89,10 +89,14 @@ def machine_paths() -> set[str]:
 
 
 def stale_bar_lines(block: str) -> list[str]:
-    """Lines of a progress bar followed by a later state of the same bar (the bar took two lines)."""
-    bars = [(m.group("desc").strip(), int(m.group("n")), line) for line in block.splitlines()
-            if (m := BAR.search(line.strip()))]
-    return [line for (d1, n1, line), (d2, n2, _) in zip(bars, bars[1:], strict=False) if d1 == d2 and n2 > n1]
+    """States of a progress bar followed by a later state of the same bar (the bar shows more than its
+    final line). States are found anywhere in the text: separate outputs merged without a newline put
+    several on one line."""
+    bars = []
+    for m in BAR.finditer(block):
+        desc = re.sub(r"^.*[\]\n]", "", m.group("desc")).strip()
+        bars.append((desc, int(m.group("n")), m.group(0).strip()))
+    return [s for (d1, n1, s), (d2, n2, _) in zip(bars, bars[1:], strict=False) if d1 == d2 and n2 > n1]
 
 
 def test_there_are_pages() -> None:
@@ -121,9 +125,11 @@ def test_every_progress_bar_is_one_line(page: Path) -> None:
 
 
 def test_stale_bar_detection() -> None:
-    two_lines = ("train:   0%|          | 0/60 [00:00<?, ?it/s]\n"
-                 "train: 100%|##########| 60/60 [00:04<00:00, 12.60it/s]")
-    assert stale_bar_lines(two_lines) == [two_lines.splitlines()[0]]
+    first = "train:   0%|          | 0/60 [00:00<?, ?it/s]"
+    last = "train: 100%|##########| 60/60 [00:04<00:00, 12.60it/s]"
+    assert stale_bar_lines(f"{first}\n{last}") == ["train:   0%|          | 0/60"]
+    assert stale_bar_lines(f"{first}{last}") == ["train:   0%|          | 0/60"]  # merged, no newline
+    assert stale_bar_lines(last) == []
     loop = "maps: 100%|###| 6/6 [00:00<00:00]\nmaps: 100%|###| 6/6 [00:00<00:00]\nfit: 100%|#| 3/3 [00:01]"
     assert stale_bar_lines(loop) == []  # one bar per loop iteration, each shown once
 
