@@ -30,7 +30,7 @@ __all__ = ["LogitsOf", "Normalized", "as_batch", "as_labels"]
 
 
 def _per_channel(values: float | Sequence[float] | Tensor, name: str) -> Tensor:
-    t = torch.as_tensor(values, dtype=torch.float32).flatten()
+    t = torch.as_tensor(values, dtype=torch.float32, device="cpu").flatten()  # buffers: .to() moves them
     if t.numel() == 0 or not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} must be one finite value or one per channel, got {values!r}")
     return t.view(1, -1, 1, 1)
