@@ -1,6 +1,7 @@
 # "Are face models adversarially robust?" -- two commands from a fresh clone:
 #   make book   set up, fetch assets, execute every chapter (PROFILE=default, JOBS=cores), build _build/html
 #   make test   set up, lint, type-check, unit tests, nbval on the ci-profile notebooks, browser check
+#   make pdf    one PDF of the book (_build/pdf/book.pdf), after make book; needs Debian's chromium
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PROFILE ?= default
@@ -9,7 +10,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
+# chapters NN_name.py, then appendix pages A_name.py (executed the same way)
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py)) $(sort $(wildcard notebooks/[A-Z]_*.py))
 NB ?=
 # Portable numerics (lib/facerobust/numerics.py): the same bits on every x86-64 CPU of ours, for the
 # nbval references and the runs compared against them (set before Python starts).
@@ -25,7 +27,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # idle OpenMP threads sleep instead of spinning (2-thread torch under load busy-waits otherwise)
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup assets book html chapter regen test lint unit nbval browser-check sync bench clean help
+.PHONY: setup assets book html pdf ci-fallback chapter regen test lint unit nbval browser-check sync bench clean help
 help:
 	@sed -n '1,4p' Makefile
 
@@ -55,13 +57,29 @@ book: setup
 	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile $(PROFILE) --outdir book/chapters -j $(JOBS)
 	@$(MAKE) --no-print-directory html
 
+# the API page's module lists and the run-time table (from the executed notebooks) are generated
+# into _build/generated/ first; the book includes them
 html:
 	@test -f _build/html/index.html || rm -f _build/html/.stamp
 	@$(MAKE) --no-print-directory _build/html/.stamp
 
-_build/html/.stamp: $(HTML_INPUTS)
+_build/html/.stamp: $(HTML_INPUTS) tools/api_modules.py
+	$(PY) tools/api_modules.py
+	$(PY) tools/runtime_table.py
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going --quiet
 	@touch $@
+
+# One PDF of the book: the single-page HTML build, printed by headless Chromium (Debian's chromium).
+# It uses the chapters `make book` executed; a chapter never executed is taken from the ci references.
+pdf: $(VENV)/.stamp ci-fallback
+	$(PY) tools/api_modules.py
+	$(PY) tools/runtime_table.py
+	$(BIN)/jupyter-book build . --path-output . --builder singlehtml -W -n --keep-going --quiet
+	$(PY) tools/print_pdf.py _build/singlehtml _build/pdf/book.pdf
+
+ci-fallback:
+	@mkdir -p book/chapters; for f in tests/notebooks/*.ipynb; do t=book/chapters/$$(basename $$f); \
+	  test -f $$t || { echo "$$t: not executed by make book, using the ci reference"; cp $$f $$t; }; done
 
 chapter: setup
 	@test -n "$(NB)" || { echo "error: give NB=notebooks/NN_name.py" >&2; exit 2; }
@@ -78,19 +96,24 @@ lint: $(VENV)/.stamp
 	$(BIN)/mypy lib
 
 unit: setup
-	$(BIN)/pytest -q tests --ignore=tests/notebooks -m "not browser"
+	$(BIN)/pytest -q tests --ignore=tests/notebooks -m "not browser and not book"
 
 nbval: setup
 	$(PORTABLE) $(BIN)/pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
 
+# Checks the built book: tests/test_book_html.py reads _build/html (no browser needed); the browser
+# tests need headless Chromium, installed here from Debian where that is possible (root + apt-get).
+# Without it the last line says plainly that the HTML was not checked in a browser.
+HAVE_CHROMIUM := command -v chromium || command -v chromium-browser || command -v google-chrome
 browser-check: setup
-	@if [ -n "$$CI" ] && ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  echo "installing Debian's chromium for the browser check (CI only)"; \
-	  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -q chromium >/dev/null; }; fi
-	@if [ ! -f _build/html/index.html ]; then \
-	  mkdir -p book/chapters; for f in tests/notebooks/*.ipynb; do test -f book/chapters/$$(basename $$f) || cp $$f book/chapters/; done; \
-	  $(MAKE) --no-print-directory html; fi
-	$(BIN)/pytest -q tests/test_book_browser.py
+	@if [ -z "$$($(HAVE_CHROMIUM))" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser check"; \
+	  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -q chromium >/dev/null; } \
+	  || echo "could not install chromium"; fi
+	@if [ ! -f _build/html/index.html ]; then $(MAKE) --no-print-directory ci-fallback html; fi
+	@if [ -n "$$($(HAVE_CHROMIUM))" ] && [ ! -f _build/pdf/book.pdf ]; then $(MAKE) --no-print-directory pdf; fi
+	$(BIN)/pytest -q tests/test_book_html.py tests/test_book_browser.py tests/test_colab.py -m "book or browser"
+	@[ -n "$$($(HAVE_CHROMIUM))" ] || echo "NOTE: the HTML was NOT checked in a browser: headless Chromium is not installed. Install it (Debian: sudo apt-get install chromium), then run: make browser-check"
 
 test: lint unit nbval browser-check
 

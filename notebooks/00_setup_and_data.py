@@ -27,6 +27,21 @@
 # checks that the installation is complete, and that it reproduces the figures of the survey that
 # chose these assets (faces found, descriptor distances, gender errors).
 
+# %% tags=["remove-cell"]
+# On Google Colab only (hidden in the book, does nothing elsewhere): get the book's code, libraries and assets.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, URL = "/content/facerobust-book", "https://github.com/facerobust/facerobust-book"
+    if not os.path.isdir(REPO):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", URL, REPO], check=True)
+        subprocess.run([sys.executable, f"{REPO}/tools/colab_setup.py"], check=True)
+    sys.path.insert(0, f"{REPO}/lib")
+    os.chdir(f"{REPO}/notebooks")
+
 # %% tags=["parameters"]
 profile = "default"
 overrides = {}

@@ -28,6 +28,21 @@
 # recipe, on an attribute version of Fashion-MNIST {cite}`xiao2017fashion` that runs on a laptop,
 # and checks the paper's claims about them. Chapters 2 and 3 attack these networks.
 
+# %% tags=["remove-cell"]
+# On Google Colab only (hidden in the book, does nothing elsewhere): get the book's code, libraries and assets.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, URL = "/content/facerobust-book", "https://github.com/facerobust/facerobust-book"
+    if not os.path.isdir(REPO):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", URL, REPO], check=True)
+        subprocess.run([sys.executable, f"{REPO}/tools/colab_setup.py"], check=True)
+    sys.path.insert(0, f"{REPO}/lib")
+    os.chdir(f"{REPO}/notebooks")
+
 # %% tags=["parameters"]
 profile = "default"
 overrides = {}

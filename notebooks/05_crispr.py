@@ -30,6 +30,21 @@
 # It then trains CRISPR on real labels, chapter 1's Fashion-MNIST garment attributes, judged by
 # chapter 1's own attribute networks, and on CelebA in the `full` profile.
 
+# %% tags=["remove-cell"]
+# On Google Colab only (hidden in the book, does nothing elsewhere): get the book's code, libraries and assets.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, URL = "/content/facerobust-book", "https://github.com/facerobust/facerobust-book"
+    if not os.path.isdir(REPO):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", URL, REPO], check=True)
+        subprocess.run([sys.executable, f"{REPO}/tools/colab_setup.py"], check=True)
+    sys.path.insert(0, f"{REPO}/lib")
+    os.chdir(f"{REPO}/notebooks")
+
 # %% tags=["parameters"]
 profile = "default"
 overrides = {}
@@ -396,8 +411,9 @@ pd.DataFrame([{"code": p_.source, "reads": p_.target, "accuracy": p_.correct / p
 # ## Invariance probes
 #
 # Question: after training, can a fresh classifier read attribute $y$ from $z$, or attribute $y_j$
-# from $a_i$ ($j\ne i$)? Small MLPs (64 hidden units, scikit-learn) are fitted on
-# {glue:text}`n_probe` styled training digits and scored on the test set, for CRISPR and for the
+# from $a_i$ ($j\ne i$)? Small MLPs (64 hidden units, scikit-learn, on codes standardised on the
+# probe's training set, trained to convergence) are fitted on {glue:text}`n_probe` styled training
+# digits and scored on the test set, for CRISPR and for the
 # ablation without $L_{inv}$, $L_{attr}$. Reading $y_i$ from $a_i$ and the digit from $z$ should stay
 # easy: they are the codes' jobs. The last rows are the training adversaries $C_{inv}$ and $C_{attr}$
 # themselves, scored on the same test images.

@@ -36,6 +36,21 @@
 # what restricts that range (projection variants) and how much generator training the defense needs
 # (a budget study). The closing table lists claim by claim what holds at this scale.
 
+# %% tags=["remove-cell"]
+# On Google Colab only (hidden in the book, does nothing elsewhere): get the book's code, libraries and assets.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, URL = "/content/facerobust-book", "https://github.com/facerobust/facerobust-book"
+    if not os.path.isdir(REPO):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", URL, REPO], check=True)
+        subprocess.run([sys.executable, f"{REPO}/tools/colab_setup.py"], check=True)
+    sys.path.insert(0, f"{REPO}/lib")
+    os.chdir(f"{REPO}/notebooks")
+
 # %% tags=["parameters"]
 profile = "default"
 overrides = {}

@@ -18,6 +18,7 @@ from facerobust.attacks import worst_case as wc
 from facerobust.attacks.base import AttackResult
 from facerobust.attacks.line_search import line_search
 from facerobust.metrics import cw_ssim, pass_score, ranking, ssim
+from facerobust.models import adapters
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -701,3 +702,80 @@ def test_robust_accuracy_re_classifies_claimed_successes() -> None:
 def test_standard_attack_list_refuses_bad_budgets(param: str, value: Any) -> None:
     with pytest.raises(ValueError, match=param):
         wc.standard(**{"eps": 0.1, param: value})
+
+
+# -- a reader's own model and data: every refusal an adapter fixes names the adapter -------------
+class _TupleModel(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = _model()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.inner(x), x.flatten(1)
+
+
+class _DictModel(_TupleModel):
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:  # type: ignore[override]
+        return {"features": x.flatten(1), "logits": self.inner(x)}
+
+
+_MEAN, _STD = 0.5, 0.25
+
+
+def _u8() -> torch.Tensor:
+    return (_x() * 255).round().to(torch.uint8)
+
+
+# case -> (model, x, y) as a reader has them, the adapter the error must name, and the fix
+OWN_INPUTS: dict[str, tuple[Callable[[], tuple[Any, Any, Any]], str, Callable[..., tuple[Any, Any, Any]]]] = {
+    "numpy float32 images": (lambda: (_model(), _x().numpy(), _y()), "as_batch",
+                             lambda m, x, y: (m, adapters.as_batch(x), y)),
+    "numpy uint8 NHWC images": (lambda: (_model(), _u8().permute(0, 2, 3, 1).numpy(), _y()), "as_batch",
+                                lambda m, x, y: (m, adapters.as_batch(x), y)),
+    "uint8 tensor": (lambda: (_model(), _u8(), _y()), "as_batch",
+                     lambda m, x, y: (m, adapters.as_batch(x), y)),
+    "float64 images": (lambda: (_model(), _x().double(), _y()), "as_batch",
+                       lambda m, x, y: (m, adapters.as_batch(x), y)),
+    "NHWC float tensor": (lambda: (_model(), _x().permute(0, 2, 3, 1), _y()), "as_batch",
+                          lambda m, x, y: (m, adapters.as_batch(x), y)),
+    "grayscale batch (N, H, W)": (lambda: (_model(), _x()[:, 0], _y()), "as_batch",
+                                  lambda m, x, y: (m, adapters.as_batch(x), y)),
+    "0-255 floats": (lambda: (_model(), _x() * 255, _y()), "as_batch",
+                     lambda m, x, y: (m, adapters.as_batch(x, scale=255), y)),
+    "normalised images": (lambda: (_model(), (_x() - _MEAN) / _STD, _y()), "Normalized",
+                          lambda m, x, y: (adapters.Normalized(m, _MEAN, _STD), x * _STD + _MEAN, y)),
+    "numpy labels": (lambda: (_model(), _x(), _y().numpy()), "as_labels",
+                     lambda m, x, y: (m, x, adapters.as_labels(y))),
+    "int32 labels": (lambda: (_model(), _x(), _y().int()), "as_labels",
+                     lambda m, x, y: (m, x, adapters.as_labels(y))),
+    "labels (N, 1)": (lambda: (_model(), _x(), _y()[:, None]), "as_labels",
+                      lambda m, x, y: (m, x, adapters.as_labels(y))),
+    "model returns a tuple": (lambda: (_TupleModel(), _x(), _y()), "LogitsOf",
+                              lambda m, x, y: (adapters.LogitsOf(m, 0), x, y)),
+    "model returns a dict": (lambda: (_DictModel(), _x(), _y()), "LogitsOf",
+                             lambda m, x, y: (adapters.LogitsOf(m, "logits"), x, y)),
+}
+
+
+@pytest.mark.parametrize("case", OWN_INPUTS)
+@pytest.mark.parametrize("name", ATTACKS)
+def test_refusal_names_the_adapter_and_the_adapter_fixes_it(name: str, case: str) -> None:
+    make, adapter, fix = OWN_INPUTS[case]
+    model, x, y = make()
+    with pytest.raises(ValueError, match=rf"facerobust\.models\.adapters\.{adapter}"):
+        ATTACKS[name](model, x, y)
+    model, x, y = fix(model, x, y)
+    res = ATTACKS[name](model, x, y)
+    assert res.x_adv.shape == (N, 1, 8, 8) and res.x_adv.dtype == torch.float32
+    assert float(res.x_adv.min()) >= 0.0 and float(res.x_adv.max()) <= 1.0
+
+
+def test_refusals_without_an_adapter_name_none() -> None:
+    """NaN pixels, empty batches and labels out of range are the data's problem: no adapter hides them."""
+    for make, _ in (BAD_BATCHES["nan pixels"], BAD_BATCHES["empty batch"]):
+        with pytest.raises(ValueError) as exc:
+            fgsm.fgsm(_model(), make(), eps=0.1)
+        assert "adapters" not in str(exc.value)
+    with pytest.raises(ValueError) as exc:
+        fgsm.fgsm(_model(), _x(), torch.full((N,), K, dtype=torch.int64), eps=0.1)
+    assert "adapters" not in str(exc.value)

@@ -94,3 +94,20 @@ def test_budget_study_result_reads_as_the_chapter_shows_it() -> None:
         h = budget.headline(r)
         assert 0 <= h.double <= 100 and 0 <= h.digit <= 100 and 0 <= h.borrow <= 100
         assert h.digit == 100 * min(s["digit_kept"]["rate"] for s in r["swaps"])
+
+
+def test_probe_converges_on_unscaled_codes() -> None:
+    """Codes of very different scales (as CRISPR's z and a_i are) no longer stop the probe at its
+    iteration cap: it converges without a ConvergenceWarning and reads the label."""
+    import warnings
+
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 6)) * np.array([200.0, 0.01, 50.0, 1.0, 1e-3, 10.0])
+    y = ((x[:, 0] / 200 + x[:, 1] / 0.01) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        correct = ev._probe(x[:300], y[:300], x[300:], y[300:], seed=0)
+    assert correct >= 90  # of 100

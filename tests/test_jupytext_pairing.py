@@ -14,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTEXT = Path(sys.executable).with_name("jupytext")
-CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+# chapters (NN_name.py) and appendix pages (A_name.py)
+CHAPTERS = sorted([*(ROOT / "notebooks").glob("[0-9][0-9]_*.py"), *(ROOT / "notebooks").glob("[A-Z]_*.py")])
 
 
 @pytest.fixture(scope="module")

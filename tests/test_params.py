@@ -12,7 +12,8 @@ from facerobust import params
 from facerobust.params import ParameterError
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+# chapters (NN_name.py) and appendix pages (A_name.py)
+CHAPTERS = sorted([*(ROOT / "notebooks").glob("[0-9][0-9]_*.py"), *(ROOT / "notebooks").glob("[A-Z]_*.py")])
 
 
 def test_chapters_exist() -> None:

@@ -41,10 +41,27 @@ def set_theme() -> None:
                          "axes.titlesize": "medium", "image.cmap": "gray"})
 
 
+SIGNIFICANT = 3
+"""Significant digits of a float in a displayed table: what a measurement on these sample sizes supports."""
+
+
+def significant(v: float, digits: int = SIGNIFICANT) -> str:
+    """``v`` with ``digits`` significant digits: 0.990909 -> ``0.991``, 6.067923e-06 -> ``6.07e-06``,
+    12.3456 -> ``12.3``; from 10**digits on, the whole number (1234.5 -> ``1234``), never ``1.23e+03``."""
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    if abs(v) >= 10**digits:
+        return f"{v:.0f}"
+    return f"{v:.{digits}g}"
+
+
 def set_tables() -> None:
     """Tables show every cell in full: a claims table's rule and note are never cut to "..."
-    (pandas' default cuts a cell at 50 characters, so the rule shown would not be the rule applied)."""
+    (pandas' default cuts a cell at 50 characters, so the rule shown would not be the rule applied).
+    Floats show :data:`SIGNIFICANT` significant digits (:func:`significant`). A claims table is
+    made of strings its rules formatted, so its values keep every digit the rule printed."""
     import pandas as pd
 
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 200)
+    pd.set_option("display.float_format", significant)

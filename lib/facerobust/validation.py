@@ -5,6 +5,11 @@ one-line ``ValueError`` that names the argument and the problem (NaN, wrong shap
 values out of range, a bool where a number is expected). This module sits below
 :mod:`facerobust.models` (it imports only torch), so models, attacks, defenses and metrics can all
 use it without importing upward.
+
+A refusal that one of the adapters in :mod:`facerobust.models.adapters` fixes names it (a numpy
+array, uint8 or float64 images, channels last: ``as_batch``; numpy, int32 or (N, 1) labels:
+``as_labels``; a model whose output is a tuple or dict: ``LogitsOf``; normalised inputs:
+``Normalized``). The names are text here: this module imports nothing from the models layer.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from numbers import Integral, Real
 
 import torch
 from torch import Tensor
+
+ADAPTERS = "facerobust.models.adapters"
+"""Where the adapters named in the error messages live."""
 
 
 def check_batch(
@@ -30,21 +38,25 @@ def check_batch(
     ``dtype=None`` accepts any floating dtype. Returns ``x`` (for chaining).
     """
     if not isinstance(x, Tensor):
-        raise ValueError(f"{name}: expected a torch.Tensor batch, got {type(x).__name__}")
+        raise ValueError(f"{name}: expected a torch.Tensor batch, got {type(x).__name__} "
+                         f"(numpy or uint8 images: {ADAPTERS}.as_batch({name}))")
     if x.ndim != 4:
-        hint = " (a single image? add a batch dimension with x[None])" if x.ndim == 3 else ""
+        hint = (" (a single image? add a batch dimension with x[None]; a grayscale batch (N, H, W): "
+                f"{ADAPTERS}.as_batch)") if x.ndim == 3 else ""
         raise ValueError(f"{name}: expected an NCHW batch, got shape {tuple(x.shape)}{hint}")
     if not x.is_floating_point() or (dtype is not None and x.dtype != dtype):
         want = str(dtype).replace("torch.", "") if dtype is not None else "a floating dtype"
-        hint = " (uint8 images: use x.float() / 255)" if x.dtype == torch.uint8 else ""
+        hint = (f" (uint8 images: {ADAPTERS}.as_batch({name}) divides by 255)" if x.dtype == torch.uint8
+                else f" (convert with {ADAPTERS}.as_batch({name}))")
         raise ValueError(f"{name}: expected dtype {want}, got {str(x.dtype).replace('torch.', '')}{hint}")
     if len(x) == 0:
         raise ValueError(f"{name}: empty batch (N = 0)")
     if channels is None and x.shape[1] not in (1, 3, 4) and x.shape[-1] in (1, 3, 4):
         raise ValueError(f"{name}: shape {tuple(x.shape)} looks like NHWC (channels last); "
-                         "pass NCHW: x.permute(0, 3, 1, 2)")
+                         f"pass NCHW: x.permute(0, 3, 1, 2) or {ADAPTERS}.as_batch({name})")
     if channels is not None and x.shape[1] != channels:
-        hint = " (NHWC passed? use x.permute(0, 3, 1, 2))" if x.shape[-1] == channels else ""
+        hint = (f" (NHWC passed? use x.permute(0, 3, 1, 2) or {ADAPTERS}.as_batch({name}))"
+                if x.shape[-1] == channels else "")
         raise ValueError(f"{name}: expected {channels} channels, got {x.shape[1]} "
                          f"(shape {tuple(x.shape)}){hint}")
     with torch.no_grad():
@@ -52,7 +64,12 @@ def check_batch(
             raise ValueError(f"{name}: batch contains NaN or infinite values")
         vmin, vmax = float(x.min()), float(x.max())
     if vmin < lo - 1e-6 or vmax > hi + 1e-6:
-        hint = " (looks like 0-255 values: divide by 255)" if vmax > 1.5 and hi == 1.0 else ""
+        hint = ""
+        if vmin < 0 and lo == 0.0:
+            hint = (" (normalised images? pass images in [0, 1] and wrap the model: "
+                    f"{ADAPTERS}.Normalized(model, mean, std))")
+        elif vmax > 1.5 and hi == 1.0:
+            hint = f" (looks like 0-255 values: divide by 255, or {ADAPTERS}.as_batch({name}, scale=255))"
         raise ValueError(f"{name}: pixel values must lie in [{lo:g}, {hi:g}], "
                          f"got [{vmin:.3g}, {vmax:.3g}]{hint}")
     return x
@@ -72,11 +89,14 @@ def check_pair(x: object, y: object, *, names: tuple[str, str] = ("x", "y"), cha
 def check_labels(y: object, n: int, n_classes: int | None = None, *, name: str = "y") -> Tensor:
     """Raise ``ValueError`` unless ``y`` is an int64 tensor (n,) with values in [0, n_classes)."""
     if not isinstance(y, Tensor):
-        raise ValueError(f"{name}: expected an int64 label tensor, got {type(y).__name__}")
+        raise ValueError(f"{name}: expected an int64 label tensor, got {type(y).__name__} "
+                         f"(convert with {ADAPTERS}.as_labels({name}))")
     if y.dtype != torch.int64:
-        raise ValueError(f"{name}: labels must be int64, got {str(y.dtype).replace('torch.', '')}")
+        hint = "" if y.is_floating_point() else f" (convert with {ADAPTERS}.as_labels({name}))"
+        raise ValueError(f"{name}: labels must be int64, got {str(y.dtype).replace('torch.', '')}{hint}")
     if tuple(y.shape) != (n,):
-        raise ValueError(f"{name}: labels must have shape ({n},), got {tuple(y.shape)}")
+        hint = f" (convert with {ADAPTERS}.as_labels({name}))" if tuple(y.shape) == (n, 1) else ""
+        raise ValueError(f"{name}: labels must have shape ({n},), got {tuple(y.shape)}{hint}")
     if n and int(y.min()) < 0:
         raise ValueError(f"{name}: labels must be >= 0, got {int(y.min())} (-100 is cross-entropy's ignore "
                          "index, not a class)")
@@ -127,7 +147,8 @@ def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
 def check_logits(z: object, n: int, *, name: str = "model") -> Tensor:
     """Model output (n, C) of finite values: a NaN/inf output is an error, never a success."""
     if not isinstance(z, Tensor):
-        raise ValueError(f"{name}: output must be a tensor, got {type(z).__name__}")
+        raise ValueError(f"{name}: output must be a tensor of logits, got {type(z).__name__} (a model that "
+                         f"returns a tuple or dict: wrap it, {ADAPTERS}.LogitsOf(model, pick))")
     if z.ndim != 2 or len(z) != n:
         raise ValueError(f"{name}: output must be (N={n}, classes), got shape {tuple(z.shape)}")
     with torch.no_grad():
@@ -152,9 +173,11 @@ def check_images(x: object, size: int, channels: int = 3, name: str = "model") -
     reverse), the wrong spatial size, NaN/inf, and 0-255 values passed as floats. (Face models.)
     """
     if not isinstance(x, Tensor):
-        raise ValueError(f"{name}: expected a torch.Tensor batch, got {type(x).__name__}")
+        raise ValueError(f"{name}: expected a torch.Tensor batch, got {type(x).__name__} "
+                         f"(numpy or uint8 images: {ADAPTERS}.as_batch(x))")
     if not x.is_floating_point():
-        raise ValueError(f"{name}: expected a float tensor in [0, 1], got dtype {x.dtype}")
+        raise ValueError(f"{name}: expected a float tensor in [0, 1], got dtype {x.dtype} "
+                         f"(convert with {ADAPTERS}.as_batch(x))")
     if x.ndim != 4:
         raise ValueError(f"{name}: expected an NCHW batch (N, {channels}, {size}, {size}), "
                          f"got shape {tuple(x.shape)}")
@@ -163,7 +186,8 @@ def check_images(x: object, size: int, channels: int = 3, name: str = "model") -
     if x.shape[1] != channels:
         kind = "grayscale" if x.shape[1] == 1 else f"{x.shape[1]}-channel"
         want = "RGB" if channels == 3 else f"{channels}-channel"
-        hint = " (NHWC passed? use x.permute(0, 3, 1, 2))" if x.shape[-1] == channels else ""
+        hint = (f" (NHWC passed? use x.permute(0, 3, 1, 2) or {ADAPTERS}.as_batch(x))"
+                if x.shape[-1] == channels else "")
         raise ValueError(f"{name}: expected {want} input with {channels} channels, got {kind} "
                          f"input of shape {tuple(x.shape)}{hint}")
     if tuple(x.shape[2:]) != (size, size):

@@ -1,6 +1,6 @@
 """The attack contract shared by every attack in the book (CleverHans' call, Foolbox's result).
 
-Every attack is one function
+Every attack is one function::
 
     attack(model, x, y=None, *, targeted=False, <attack parameters>, generator=None) -> AttackResult
 

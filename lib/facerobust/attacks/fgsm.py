@@ -20,7 +20,7 @@ def _input_grad(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         z = model(x)
-        loss = functional.cross_entropy(z, check_output(z.detach(), y), reduction="sum")
+        loss = functional.cross_entropy(z, check_output(z, y), reduction="sum")  # checks z is a logits tensor
         (g,) = torch.autograd.grad(loss, x)
     return g
 

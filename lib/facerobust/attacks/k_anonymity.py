@@ -69,10 +69,15 @@ def k_anonymity(
 
     Args:
         model: differentiable classifier (N, C, H, W) -> logits (N, K_classes).
-        x: (N, C, H, W) float32 in [0, 1]. ``y``: (N,) int64 true labels (default: the
-        prediction). ``targeted`` must be False. ``k``: (N,) int64 in 2..K_classes (get it from
-        :func:`assign_groups`). ``steps`` >= 1, ``lr`` > 0, ``sim_weight`` >= 0, all finite;
-        ``similarity(x, x')`` -> (N,). ``generator``: unused (deterministic).
+        x: (N, C, H, W) float32 in [0, 1].
+        y: (N,) int64 true labels (default: the prediction).
+        targeted: must be False.
+        k: (N,) int64 in 2..K_classes (get it from :func:`assign_groups`).
+        steps: iterations, >= 1.
+        lr: step length, > 0 and finite.
+        sim_weight: weight of the similarity term, >= 0 and finite.
+        similarity: ``similarity(x, x')`` -> (N,).
+        generator: unused (deterministic).
     Returns:
         :class:`AttackResult` (the original image where the rank was not reached); ``info``:
         ``k`` (N,), ``steps`` (N,) iterations used, ``rank`` (N,) 1-based rank of ``y`` on

@@ -1,6 +1,6 @@
 """Magnitude of an attack direction: doubling line search + bisection (Rozsa et al. 2016, Sec. III).
 
-Given a direction ``d`` (max |d| = 1, in grey levels per unit weight) the step weight ``w``
+Given a direction ``d`` (``max |d| = 1``, in grey levels per unit weight) the step weight ``w``
 doubles -- ``w0, 2 w0, 4 w0, ...`` up to ``w_max`` -- until the decision flips; bisection inside
 the last interval ``(w/2, w]`` then finds the smallest flipping weight to within ``tol``.
 Every trial image is ``clip(round(255 x + w d), 0, 255) / 255``: integer grey levels, exactly

@@ -14,7 +14,7 @@ input requires grad (a white-box attack), ``forward`` builds the graph of the un
 projection (the L nested steps of Sec. 5.6) so the attack differentiates through it.
 
 Two labelled variants restrict the range the projection reaches (they are not the dissertation's:
-``prior`` adds lambda * |z|^2 to the loss, ``radius`` scales z back onto the ball |z| <= r after every
+``prior`` adds ``lambda * |z|^2`` to the loss, ``radius`` scales z back onto the ball ``|z| <= r`` after every
 step; :attr:`DefenseGAN.variant` names the one in use). :func:`closer_point` measures whether the
 projection follows an attack: the "closer adversarial point" rate. :func:`train_rec_classifier`
 trains the classifier of Defense-GAN-Rec on reconstructions. Used by the Defense-GAN chapter.

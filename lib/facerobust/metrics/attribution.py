@@ -3,7 +3,7 @@
 - ``gradient``: input x gradient (Shrikumar et al. 2016), :class:`captum.attr.InputXGradient`;
 - ``grad_cam``: Grad-CAM (Selvaraju et al.) on a given conv layer, :class:`captum.attr.LayerGradCam`,
   upsampled bilinearly to the input size;
-- ``saliency``: |d score / d x| (Simonyan et al. 2013), :class:`captum.attr.Saliency`;
+- ``saliency``: ``|d score / d x|`` (Simonyan et al. 2013), :class:`captum.attr.Saliency`;
 - ``occlusion``: score drop when a zero patch covers each window (Zeiler and Fergus 2014),
   :class:`captum.attr.Occlusion`;
 - ``lrp``: layer-wise relevance propagation, epsilon rule (Bach et al. 2015), :class:`captum.attr.LRP`
@@ -15,10 +15,18 @@ Every map is (N, 1, H, W): channels summed. Used by the ExplainGAN chapter.
 from __future__ import annotations
 
 import copy
+import warnings
 
 import torch
-from captum.attr import LRP, InputXGradient, LayerAttribution, LayerGradCam, Occlusion, Saliency
 from torch import Tensor, nn
+from tqdm.std import TqdmWarning
+
+with warnings.catch_warnings():
+    # Captum imports tqdm.auto, which in a Jupyter kernel without ipywidgets warns "IProgress not
+    # found" and falls back to the console bar. The book never shows Captum's progress bars
+    # (``show_progress`` is off), so the fallback is right and the warning was noise on chapter 6's page.
+    warnings.simplefilter("ignore", TqdmWarning)
+    from captum.attr import LRP, InputXGradient, LayerAttribution, LayerGradCam, Occlusion, Saliency
 
 METHODS = ("gradient", "grad_cam", "saliency", "occlusion", "lrp")
 

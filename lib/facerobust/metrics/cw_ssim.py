@@ -4,7 +4,7 @@ The images are decomposed with an undecimated complex steerable pyramid built in
 domain: ``scales`` log-radial raised-cosine band-passes (band ``s`` centred on radius
 ``pi / 2^(s+1)``) times ``orientations`` one-sided angular windows ``cos(theta - theta_o)^(O-1)``,
 so every sub-band is complex (analytic). For coefficients ``c_x, c_y`` of one sub-band in a
-``win x win`` window,
+``win x win`` window::
 
     S = (2 |sum c_x conj(c_y)| + k) / (sum |c_x|^2 + sum |c_y|^2 + k),
 

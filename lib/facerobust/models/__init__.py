@@ -10,9 +10,13 @@ own size S, normalises inside, is differentiable with respect to its input, and 
 - :func:`expression` -> :class:`Expression` (FER-2013 mini-Xception, 64 px, 7 expressions)
 - :func:`dlib_gender` / :func:`dlib_age` -> :class:`DlibGender` (32 px) / :class:`DlibAge` (64 px)
 - :func:`attribute_models` -> the registry of one-score-per-attribute :class:`AttributeModel` s.
+
+A reader's own model and data: :mod:`.adapters` (:class:`Normalized`, :class:`LogitsOf`,
+:func:`as_batch`, :func:`as_labels`).
 """
 
 from ..validation import check_images
+from .adapters import LogitsOf, Normalized, as_batch, as_labels
 from .age_gender import AgeGender, age_gender
 from .face_descriptor import MATCH_THRESHOLD, FaceDescriptor, face_descriptor
 from .human_models import EXPRESSIONS, Expression, FaceRes, FaceResOutput, expression, faceres
@@ -24,7 +28,7 @@ from .tfjs_weights import load_weights, read_manifest
 __all__ = [
     "MATCH_THRESHOLD", "EXPRESSIONS", "YOUNG_AGE",
     "AgeGender", "AttributeModel", "DlibAge", "DlibGender", "Expression", "FaceDescriptor", "FaceRes",
-    "FaceResOutput", "TFJSGraph",
-    "age_gender", "attribute_models", "check_images", "dlib_age", "dlib_gender", "expression",
-    "face_descriptor", "faceres", "load_graph", "load_weights", "read_manifest",
+    "FaceResOutput", "LogitsOf", "Normalized", "TFJSGraph",
+    "age_gender", "as_batch", "as_labels", "attribute_models", "check_images", "dlib_age", "dlib_gender",
+    "expression", "face_descriptor", "faceres", "load_graph", "load_weights", "read_manifest",
 ]
