@@ -258,7 +258,66 @@ glue("rz3_runtime", round(time.perf_counter() - t_start), display=False)
 # Young is a threshold (35 years) on regressed ages, so its "label" is our call, as CelebA's is
 # the annotators'. A few dozen faces give counts, not rates: a claim that holds here is a
 # sign, not a measurement.
+
+# %% [markdown]
+# ## Exercises
 #
+# ```{exercise-start}
+# :label: ex-03-diagonal
+# ```
+# Test the two-epoch adversarials on the **two-epoch** networks that made them, instead of the
+# converged ones. What must the diagonal of that matrix be? Predict it, then run the cell.
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-03-diagonal
+# :class: dropdown
+# ```
+
+# %%
+own = portability.portability(res, models["euclidean"][0].epoch2, "epoch2", names)
+print("diagonal (%):", [round(own.iat[i, i], 1) for i in range(len(names))])
+
+# %% [markdown]
+# 100 % wherever the source has adversarials (nan where it has none): an adversarial is by
+# definition a PASS-valid image that flips the network it was made on. The check confirms that
+# the matrix code compares the right decisions; the right panel of
+# {numref}`fig-rozsa-portability` differs from this one only in the tested networks, so its
+# diagonal measures what training changed.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-03-fgs
+# ```
+# Change the attack behind the transfer matrix of the real face models from FFA to FGS
+# (`rf.transfer` takes `method`). Do FGS adversarials transfer between models more or less
+# often than FFA ones?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-03-fgs
+# :class: dropdown
+# ```
+
+# %%
+import numpy as np
+
+tm_fgs = rf.transfer(face_models, face_res, method="fgs")
+off = lambda m: m.where(~np.eye(len(m), dtype=bool)).stack()  # noqa: E731
+print(f"mean off-diagonal flip rate (%): FFA {off(tm).mean():.1f} ({off(tm).count()} cells), "
+      f"FGS {off(tm_fgs).mean():.1f} ({off(tm_fgs).count()} cells)")
+tm_fgs.round(0)
+
+# %% [markdown]
+# FGS moves every pixel by the same step, a denser perturbation than FFA's, which tends to
+# carry over to another network; FFA follows one network's gradient closely. On a few dozen
+# faces the two means differ by less than their noise unless the gap is large, and cells are
+# nan where a model has no adversarial or the geometry cannot be re-cut.
+# ```{solution-end}
+# ```
+
+# %% [markdown]
 # ## Rerun it
 #
 # ```
