@@ -89,8 +89,7 @@ P
 # %%
 import time
 
-from myst_nb import glue
-
+from facerobust import glued
 from facerobust.experiments.attributes import adversarial, claims, plots, setup, tables
 
 t_start = time.perf_counter()
@@ -154,10 +153,8 @@ for m, r in hand.items():
              Row(m.upper(), adv[m], titles)]
 by_hand_figure(rows)
 plt.show()
-glue("rz2_hand_attr", names[a], display=False)
-for m, r in hand.items():
-    glue(f"rz2_hand_{m}_flip", int(r.success[:, a].sum()), display=False)
-    glue(f"rz2_hand_{m}_pass", int((r.success[:, a] & (pas[m] >= TAU)).sum()), display=False)
+glued.show(rz2_hand_attr=names[a], **{f"rz2_hand_{m}_flip": int(r.success[:, a].sum()) for m, r in hand.items()},
+           **{f"rz2_hand_{m}_pass": int((r.success[:, a] & (pas[m] >= TAU)).sum()) for m, r in hand.items()})
 
 # %% [markdown]
 # On {glue:text}`rz2_hand_attr` ({numref}`fig-rozsa-by-hand-attacks`) FGS flips
@@ -191,9 +188,8 @@ plt.show()
 # %%
 # NBVAL_CHECK_OUTPUT
 summary = tables.pass_summary(res)
-glue("rz2_ffa_flipped", int(summary.loc["FFA", "flipped"]), display=False)
-glue("rz2_ffa_pass", int(summary.loc["FFA", "PASS >= 0.95"]), display=False)
-glue("rz2_fgs_pass", int(summary.loc["FGS", "PASS >= 0.95"]), display=False)
+glued.show(rz2_ffa_flipped=int(summary.loc["FFA", "flipped"]), rz2_ffa_pass=int(summary.loc["FFA", "PASS >= 0.95"]),
+           rz2_fgs_pass=int(summary.loc["FGS", "PASS >= 0.95"]))
 summary.round(3)
 
 # %% [markdown]
@@ -242,10 +238,8 @@ tables.overlap_breakdown(res)
 from facerobust.experiments.attributes import paper
 
 nat = tables.natural_adversarials(res)
-glue("rz2_nat_share", 100 * float(nat.loc["FFA", "share"]), display=False)
-for key, value in {"lost": paper.NATURAL_LOST, "learnt": paper.NATURAL_LEARNT,
-                   "share": f"{paper.NATURAL_SHARE:.0%}"}.items():
-    glue(f"rz2_p_{key}", value, display=False)
+glued.show(rz2_nat_share=100 * float(nat.loc["FFA", "share"]), rz2_p_lost=paper.NATURAL_LOST,
+           rz2_p_learnt=paper.NATURAL_LEARNT, rz2_p_share=f"{paper.NATURAL_SHARE:.0%}")
 nat.round(3)
 
 # %% [markdown]
@@ -280,11 +274,11 @@ plt.show()
 # NBVAL_CHECK_OUTPUT
 from facerobust.experiments import claims as C
 
-glue("rz2_n_seeds", len(res_by_seed), display=False)
+glued.show(rz2_n_seeds=len(res_by_seed))
 C.table(claims.attack_claims(res_by_seed))
 
 # %%
-glue("rz2_runtime", round(time.perf_counter() - t_start), display=False)
+glued.show(rz2_runtime=round(time.perf_counter() - t_start), rz2_w_max=P.w_max)
 
 # %% [markdown]
 # ## What differs from the paper

@@ -43,9 +43,8 @@ P
 import time
 
 import matplotlib.pyplot as plt
-from myst_nb import glue
-
-from facerobust.experiments.attributes import claims, paper, plots, portability, setup, tables
+from facerobust import glued
+from facerobust.experiments.attributes import claims, paper, phrases, plots, portability, setup, tables
 
 t_start = time.perf_counter()
 data = setup.attribute_data(P)
@@ -102,16 +101,15 @@ by_hand_figure([Row(f"input\n{names[src]}", x4, [f"f {float(v):+.2f}" for v in f
                 Row("FFA perturbation", adv - x4, amplify=magnification(adv - x4)),
                 Row("FFA (epoch 2)", adv, titles)])
 plt.show()
-glue("rz3_hand_src", names[src], display=False)
-glue("rz3_hand_valid", int(valid.sum()), display=False)
-glue("rz3_hand_still", int((valid & ported[:, src]).sum()), display=False)
-glue("rz3_hand_other", int(ported[valid].sum() - (valid & ported[:, src]).sum()), display=False)
+still_hand = int((valid & ported[:, src]).sum())
+glued.show(rz3_hand_src=names[src], rz3_hand_valid=int(valid.sum()), rz3_hand_still=still_hand,
+           rz3_hand_other=phrases.count(int(ported[valid].sum()) - still_hand, "decision"))
 
 # %% [markdown]
-# The source is {glue:text}`rz3_hand_src` ({numref}`fig-rozsa-by-hand-port`);
-# {glue:text}`rz3_hand_valid` of the four perturbed images are PASS-valid adversarials of the
-# two-epoch network, {glue:text}`rz3_hand_still` of them still flip the converged network of the
-# same attribute, and together they change {glue:text}`rz3_hand_other` decisions of the other
+# The source is {glue:text}`rz3_hand_src` ({numref}`fig-rozsa-by-hand-port`). PASS-valid
+# adversarials of the two-epoch network: {glue:text}`rz3_hand_valid` of the four perturbed images;
+# of these, the number that still flip the converged network of the same attribute:
+# {glue:text}`rz3_hand_still`. Together they change {glue:text}`rz3_hand_other` of the other
 # attributes' converged networks (the table above: one row per image, one column per tested
 # attribute). Experiment 5 averages these rows over every adversarial, {eq}`eq-rozsa-port`.
 
@@ -134,26 +132,17 @@ plt.show()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-diag = [right.iloc[i, i] for i in range(len(names)) if right.iloc[i, i] == right.iloc[i, i]]
-still = sum(diag) / len(diag) / 100 if diag else float("nan")
 top = portability.top_offdiagonal(left)
-glue("rz3_p_goatee", f"{paper.GOATEE_NO_BEARD:.0%}", display=False)
-glue("rz3_p_still", f"{paper.STILL_ADVERSARIAL:.0%}", display=False)
-glue("rz3_still", float(100 * still), display=False)
-for key in ("source", "tested", "flipped (%)"):
-    empty = float("nan") if key.startswith("flipped") else "none"
-    value = top[key].iloc[0] if len(top) else empty
-    glue(f"rz3_top_{key.split()[0]}", value if isinstance(value, str) else float(value), display=False)
-print(f"still adversarial after training: {still:.3f}")
+glued.show(rz3_p_goatee=f"{paper.GOATEE_NO_BEARD:.0%}", rz3_p_still=f"{paper.STILL_ADVERSARIAL:.0%}",
+           rz3_still=phrases.share(portability.still_adversarial(right), "the two-epoch adversarials"),
+           rz3_top=phrases.top_pair(top))
 top.round(1)
 
 # %% [markdown]
-# On average {glue:text}`rz3_still:.0f` % of the two-epoch adversarials are still adversarial
-# on the converged network of the same attribute (the paper: more than
-# {glue:text}`rz3_p_still`), see {numref}`fig-rozsa-portability`. The largest off-diagonal
-# entry is {glue:text}`rz3_top_source` -> {glue:text}`rz3_top_tested`
-# ({glue:text}`rz3_top_flipped:.0f` %; the paper's example is Goatee -> No_Beard,
-# {glue:text}`rz3_p_goatee`). Every pair of these attributes either shares a class or excludes
+# On average {glue:text}`rz3_still` are still adversarial on the converged network of the same
+# attribute (the paper: more than {glue:text}`rz3_p_still`), see {numref}`fig-rozsa-portability`.
+# The largest off-diagonal entry is {glue:text}`rz3_top` (the paper's example is Goatee ->
+# No_Beard, {glue:text}`rz3_p_goatee`). Every pair of these attributes either shares a class or excludes
 # one another, because each is a union of classes, so "related attributes" explains nothing
 # here; rows P1-P4 of the closing table judge what can fail: the share still adversarial, how
 # often a perturbation flips another attribute, the strongest pair, and whether two-epoch
@@ -220,11 +209,11 @@ attr_of = {k: m.attribute for k, m in face_models.items()}
 closing = [*claims.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root)),
         *claims.attack_claims(res_by_seed), *claims.portability_claims(left, right),
         *claims.real_face_claims(summary, tm, attr_of)]
-glue("rz3_counts", ", ".join(f"{n} {v}" for v, n in C.counts(closing).items()), display=False)
+glued.show(rz3_counts=phrases.verdict_counts(C.counts(closing)))
 C.table(closing)
 
 # %%
-glue("rz3_runtime", round(time.perf_counter() - t_start), display=False)
+glued.show(rz3_runtime=round(time.perf_counter() - t_start))
 
 # %% [markdown]
 # ## What differs from the paper

@@ -20,20 +20,22 @@ def test_count_none_one_many() -> None:
 
 @pytest.mark.parametrize("k", [0, 1, 2, 60])
 def test_capped_sentence_agrees_with_its_count(k: int) -> None:
-    sentence = f"Of the 60 networks trained, {phrases.capped(k, 60)}"
+    sentence = f"Of the 60 networks trained, {phrases.capped(k, 60)}."
     if k == 0:
-        assert "none had its" in sentence and "for it" not in sentence
+        assert "none had its" in sentence and "a plateau for all of them." in sentence
     elif k == 1:
-        assert "1 had its" in sentence and "was still improving" in sentence and sentence.endswith("for it")
+        assert "1 had its" in sentence and "was still improving" in sentence and "for it," in sentence
     else:
-        assert f"{k} had their" in sentence and "were still" in sentence and sentence.endswith("for those")
+        assert f"{k} had their" in sentence and "were still" in sentence and "for those," in sentence
+    assert "`" not in sentence  # glued text is not parsed as markdown
     with pytest.raises(ValueError):
         phrases.capped(61, 60)
 
 
 def test_spread_one_seed_several_equal_and_missing() -> None:
     assert phrases.spread([5.1], unit=" %") == "5.10 % (one training seed)"
-    assert phrases.spread([4.9, 5.3, 5.0], unit=" %") == "between 4.90 % and 5.30 % across the 3 training seeds"
+    three = phrases.spread([4.9, 5.3, 5.0], unit=" %")
+    assert three == "between 4.90 % and 5.30 % across the 3 training seeds"
     assert phrases.spread([5.0, 5.0, 5.001], unit=" %") == "5.00 % on each of the 3 training seeds"
     assert phrases.spread([math.nan, 2.0]) == "2.00 (one training seed)"
     assert phrases.spread([math.nan]) == "not measured"
@@ -51,7 +53,8 @@ def test_top_pair_present_and_empty() -> None:
 
 
 def test_verdict_counts_agree_in_number() -> None:
-    assert phrases.verdict_counts({"holds": 1, "does not hold": 0, "inconclusive": 3}) == "1 holds, 3 inconclusive"
+    one = {"holds": 1, "does not hold": 0, "inconclusive": 3}
+    assert phrases.verdict_counts(one) == "1 holds, 3 inconclusive"
     assert phrases.verdict_counts({"holds": 2, "does not hold": 1}) == "2 hold, 1 does not hold"
     assert phrases.verdict_counts({"does not hold": 2, "not testable here": 1}) == (
         "2 do not hold, 1 not testable here")

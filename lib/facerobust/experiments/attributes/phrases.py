@@ -22,18 +22,21 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def capped(k: int, total: int) -> str:
-    """The networks whose best validation error came at the epoch cap, as a clause after "Of the
-    N networks trained (...),": ``"none had ..."``, ``"1 had its ... was ..."``, ``"k had their ..."``."""
+    """The networks whose best validation error came at the epoch cap, as the rest of a sentence
+    that starts "Of the N networks trained,": none / one / several, each with what "converged"
+    then means (a plateau, or the best snapshot within the budget)."""
     if not 0 <= k <= total:
         raise ValueError(f"need 0 <= k <= total, got {k} of {total}")
     if k == 0:
-        return ("none had its lowest validation error at the epoch cap (`max_epochs`): every one "
-                "stopped improving before the budget ran out")
+        return ("none had its lowest validation error at the epoch cap (max_epochs): every one stopped "
+                "improving before the budget ran out, so \"converged\" is a plateau for all of them")
     if k == 1:
-        return ("1 had its lowest validation error at the epoch cap (`max_epochs`), i.e. was still "
-                "improving when training stopped; for it")
-    return (f"{k} had their lowest validation error at the epoch cap (`max_epochs`), i.e. were still "
-            "improving when training stopped; for those")
+        return ("1 had its lowest validation error at the epoch cap (max_epochs), i.e. was still improving "
+                "when training stopped; for it, \"converged\" is the best snapshot within the budget, "
+                "not a plateau")
+    return (f"{k} had their lowest validation error at the epoch cap (max_epochs), i.e. were still "
+            "improving when training stopped; for those, \"converged\" is the best snapshot within the "
+            "budget, not a plateau")
 
 
 def spread(values: Sequence[float], fmt: str = ".2f", unit: str = "") -> str:
