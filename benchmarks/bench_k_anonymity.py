@@ -54,7 +54,7 @@ import torch  # noqa: E402
 from facerobust.attacks.cw import cw_l2  # noqa: E402
 from facerobust.attacks.deepfool import deepfool  # noqa: E402
 from facerobust.data.digits import mnist5k  # noqa: E402
-from facerobust.experiments.k_anonymity.run import _train  # noqa: E402
+from facerobust.experiments.k_anonymity.stages import _train  # noqa: E402
 from facerobust.models import small_nets  # noqa: E402
 
 Attack = Callable[[torch.nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]

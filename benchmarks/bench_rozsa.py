@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "lib"))
 
 from facerobust.attacks import attribute_directions as dirs  # noqa: E402
 from facerobust.data.fashion_attributes import fashion_attributes  # noqa: E402
-from facerobust.experiments.attributes.training import nets  # noqa: E402
 from facerobust.metrics.pass_score import pass_score  # noqa: E402
+from facerobust.models import attribute_nets as nets  # noqa: E402
 
 
 def small_model(seed: int = 0) -> torch.nn.Module:

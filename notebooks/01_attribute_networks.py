@@ -58,13 +58,16 @@ import time
 
 from facerobust import glued
 from facerobust.data.fashion_attributes import attribute_table
-from facerobust.experiments.attributes import claims, paper, phrases, plots, setup, tables
+from facerobust.experiments.attributes import claims_table, phrases, plots, printed, setup, tables
 
 t_start = time.perf_counter()
-glued.show(**{f"rz1_p_{key}": f"{paper.ERRORS[col]:.2f}" for key, col in {
+glued.show(**{f"rz1_p_{key}": f"{printed.ERRORS[col]:.2f}" for key, col in {
     "eucl": "Euclidean (converged)", "lnet": "LNet+ANet", "triv": "Trivial", "soft": "Softmax (converged)"}.items()})
 data = setup.attribute_data(P)
 names = data["train"].names
+train = setup.TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
+                          batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
+compute = setup.Compute(P.device, P.cluster, P.threads)  # where the networks train (not part of their key)
 print({k: tuple(v.x.shape) for k, v in data.items()}, len(names), "attributes")
 attribute_table().loc[list(names)] if not P.celeba_root else None
 
@@ -110,18 +113,18 @@ attribute_table().loc[list(names)] if not P.celeba_root else None
 # networks of both losses for the first training seed (trained on first use with the recipe above,
 # then cached; Experiment 1 reuses them). The score
 # $f$ is the single output, or the logit difference of the softmax twin; the decision is its
-# sign; the loss is the one each network was trained with (`facerobust.attacks.attribute_directions`,
+# sign; the loss is the one each network was trained with (`facerobust.models.attribute_nets`,
 # which the attacks of chapter 2 differentiate):
 #
-# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# ```{literalinclude} /lib/facerobust/models/attribute_nets.py
 # :pyobject: score_of
 # ```
 #
-# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# ```{literalinclude} /lib/facerobust/models/attribute_nets.py
 # :pyobject: decision
 # ```
 #
-# ```{literalinclude} /lib/facerobust/attacks/attribute_directions.py
+# ```{literalinclude} /lib/facerobust/models/attribute_nets.py
 # :pyobject: pair_loss
 # ```
 #
@@ -138,11 +141,11 @@ import pandas as pd
 import torch
 
 from facerobust import device
-from facerobust.attacks.attribute_directions import decision, pair_loss, score_of
 from facerobust.experiments.by_hand_attributes import score_figure
 from facerobust.metrics.intervals import wilson
+from facerobust.models.attribute_nets import decision, pair_loss, score_of
 
-nets = {loss: m[0].converged for loss, m in setup.attribute_models(P, data).items()}
+nets = {loss: m[0].converged for loss, m in setup.attribute_models(train, data, compute).items()}
 x, y = data["test"].x[:8], data["test"].a[:8]
 with torch.no_grad():
     out = {loss: net(x.to(device.of(net))).cpu() for loss, net in nets.items()}
@@ -177,7 +180,7 @@ glued.show(rz1_hand_n=n, rz1_hand_errors=phrases.count(k, "error"), rz1_hand_lo=
 
 # %%
 seeds = setup.training_seeds(P)
-runs = {s: setup.attribute_models(P, data, seed=s) for s in seeds}
+runs = {s: setup.attribute_models(train, data, compute, seed=s) for s in seeds}
 models = runs[seeds[0]]
 hist = {(s, loss): meta for s, m in runs.items() for loss, (_, meta) in m.items()}
 print({k: (m["epochs_run"], round(m["seconds"])) for k, m in hist.items()}, "(epochs run, s)")
@@ -247,13 +250,13 @@ by_seed_means.round(2)
 # bootstrap of the mean difference. Claims that compare trained networks are judged on every
 # training seed and hold (or fail) only if all seeds agree, otherwise they are inconclusive;
 # "not testable here" marks figures that depend on CelebA itself. Paper values and their lines
-# come from `experiments/attributes/paper.py`.
+# come from `experiments/attributes/printed.py`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 from facerobust.experiments import claims as C
 
-rows = claims.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root))
+rows = claims_table.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root))
 C.table(rows)
 
 # %%

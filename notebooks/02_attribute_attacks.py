@@ -90,11 +90,15 @@ P
 import time
 
 from facerobust import glued
-from facerobust.experiments.attributes import adversarial, claims, phrases, plots, setup, tables
+from facerobust.experiments.attributes import adversarial, claims_table, phrases, plots, setup, tables
 
 t_start = time.perf_counter()
 data = setup.attribute_data(P)
 names = data["train"].names
+train = setup.TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
+                          batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
+compute = setup.Compute(P.device, P.cluster, P.threads)  # where the networks train (not part of their key)
+attack = setup.AttackConfig(n_attack=P.n_attack, w0=P.w0, w_max=P.w_max, tol=P.tol, seed=P.attack_seed)
 
 # %% [markdown]
 # ## One batch by hand
@@ -130,18 +134,18 @@ import matplotlib.pyplot as plt
 import torch
 
 from facerobust import device
-from facerobust.attacks.attribute_directions import flip_attack, score_of
+from facerobust.attacks.attribute_directions import flip_attack
 from facerobust.experiments.by_hand_attributes import flip_titles, magnification
 from facerobust.experiments.figures_by_hand import Row, by_hand_figure
 from facerobust.metrics.pass_score import TAU, pass_score
 
-bank = setup.attribute_models(P, data)["euclidean"][0].converged  # chapter 1's networks
+bank = setup.attribute_models(train, data, compute)["euclidean"][0].converged  # chapter 1's networks
 x4 = data["train"].x[:4].to(device.of(bank))
 hand = {m: flip_attack(bank, x4, method=m, w0=P.w0, w_max=P.w_max, tol=P.tol) for m in ("fgs", "ffa")}
 a = int(hand["ffa"].success.sum(0).argmax())  # the attribute FFA flips most often here
 adv = {m: r.x_adv[:, a] for m, r in hand.items()}
 with torch.no_grad():
-    f = {m: score_of(bank(v))[:, a] for m, v in {"clean": x4, **adv}.items()}
+    f = {m: bank.scores(v)[:, a] for m, v in {"clean": x4, **adv}.items()}  # f = score_of(bank(v))
 pas = {m: pass_score(v, x4) for m, v in adv.items()}
 
 # %% mystnb={"figure": {"caption": "One batch by hand: four training images, the FGS and FFA perturbations found by the line search for one attribute (magnified by the factor beside each row; grey = no change) and the perturbed images, titled with the score f before -> after, the step weight w (grey levels) and PASS; 'no flip': no weight up to w_max flips the decision.", "name": "fig-rozsa-by-hand-attacks"}}
@@ -173,7 +177,7 @@ glued.show(rz2_hand_attr=names[a], **{f"rz2_hand_{m}_flip": int(r.success[:, a].
 # progress bar counts the 2 x 2 x 2 attack runs).
 
 # %%
-res_by_seed = setup.attacked_seeds(P, data)
+res_by_seed = setup.attacked_seeds(train, attack, data, compute, P.n_attack_seeds)
 res = res_by_seed[P.seed]
 rates = tables.success_rates(res, names)
 print(len(res.index), "images x", len(names), "attributes")
@@ -235,11 +239,11 @@ tables.overlap_breakdown(res)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from facerobust.experiments.attributes import paper
+from facerobust.experiments.attributes import printed
 
 nat = tables.natural_adversarials(res)
-glued.show(rz2_nat_share=100 * float(nat.loc["FFA", "share"]), rz2_p_lost=paper.NATURAL_LOST,
-           rz2_p_learnt=paper.NATURAL_LEARNT, rz2_p_share=f"{paper.NATURAL_SHARE:.0%}")
+glued.show(rz2_nat_share=100 * float(nat.loc["FFA", "share"]), rz2_p_lost=printed.NATURAL_LOST,
+           rz2_p_learnt=printed.NATURAL_LEARNT, rz2_p_share=f"{printed.NATURAL_SHARE:.0%}")
 nat.round(3)
 
 # %% [markdown]
@@ -292,7 +296,7 @@ by_seed_counts.round(3)
 # NBVAL_CHECK_OUTPUT
 from facerobust.experiments import claims as C
 
-C.table(claims.attack_claims(res_by_seed))
+C.table(claims_table.attack_claims(res_by_seed))
 
 # %%
 glued.show(rz2_runtime=round(time.perf_counter() - t_start), rz2_w_max=P.w_max)

@@ -44,13 +44,17 @@ import time
 
 import matplotlib.pyplot as plt
 from facerobust import glued
-from facerobust.experiments.attributes import claims, paper, phrases, plots, portability, setup, tables
+from facerobust.experiments.attributes import claims_table, phrases, plots, portability, printed, setup, tables
 
 t_start = time.perf_counter()
 data = setup.attribute_data(P)
 names = data["train"].names
-models = setup.attribute_models(P, data)  # cached by chapter 1
-res_by_seed = setup.attacked_seeds(P, data)  # cached by chapter 2
+train = setup.TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
+                          batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
+compute = setup.Compute(P.device, P.cluster, P.threads)  # where the networks train (not part of their key)
+attack = setup.AttackConfig(n_attack=P.n_attack, w0=P.w0, w_max=P.w_max, tol=P.tol, seed=P.attack_seed)
+models = setup.attribute_models(train, data, compute)  # cached by chapter 1
+res_by_seed = setup.attacked_seeds(train, attack, data, compute, P.n_attack_seeds)  # cached by chapter 2
 res = res_by_seed[P.seed]
 
 # %% [markdown]
@@ -77,10 +81,11 @@ import pandas as pd
 import torch
 
 from facerobust import device
-from facerobust.attacks.attribute_directions import decision, flip_attack, score_of
+from facerobust.attacks.attribute_directions import flip_attack
 from facerobust.experiments.by_hand_attributes import flip_titles, magnification
 from facerobust.experiments.figures_by_hand import Row, by_hand_figure
 from facerobust.metrics.pass_score import TAU, pass_score
+from facerobust.models.attribute_nets import decision, score_of
 
 early, late = models["euclidean"][0].epoch2, models["euclidean"][0].converged
 x4 = data["train"].x[:4].to(device.of(early))
@@ -133,7 +138,7 @@ plt.show()
 # %%
 # NBVAL_CHECK_OUTPUT
 top = portability.top_offdiagonal(left)
-glued.show(rz3_p_goatee=f"{paper.GOATEE_NO_BEARD:.0%}", rz3_p_still=f"{paper.STILL_ADVERSARIAL:.0%}",
+glued.show(rz3_p_goatee=f"{printed.GOATEE_NO_BEARD:.0%}", rz3_p_still=f"{printed.STILL_ADVERSARIAL:.0%}",
            rz3_still=phrases.share(portability.still_adversarial(right), "the two-epoch adversarials"),
            rz3_top=phrases.top_pair(top))
 top.round(1)
@@ -204,11 +209,11 @@ plt.show()
 # NBVAL_CHECK_OUTPUT
 from facerobust.experiments import claims as C
 
-errs = {s: tables.error_table(setup.attribute_models(P, data, seed=s), data) for s in setup.training_seeds(P)}
+errs = {s: tables.error_table(setup.attribute_models(train, data, compute, seed=s), data) for s in setup.training_seeds(P)}
 attr_of = {k: m.attribute for k, m in face_models.items()}
-closing = [*claims.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root)),
-        *claims.attack_claims(res_by_seed), *claims.portability_claims(left, right),
-        *claims.real_face_claims(summary, tm, attr_of)]
+closing = [*claims_table.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root)),
+        *claims_table.attack_claims(res_by_seed), *claims_table.portability_claims(left, right),
+        *claims_table.real_face_claims(summary, tm, attr_of)]
 glued.show(rz3_counts=phrases.verdict_counts(C.counts(closing)))
 C.table(closing)
 

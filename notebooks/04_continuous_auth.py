@@ -49,19 +49,19 @@ P
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 from IPython.display import display
 from myst_nb import glue
 
 from facerobust.data import capture_sessions as cs, face_parts as fp
-from facerobust.experiments.continuous_auth import acaa_run, claims as cl, figures, labels
+from facerobust.device import resolve
+from facerobust.experiments.continuous_auth import acaa_run, claims_table as cl, figures, labels
 from facerobust.experiments.continuous_auth import cnnaa_run, model_attrs, part_b, protocols, videos as vid
 from facerobust.experiments.continuous_auth import celeba_cnnaa, celeba_parts
 from facerobust.experiments import claims as C
 from facerobust.metrics import verification as vf
 from facerobust.models import acaa, cnnaa
 
-device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if P.device == "auto" else P.device)
+device = resolve(P.device)  # CUDA, else MPS, else the CPU for "auto"
 print("device:", device)
 
 # %% [markdown]

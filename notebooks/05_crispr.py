@@ -130,9 +130,9 @@ from myst_nb import glue
 from facerobust import device as devices
 from facerobust.data import synthetic_styles as ss
 from facerobust.experiments.crispr import evaluate as ev
-from facerobust.experiments.crispr import figures, run
+from facerobust.experiments.crispr import figures, stages
 
-S = run.styled_setting(P)
+S = stages.styled_setting(P)
 oracle_acc = ev.oracle_accuracy(S.oracle, S.test)
 for k, v in oracle_acc.items():
     glue(f"oracle_{k.replace(' ', '_')}", 100 * v, display=False)
@@ -168,7 +168,7 @@ glue("fig_styles", fig, display=False)
 
 # %%
 dev = devices.resolve(P.device)  # 'auto': CUDA, else MPS, else CPU
-trained = run.train_models(S, P, dev)
+trained = stages.train_models(S, P, dev)
 model, meta, ablation = trained.model, trained.meta, trained.ablation
 glue("p_dim", P.p, display=False)
 glue("q_dim", P.q, display=False)
@@ -452,7 +452,7 @@ fa_train = fa.garments("train", P.fashion_attributes)
 fa_test = fa.garments("test", P.fashion_attributes, limit=P.fashion_n_test)
 bank, bank_names, _ = fa.chapter1_bank(P.fashion_oracle_profile, dev)
 judges = fa.Oracles(bank, bank_names, fa.class_classifier(P.class_n_train, P.class_epochs, P.seed)[0])
-fa_model, fa_meta = fa.train(fa_train, replace(run.config(P), iters=P.fashion_iters), "crispr-fashion", dev)
+fa_model, fa_meta = fa.train(fa_train, replace(stages.config(P), iters=P.fashion_iters), "crispr-fashion", dev)
 for k, v in {"fa_names": " and ".join(fa_test.names), "fa_n_train": len(fa_train), "fa_iters": P.fashion_iters,
              "fa_profile": P.fashion_oracle_profile}.items():
     glue(k, v, display=False)
@@ -534,7 +534,7 @@ from IPython.display import display
 
 from facerobust.experiments.crispr import celeba as ce
 
-celeba_run = ce.run(P, run.config(P), dev, P.div_images, P.div_samples)
+celeba_run = ce.run(P, stages.config(P), dev, P.div_images, P.div_samples)
 glue("celeba_n_oracle", P.celeba_n_oracle, display=False)
 if celeba_run is None:
     print("CelebA not run: celeba_root is null (full profile: -p celeba_root /path/to/celeba)")
@@ -556,11 +556,11 @@ else:
 
 # %%
 from facerobust.experiments import claims
-from facerobust.experiments.crispr import paper
+from facerobust.experiments.crispr import claims_table
 
-rows, _ = paper.claims_table(swaps, divs, borrows, pr, pr_ab, [P.seed])
-rows += paper.fashion_rows(fswaps)
-rows += paper.celeba_rows(celeba_run, "CelebA cannot be fetched here: pass celeba_root (full profile)")
+rows, _ = claims_table.styled_claims(swaps, divs, borrows, pr, pr_ab, [P.seed])
+rows += claims_table.fashion_rows(fswaps)
+rows += claims_table.celeba_rows(celeba_run, "CelebA cannot be fetched here: pass celeba_root (full profile)")
 claims_tab = claims.table(rows)
 glue("n_holds", claims.counts(rows)["holds"], display=False)
 glue("n_claims", len(rows), display=False)
@@ -569,7 +569,7 @@ claims_tab
 # %% tags=["remove-input"]
 import dataclasses
 
-for k, v in dataclasses.asdict(run.config(P)).items():
+for k, v in dataclasses.asdict(stages.config(P)).items():
     glue(f"cfg_{k}", v, display=False)
 
 # %% [markdown]

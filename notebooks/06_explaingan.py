@@ -112,12 +112,13 @@ P
 # %%
 import pandas as pd
 from myst_nb import glue
-from facerobust.experiments.explaingan import evaluate, explain, figures, run
+from facerobust.device import resolve
+from facerobust.experiments.explaingan import evaluate, explain, figures, stages
 
-DEV = run.device(P.device)
+DEV = resolve(P.device)
 specs = [("mnist5k", p) for p in P.mnist_pairs] + [("fashion", p) for p in P.fashion_pairs]
 specs += [("celeba", [f"no {a}", a]) for a in P.celeba_attributes if P.celeba_root is not None]
-tasks = {(d, tuple(map(str, p))): run.task(P, d, p, DEV) for d, p in specs}
+tasks = {(d, tuple(map(str, p))): stages.task(P, d, p, DEV) for d, p in specs}
 bb_acc = pd.DataFrame([{"pair": t.pair.title, **t.pair.sizes(), "black-box test accuracy":
                         t.bb_meta["test_accuracy"]} for t in tasks.values()])
 glue("bb_min", float(bb_acc["black-box test accuracy"].min()), display=False)
@@ -141,13 +142,13 @@ bb_acc
 # %%
 T0 = time.perf_counter()
 grid_task = tasks[("mnist5k", tuple(map(str, P.grid_pair)))]
-chosen, grid = run.choose_weights(P, grid_task)
+chosen, grid = stages.choose_weights(P, grid_task)
 glue("max_area", P.max_area, display=False)
 grid
 
 # %%
 glue("n_cand", len(grid), display=False)
-run.summary(run.weights(P, "mnist5k", chosen)).to_frame().T
+stages.summary(stages.weights(P, "mnist5k", chosen)).to_frame().T
 
 # %% [markdown]
 # Of the {glue:text}`n_cand` candidate sets the one marked `chosen` is used from here on (its
@@ -166,7 +167,7 @@ import torch
 
 from facerobust.metrics.ssim import ssim
 
-model = run.train(P, grid_task, run.weights(P, "mnist5k", chosen))
+model = stages.train(P, grid_task, stages.weights(P, "mnist5k", chosen))
 x4 = grid_task.pair.test.x[explain.predicted(grid_task.bb, grid_task.pair.test.x) == 0][:6]
 with torch.no_grad():
     g0, g1, m = model.model.dec(model.model.enc(x4, 0))           # G_0 (recon), G_1 (to "9"), G_m
@@ -190,9 +191,9 @@ plt.show()
 # same number of steps.
 
 # %%
-trained = {k: run.train(P, t, run.weights(P, t.pair.dataset, chosen)) for k, t in tasks.items()}
+trained = {k: stages.train(P, t, stages.weights(P, t.pair.dataset, chosen)) for k, t in tasks.items()}
 flip = {k: evaluate.flips(trained[k], t.bb, t.pair.test.x) for k, t in tasks.items()}
-flips = pd.DataFrame([run.flip_row(t.pair.title, flip[k]) for k, t in tasks.items()])
+flips = pd.DataFrame([stages.flip_row(t.pair.title, flip[k]) for k, t in tasks.items()])
 mn = flips[flips.pair.str.startswith("mnist")]
 glue("mnist_flip_min", float(mn["composite flip"].min()), display=False)
 glue("mnist_area_max", float(mn["mask area"].max()), display=False)
@@ -215,7 +216,7 @@ flips.style.format(precision=3).set_caption("Composite and transformation flip r
 # $\kappa$ are penalised, so a $\kappa$ below the area that the other terms settle on changes little.
 
 # %%
-sweep = run.kappa_sweep(P, grid_task, chosen)
+sweep = stages.kappa_sweep(P, grid_task, chosen)
 sweep
 
 # %% mystnb={"figure": {"caption": "Mean mask area (with its standard deviation over test images) and composite flip rate against kappa, MNIST pair of the coefficient choice; dashed: area = kappa.", "name": "fig-eg-kappa"}}
@@ -323,7 +324,7 @@ T2 = time.perf_counter()
 cols = ("Transformed 0", "Transformed 1", "Composite 0", "Composite 1")
 subst = {k: evaluate.substitutability(trained[k], t.pair, cols, P.bb_epochs, P.seed) for k, t in tasks.items()}
 ceil = {k: evaluate.ceiling(t.bb, t.pair) for k, t in tasks.items()}
-sub = pd.DataFrame([run.substitution_rows(t.pair.title, subst[k], ceil[k]) for k, t in tasks.items()])
+sub = pd.DataFrame([stages.substitution_rows(t.pair.title, subst[k], ceil[k]) for k, t in tasks.items()])
 glue("t_subst", time.perf_counter() - T2, display=False)
 gap = sub.assign(gap=sub["Ceiling"] - sub[list(cols)].min(axis=1))
 glue("gap_mnist", float(gap[gap.pair.str.startswith("mnist")].gap.max()), display=False)
@@ -355,12 +356,12 @@ abl, abl_rows = {}, []
 for d, p in P.ablation_pairs:
     k = (d, tuple(map(str, p)))
     for v in ("full", "norec", "nomask", "cyclegan"):
-        tr = trained[k] if v == "full" else run.train(P, tasks[k], run.weights(P, d, chosen), v)
+        tr = trained[k] if v == "full" else stages.train(P, tasks[k], stages.weights(P, d, chosen), v)
         c = evaluate.COLUMNS if v == "full" else evaluate.COLUMNS[:3]
         abl[(k, v)] = evaluate.substitutability(tr, tasks[k].pair, c, P.bb_epochs, P.seed)
         fl = evaluate.flips(tr, tasks[k].bb, tasks[k].pair.test.x)
-        abl_rows.append(run.substitution_rows(tasks[k].pair.title, abl[(k, v)], ceil[k], variant=v,
-                                              **{"composite flip": fl.composite.mean()}))
+        abl_rows.append(stages.substitution_rows(tasks[k].pair.title, abl[(k, v)], ceil[k], variant=v,
+                                                 **{"composite flip": fl.composite.mean()}))
 glue("t_ablation", time.perf_counter() - T3, display=False)
 pd.DataFrame(abl_rows).style.format(precision=2)
 
@@ -378,7 +379,7 @@ pd.DataFrame(abl_rows).style.format(precision=2)
 
 # %%
 from facerobust.experiments import claims as C
-from facerobust.experiments.explaingan import claims as eg_claims
+from facerobust.experiments.explaingan import claims_table as eg_claims
 
 rows = eg_claims.rows(flip, sweep, aos, subst, ceil, abl, celeba=P.celeba_root is not None)
 counts = C.counts(rows)

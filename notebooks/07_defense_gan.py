@@ -59,8 +59,9 @@ from myst_nb import glue
 
 from facerobust.attacks.fgsm import fgsm
 from facerobust.defenses.defense_gan import DefenseGAN, closer_point
-from facerobust.experiments.defense_gan import blackbox_exp, claims, figures, gan_training, range_study
+from facerobust.experiments.defense_gan import blackbox_exp, claims_table, figures, gan_training, range_study
 from facerobust.experiments.defense_gan import study_figures, whitebox_exp, zoo
+from facerobust.experiments.figures_by_hand import Row, by_hand_figure
 
 T_START = time.perf_counter()
 
@@ -144,7 +145,7 @@ for ds in P.datasets:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from facerobust.models.classifiers import accuracy
+from facerobust.models.base import accuracy
 
 models = {ds: {**b.classifiers, **b.substitutes} for ds, b in B.items()}
 acc = pd.DataFrame({ds: {k: accuracy(m, B[ds].x_test, B[ds].y_test) for k, m in ms.items()}
@@ -206,10 +207,10 @@ faithful = DefenseGAN(b.G, L=P.range_L, R=P.range_R, seed=P.seed)
 variant = DefenseGAN(b.G, L=P.range_L, R=P.range_R, seed=P.seed, prior=max(P.range_priors))
 cp = closer_point(faithful, x, x_adv)
 rec_v = variant.project(x_adv).x_rec
-rows = {"input": x, "perturbation": x_adv - x, "attacked": x_adv, "faithful": cp.rec_adv, variant.variant: rec_v}
-dec = {"input": y.tolist(), "attacked": study_figures.decisions(A, x_adv),
-       "faithful": study_figures.decisions(A_rec, cp.rec_adv), variant.variant: study_figures.decisions(A_rec, rec_v)}
-study_figures.by_hand_figure(rows, dec)
+said = study_figures.decisions  # a model's decision on each image, as titles
+by_hand_figure([Row("input", x, [str(c) for c in y.tolist()]), Row("perturbation", x_adv - x, amplify=1.0),
+                Row("attacked", x_adv, said(A, x_adv)), Row("faithful", cp.rec_adv, said(A_rec, cp.rec_adv)),
+                Row(variant.variant, rec_v, said(A_rec, rec_v))])
 plt.show()
 glue("hand_closer", f"{cp.k} of {cp.n}", display=False)
 
@@ -236,7 +237,7 @@ pd.concat(BB, names=["dataset"]).round(3)
 
 # %%
 bbm = BB["mnist5k"].loc[P.pairs[-1]]
-recovered, words = claims.recovery(bbm["No attack"], bbm["No defense"], bbm["Defense-GAN-Rec"])
+recovered, words = claims_table.recovery(bbm["No attack"], bbm["No defense"], bbm["Defense-GAN-Rec"])
 glue("bb_pair", P.pairs[-1], display=False)
 glue("bb_recovered", float(recovered), display=False)
 glue("bb_rec_AE", float(bbm["Defense-GAN-Rec"]), display=False)
@@ -360,7 +361,7 @@ sub = P.pairs[-1].split("/")[1]
 det = {ds: blackbox_exp.detection(runs[ds], sub, P.L_for_R) for ds in B}
 auc_m = float(det["mnist5k"]["AUC"].iloc[-1])
 glue("auc_mnist", auc_m, display=False)
-glue("auc_words", claims.separation(auc_m), display=False)
+glue("auc_words", claims_table.separation(auc_m), display=False)
 pd.concat(det, names=["dataset"]).round(3)
 
 # %% mystnb={"figure": {"caption": "MNIST-5k: ROC of the MSE detector.", "name": "fig-dgan-roc"}}
@@ -540,21 +541,23 @@ plt.show()
 # The sweeps of Tables 5.3 and 5.8-5.11 are the dissertation's Model F; ours are model A.
 
 # %%
-budget_ = claims.Budget(P.gan_width, {"mnist5k": P.gan_iters_mnist, "fashion_mnist": P.gan_iters_fashion})
+from facerobust.experiments import claims
+
+budget_ = claims_table.Budget(P.gan_width, {"mnist5k": P.gan_iters_mnist, "fashion_mnist": P.gan_iters_fashion})
 det_mse = {ds: (runs[ds].clean.best(P.L_for_R, P.R_max).mse.tolist(),
                 runs[ds].adv_path[sub].best(P.L_for_R, P.R_max).mse.tolist()) for ds in B}
 ratio10 = float(times.loc[10, Lmax] / times.loc[1, Lmax]) if 10 in times.index else float("nan")
-results = claims.Results(budget_, WB, P.n_whitebox, P.eps, BB, P.L, P.R, {ds: len(B[ds].x_test) for ds in B},
-                         by_L, by_R, EPS, min(P.n_eps, len(b.x_test)), det_mse, ratio10, Lmax)
-rows = claims.claims(results)
-claims_table = claims.C.table(rows)
-for verdict, count in claims.C.counts(rows).items():
+results = claims_table.Results(budget_, WB, P.n_whitebox, P.eps, BB, P.L, P.R, {ds: len(B[ds].x_test) for ds in B},
+                               by_L, by_R, EPS, min(P.n_eps, len(b.x_test)), det_mse, ratio10, Lmax)
+rows = claims_table.claim_rows(results)
+closing_table = claims.table(rows)
+for verdict, count in claims.counts(rows).items():
     glue(f"n_{verdict.replace(' ', '_')}", count, display=False)
 glue("n_claims", len(rows), display=False)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-claims_table
+closing_table
 
 # %% [markdown]
 # Of {glue:text}`n_claims` rows, {glue:text}`n_holds` hold, {glue:text}`n_does_not_hold` do not hold and

@@ -56,7 +56,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from myst_nb import glue
 
-from facerobust.experiments.advhat import claims, evaluate, figures, setup
+from facerobust.experiments.advhat import claims_table, evaluate, figures, setup
 
 T_START = time.perf_counter()
 ctx = setup.load(P)
@@ -284,8 +284,8 @@ figures.heldout(summary)
 plt.show()
 
 # %%
-a1 = claims.a1(summary)
-resisted = summary[summary["drop"] < claims.DROP_MIN]
+a1 = claims_table.a1(summary)
+resisted = summary[summary["drop"] < claims_table.DROP_MIN]
 glue("a1_text", a1.ours, display=False)
 glue("n_faces", str(len(summary)), display=False)
 glue("n_resisted", str(len(resisted)), display=False)
@@ -366,8 +366,8 @@ ob.round(3)
 
 # %%
 rob = evaluate.robustness(ctx, adv, base["grey"], P.sweep_points)
-a2_table = claims.a2_table(rob)
-a2 = claims.a2(a2_table)
+a2_table = claims_table.a2_table(rob)
+a2 = claims_table.a2(a2_table)
 glue("a2_text", a2.ours, display=False)
 a2_table.round(3)
 
@@ -392,7 +392,7 @@ flat = {f: r.sticker for f, r in flat_runs.items()}
 abl = pd.concat([evaluate.sticker_stats(ctx, f, {"off-plane": adv[f], "flat": flat[f]}, base["grey"],
                                         ctx.heldout).assign(face=f) for f in P.ablation_faces])
 per_face = abl.pivot_table(index="face", columns="sticker", values="drop")
-a3 = claims.a3(per_face["off-plane"].tolist(), per_face["flat"].tolist())
+a3 = claims_table.a3(per_face["off-plane"].tolist(), per_face["flat"].tolist())
 glue("a3_text", a3.ours, display=False)
 glue("n_ablation", len(per_face), display=False)
 abl.set_index(["face", "sticker"]).round(3)
@@ -403,7 +403,7 @@ tv_runs = {w: setup.sticker_run(ctx, P.tv_face, f"tv{w:g}", w_tv=w) for w in wei
 tvs = {w: adv[P.tv_face] if w == P.w_tv else tv_runs[w].sticker for w in weights}
 stats = evaluate.sticker_stats(ctx, P.tv_face, {f"w_tv={w:g}": s for w, s in tvs.items()}, base["grey"],
                                ctx.heldout).assign(w_tv=weights)
-a5 = claims.a5(stats)
+a5 = claims_table.a5(stats)
 glue("a5_text", a5.ours, display=False)
 stats.drop(columns="w_tv").set_index("sticker").round(4)
 
@@ -427,7 +427,7 @@ plt.show()
 from facerobust.models.human_models import faceres
 
 tr = evaluate.transfer(ctx, faceres(), adv, base["grey"], P.transfer_views)
-a4 = claims.a4(tr["drop"].tolist())
+a4 = claims_table.a4(tr["drop"].tolist())
 glue("a4_text", a4.ours, display=False)
 tr.round(3)
 
@@ -450,7 +450,7 @@ tr.round(3)
 # %%
 from facerobust.experiments import claims as C
 
-verdicts = C.table(claims.rows({"A1": a1, "A2": a2, "A3": a3, "A4": a4, "A5": a5}))
+verdicts = C.table(claims_table.rows({"A1": a1, "A2": a2, "A3": a3, "A4": a4, "A5": a5}))
 glue("tab_claims", verdicts.set_index("id"), display=False)
 verdicts
 

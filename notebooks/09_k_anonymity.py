@@ -336,7 +336,7 @@ plt.show()
 # shown even when every attack succeeds. A pmf bin may exceed 1/K by at most 0.05 (the paper says
 # "in almost every case"). Fashion-MNIST rows are compared with the paper's CIFAR-10 column and
 # the face rows with its Yale column; paper values and their lines come from
-# `experiments/k_anonymity/paper.py`.
+# `experiments/k_anonymity/printed.py` (the claims: `experiments/k_anonymity/claims_table.py`).
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -184,32 +184,32 @@ def test_optimiser_lowers_the_loss_and_saves(tmp_path) -> None:  # type: ignore[
 def test_claim_rules_on_synthetic_tables() -> None:
     import pandas as pd
     from facerobust.experiments import claims as C
-    from facerobust.experiments.advhat import claims
+    from facerobust.experiments.advhat import claims_table
 
     s = pd.DataFrame({"drop": [0.25, 0.3], "rejected (d >= 0.6)": [1.0, 1.0]}, index=["a", "b"])
-    assert claims.a1(s).verdict == C.HOLDS and "0.200" in claims.a1(s).rule
-    assert claims.a1(s.assign(drop=[0.1, 0.15])).verdict == C.FAILS
+    assert claims_table.a1(s).verdict == C.HOLDS and "0.200" in claims_table.a1(s).rule
+    assert claims_table.a1(s.assign(drop=[0.1, 0.15])).verdict == C.FAILS
     # A3 on one face is not a finding; over faces it is a paired comparison with a 0.01 margin
-    assert claims.a3([0.08], [0.05]).verdict == C.INCONCLUSIVE
-    assert claims.a3([0.08, 0.09, 0.10, 0.07], [0.02, 0.03, 0.01, 0.02]).verdict == C.HOLDS
-    assert claims.a3([0.05, 0.06, 0.05, 0.04], [0.05, 0.06, 0.05, 0.04]).verdict == C.FAILS
+    assert claims_table.a3([0.08], [0.05]).verdict == C.INCONCLUSIVE
+    assert claims_table.a3([0.08, 0.09, 0.10, 0.07], [0.02, 0.03, 0.01, 0.02]).verdict == C.HOLDS
+    assert claims_table.a3([0.05, 0.06, 0.05, 0.04], [0.05, 0.06, 0.05, 0.04]).verdict == C.FAILS
     # A4 judges faceres's own drop only (its cosine scale is not dlib's)
-    assert claims.a4([0.03, 0.04, 0.05, 0.03]).verdict == C.HOLDS
-    assert claims.a4([0.001, -0.002, 0.003, 0.0]).verdict == C.FAILS
-    assert claims.a4([0.3]).verdict == C.INCONCLUSIVE
+    assert claims_table.a4([0.03, 0.04, 0.05, 0.03]).verdict == C.HOLDS
+    assert claims_table.a4([0.001, -0.002, 0.003, 0.0]).verdict == C.FAILS
+    assert claims_table.a4([0.3]).verdict == C.INCONCLUSIVE
     st = pd.DataFrame({"w_tv": [0, 1e-5, 1e-4], "TV(S)": [5000, 2000, 1000],
                        "high-frequency share": [0.3, 0.1, 0.05], "drop": [0.1, 0.09, 0.07]})
-    assert claims.a5(st).verdict == C.HOLDS
-    assert claims.a5(st.assign(**{"TV(S)": [1000, 1000, 1000]})).verdict == C.FAILS  # flat is no fall
-    assert claims.a5(st.assign(**{"high-frequency share": [0.05, 0.1, 0.3]})).verdict == C.FAILS
-    assert claims.a5(st.iloc[:2]).verdict == C.INCONCLUSIVE
+    assert claims_table.a5(st).verdict == C.HOLDS
+    assert claims_table.a5(st.assign(**{"TV(S)": [1000, 1000, 1000]})).verdict == C.FAILS  # flat is no fall
+    assert claims_table.a5(st.assign(**{"high-frequency share": [0.05, 0.1, 0.3]})).verdict == C.FAILS
+    assert claims_table.a5(st.iloc[:2]).verdict == C.INCONCLUSIVE
     rows = []
     for name, centre, hw in (("phi", 17.0, 2.0), ("a", 0.0013, 0.0002)):
         for k, dropv in ((0, 0.2), (3, 0.15), (-3, 0.12)):
             v = centre + k * hw
             rows += [{"parameter": name, "value": v, "sticker": "grey", "cosine": 0.97},
                      {"parameter": name, "value": v, "sticker": "adversarial", "cosine": 0.97 - dropv}]
-    table = claims.a2_table(pd.DataFrame(rows))
-    assert claims.a2(table).verdict == C.HOLDS and table.loc["phi", "ratio"] == pytest.approx(0.675)
-    t = C.table(claims.rows({"A1": claims.a1(s), "A3": claims.a3([0.08], [0.05])}))
+    table = claims_table.a2_table(pd.DataFrame(rows))
+    assert claims_table.a2(table).verdict == C.HOLDS and table.loc["phi", "ratio"] == pytest.approx(0.675)
+    t = C.table(claims_table.rows({"A1": claims_table.a1(s), "A3": claims_table.a3([0.08], [0.05])}))
     assert list(t.columns) == C.COLUMNS and t.verdict.tolist() == [C.HOLDS, C.INCONCLUSIVE]

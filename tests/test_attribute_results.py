@@ -11,7 +11,8 @@ import torch
 from facerobust import cache
 from facerobust.experiments.attributes import adversarial, real_faces, setup, tables
 from facerobust.experiments.attributes.results import METHODS, STAGES, AttackRun, AttributeResults, NetScores
-from facerobust.experiments.attributes.training import LOSSES, nets
+from facerobust.experiments.attributes.training import LOSSES
+from facerobust.models import attribute_nets as nets
 
 
 def _results(n: int = 6, a: int = 3) -> AttributeResults:
@@ -109,8 +110,8 @@ def test_run_attacks_on_tiny_banks_gives_cpu_results():
     x = (torch.rand(3, 1, 28, 28, generator=g) * 255).round() / 255
     y = torch.tensor([[1, -1], [-1, 1], [1, 1]])
     models = {lo: (_Snap(k).eval(), {}) for lo, k in LOSSES.items()}
-    P = {"w0": 4.0, "w_max": 64.0, "tol": 4.0}
-    res = adversarial.run_attacks(models, x, y, P, index=torch.tensor([7, 8, 9]))
+    cfg = adversarial.AttackConfig(n_attack=3, w0=4.0, w_max=64.0, tol=4.0, seed=0)
+    res = adversarial.run_attacks(models, x, y, cfg, index=torch.tensor([7, 8, 9]))
     assert set(res.runs) == {(lo, st, m) for lo in LOSSES for st in STAGES for m in METHODS}
     assert res.x.dtype == torch.uint8 and torch.equal(res.index, torch.tensor([7, 8, 9]))
     for (lo, st, m), run in res.runs.items():

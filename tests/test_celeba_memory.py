@@ -16,16 +16,18 @@ EPOCH = """
 import json, resource, sys, time
 import torch
 from facerobust.data.celeba import celeba
+from facerobust import fanout
 from facerobust.experiments.attributes import training
 
 torch.set_num_threads(1)
 root, names = sys.argv[1], ["Male", "Eyeglasses", "Smiling", "Young"]
 train = celeba(root, "train", names, size=64, max_bytes=0)
 valid = celeba(root, "valid", names, size=64, max_bytes=0, limit=20)  # the same for both
-cfg = dict(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75, batch=32,
-           max_epochs=1, patience=1, seed=0)
+cfg = training.TrainConfig(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75, batch=32,
+                           max_epochs=1, patience=1, seed=0)
 t0 = time.perf_counter()
-state, hist = training.train_unit("euclidean", train, valid, cfg, "cpu", 1)
+u = training.unit("euclidean", train, valid, cfg, "cpu", 1)
+state, hist = fanout.train_one(u.make, u.fit, 1)
 self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"type": type(train).__name__, "n": len(train), "self_mb": self_kb / 1024,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 from facerobust.experiments import claims as C
-from facerobust.experiments.attributes import claims as AC
+from facerobust.experiments.attributes import claims_table as AC
 from facerobust.experiments.attributes.results import AttackRun, AttributeResults, NetScores
 
 NAMES = ["a", "b", "c", "d"]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import torch
 from facerobust import cache, cluster, params, session
-from facerobust.experiments.attributes import setup, tables
+from facerobust.experiments.attributes import setup, tables, training
 
 
 def _square(x: int) -> int:
@@ -54,7 +54,8 @@ def _chapter1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | None)
     session.start(P["seed"], threads=P["threads"])
     data = setup.attribute_data(P)
     t0 = time.perf_counter()
-    models = setup.attribute_models(P, data)
+    compute = training.Compute(P["device"], P["cluster"], P["threads"])
+    models = setup.attribute_models(training.TrainConfig.from_params(P), data, compute)
     seconds = time.perf_counter() - t0
     return _weights(root), tables.error_table(models, data), seconds
 

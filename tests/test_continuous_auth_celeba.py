@@ -18,7 +18,7 @@ from facerobust.data import celeba  # noqa: E402
 from facerobust.experiments import claims as C  # noqa: E402
 from facerobust.experiments.continuous_auth import celeba_cnnaa as cc  # noqa: E402
 from facerobust.experiments.continuous_auth import celeba_parts as cp  # noqa: E402
-from facerobust.experiments.continuous_auth import claims as cl  # noqa: E402
+from facerobust.experiments.continuous_auth import claims_table as cl  # noqa: E402
 from facerobust.models import cnnaa  # noqa: E402
 
 

@@ -8,14 +8,14 @@ import pytest
 import torch
 from facerobust.data import capture_sessions as cs
 from facerobust.data import face_parts as fp
-from facerobust.experiments.continuous_auth import paper
+from facerobust.experiments.continuous_auth import printed
 from facerobust.models import acaa, cnnaa
 from torch.nn import functional as F
 
 
 @pytest.mark.parametrize("region", list(cnnaa.REGIONS))
 def test_part_network_counts_equal_table_2_16(region: str) -> None:
-    deep, _, wide, _ = paper.TABLE_2_16[region]
+    deep, _, wide, _ = printed.TABLE_2_16[region]
     assert cnnaa.n_parameters(cnnaa.part_net(cnnaa.DEEP, region)) == deep
     assert cnnaa.n_parameters(cnnaa.part_net(cnnaa.WIDE, region)) == wide
     w, h, a = cnnaa.REGIONS[region]
@@ -23,12 +23,12 @@ def test_part_network_counts_equal_table_2_16(region: str) -> None:
 
 
 def test_multi_totals_and_binary_gap() -> None:
-    deep = sum(v[0] for v in paper.TABLE_2_16.values())
-    wide = sum(v[2] for v in paper.TABLE_2_16.values())
+    deep = sum(v[0] for v in printed.TABLE_2_16.values())
+    wide = sum(v[2] for v in printed.TABLE_2_16.values())
     assert (deep, wide) == (2_420_736, 15_598_080)
     parts = cnnaa.count_arithmetic(cnnaa.DEEP, 128, 128, 1)
     weights = parts["total"] - parts["biases + embedding gain"]
-    assert paper.BINARY_FULL["Deep"].value - weights == 2_880
+    assert printed.BINARY_FULL["Deep"].value - weights == 2_880
 
 
 def test_part_network_shapes() -> None:

@@ -6,8 +6,8 @@ import pytest
 import torch
 from facerobust.data import synthetic_styles as ss
 from facerobust.experiments import claims as C
+from facerobust.experiments.crispr import claims_table, setup
 from facerobust.experiments.crispr import evaluate as ev
-from facerobust.experiments.crispr import paper, setup
 from facerobust.models import crispr as cr
 
 
@@ -32,7 +32,7 @@ def test_measurements_have_sane_ranges(parts: tuple[cr.Crispr, setup.Oracle, ss.
     assert b.n <= 40 and 0.0 < b.chance < 1.0 and b.images.shape == b.query.shape
     pr = ev.probes(model, ss.styled_digits("train", seed=1, limit=60), data)
     assert len(pr) == 2 + 4 + 1 and all(0 <= p.correct <= p.n for p in pr)
-    rows, tab = paper.claims_table([s, s], [d, d], [b, b], pr, None, [0])
+    rows, tab = claims_table.styled_claims([s, s], [d, d], [b, b], pr, None, [0])
     assert list(tab.columns) == C.COLUMNS and set(tab.verdict) <= set(C.VERDICTS)
     assert rows[-1].id == "I3" and rows[-1].verdict == C.INCONCLUSIVE  # ablation not run
     with pytest.raises(ValueError, match="attribute index"):

@@ -69,11 +69,11 @@ def _swap(k: int, n: int = 100) -> fa.FashionSwap:
 
 def test_fashion_and_celeba_claim_rows() -> None:
     from facerobust.experiments import claims as C
-    from facerobust.experiments.crispr import paper
+    from facerobust.experiments.crispr import claims_table
 
-    good, bad = paper.fashion_rows([_swap(100)]), paper.fashion_rows([_swap(10)])
+    good, bad = claims_table.fashion_rows([_swap(100)]), claims_table.fashion_rows([_swap(10)])
     assert [r.id for r in good] == ["F1", "F2", "F3"]
     assert good[0].verdict == C.HOLDS and bad[0].verdict == C.FAILS
     assert good[2].verdict == C.INCONCLUSIVE  # no swapped label vector names a class
-    rows = paper.celeba_rows(None, "no CelebA folder")
+    rows = claims_table.celeba_rows(None, "no CelebA folder")
     assert [r.verdict for r in rows] == [C.UNTESTABLE] * 2 and "no CelebA folder" in C.table(rows).to_string()

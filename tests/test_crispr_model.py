@@ -142,6 +142,7 @@ def test_model_rejects_bad_images() -> None:
 def test_interrupted_training_resumes_to_the_same_weights(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Checkpoint every 2 iterations, stop in iteration 5, run again: the same weights and history
     as 6 iterations straight through; the checkpoint is gone at the end."""
+    from facerobust.checkpoint import Checkpoint
     from facerobust.experiments.crispr import setup as cs
 
     cfg = T.CrisprConfig(p=4, q=2, width=4, hidden=8, batch=4, iters=6)
@@ -159,11 +160,11 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path, monkeypatch:
 
     monkeypatch.setattr(T, "step_generator", dies_in_iteration_5)
     with pytest.raises(KeyboardInterrupt):
-        T.fit(T.make_model(cfg), sample, cfg, checkpoint=ckpt, every=2)
+        T.fit(T.make_model(cfg), sample, cfg, checkpoint=Checkpoint(ckpt, every=2))
     assert ckpt.exists()
     monkeypatch.setattr(T, "step_generator", real_step)
     resumed = T.make_model(cfg)
-    got = T.fit(resumed, sample, cfg, checkpoint=ckpt, every=2)
+    got = T.fit(resumed, sample, cfg, checkpoint=Checkpoint(ckpt, every=2))
     assert got["resumed_from"] == 4 and not ckpt.exists()
     assert got["history"] == want["history"]
     a, b = straight.state_dict(), resumed.state_dict()

@@ -9,7 +9,7 @@ import torch
 from facerobust.attacks import blackbox
 from facerobust.defenses.defense_gan import DefenseGAN, closer_point
 from facerobust.defenses.magnet import MagNetReformer
-from facerobust.experiments.defense_gan import blackbox_exp, claims
+from facerobust.experiments.defense_gan import blackbox_exp, claims_table
 from facerobust.models import classifiers
 from facerobust.models.gan import Critic, Generator, gradient_penalty
 from hypothesis import given, settings
@@ -238,7 +238,7 @@ def test_roc_auc_known_values() -> None:
 
 
 def _results(wb_rec: float, L: int, bb_rec: float, iters: int = 2000, width: int = 16,
-             flat: bool = False) -> claims.Results:
+             flat: bool = False) -> claims_table.Results:
     import pandas as pd
 
     wb = pd.DataFrame({"No defense": [0.1, 0.1], "Defense-GAN-Rec": [wb_rec, wb_rec], "L": [L, L],
@@ -249,12 +249,12 @@ def _results(wb_rec: float, L: int, bb_rec: float, iters: int = 2000, width: int
                        "Defense-GAN-Orig": [bb_rec]}, index=["A/E"])
     acc = [0.9] * 4 if flat else [0.6, 0.7, 0.8, 0.9]
     by_L = pd.DataFrame({"Rec, no attack": acc}, index=pd.Index([25, 50, 100, 200], name="L"))
-    return claims.Results(claims.Budget(width, {"mnist5k": iters}), {"mnist5k": wb}, 200, 0.3,
-                          {"mnist5k": bb}, 200, 10, {"mnist5k": 500}, by_L={"mnist5k": by_L})
+    return claims_table.Results(claims_table.Budget(width, {"mnist5k": iters}), {"mnist5k": wb}, 200, 0.3,
+                                {"mnist5k": bb}, 200, 10, {"mnist5k": 500}, by_L={"mnist5k": by_L})
 
 
-def _verdicts(r: claims.Results) -> dict[str, str]:
-    return {c.id: c.verdict for c in claims.claims(r)}
+def _verdicts(r: claims_table.Results) -> dict[str, str]:
+    return {c.id: c.verdict for c in claims_table.claim_rows(r)}
 
 
 def test_claims_reach_rule_is_the_shown_one() -> None:
@@ -265,8 +265,8 @@ def test_claims_reach_rule_is_the_shown_one() -> None:
 
     v = _verdicts(_results(0.998, 200, 0.99))
     assert v["W-MNIST-FGSM-Rec"] == C.HOLDS and v["B-MNIST-A/E-Rec"] == C.HOLDS
-    row = next(c for c in claims.claims(_results(0.998, 200, 0.99)) if c.id == "W-MNIST-FGSM-Rec")
-    assert f"{0.988 - claims.MARGIN:.3f}" in row.judgement.rule
+    row = next(c for c in claims_table.claim_rows(_results(0.998, 200, 0.99)) if c.id == "W-MNIST-FGSM-Rec")
+    assert f"{0.988 - claims_table.MARGIN:.3f}" in row.judgement.rule
     assert _verdicts(_results(0.998, 10, 0.99))["W-MNIST-FGSM-Rec"] == C.INCONCLUSIVE  # L=10, not 200
     low = _verdicts(_results(0.10, 200, 0.25))
     assert low["W-MNIST-FGSM-Rec"] == C.INCONCLUSIVE and low["B-MNIST-A/E-Rec"] == C.INCONCLUSIVE
@@ -278,7 +278,7 @@ def test_claims_reach_rule_is_the_shown_one() -> None:
 def test_claims_rec_orig_has_no_hidden_tolerance_and_trend_needs_a_slope() -> None:
     from facerobust.experiments import claims as C
 
-    rows = {c.id: c for c in claims.claims(_results(0.998, 200, 0.99))}
+    rows = {c.id: c for c in claims_table.claim_rows(_results(0.998, 200, 0.99))}
     rec_orig = rows["B-MNIST-A/E-RecOrig"].judgement
     assert "0.010" in rec_orig.rule and rec_orig.verdict != C.HOLDS  # |0| at n=500 cannot show <= 0.01
     assert rows["T-MNIST-L"].verdict == C.HOLDS and "Model F" in rows["T-MNIST-L"].note
@@ -286,11 +286,11 @@ def test_claims_rec_orig_has_no_hidden_tolerance_and_trend_needs_a_slope() -> No
 
 
 def test_recovery_words_follow_the_number() -> None:
-    frac, words = claims.recovery(0.98, 0.50, 0.253)
+    frac, words = claims_table.recovery(0.98, 0.50, 0.253)
     assert frac < 0 and "none" in words
-    assert claims.recovery(0.98, 0.5, 0.97)[1].startswith("recovers nearly all")
-    assert claims.recovery(0.98, 0.5, 0.8)[1].startswith("recovers most")
-    assert "well" in claims.separation(0.998) and "not" in claims.separation(0.5)
+    assert claims_table.recovery(0.98, 0.5, 0.97)[1].startswith("recovers nearly all")
+    assert claims_table.recovery(0.98, 0.5, 0.8)[1].startswith("recovers most")
+    assert "well" in claims_table.separation(0.998) and "not" in claims_table.separation(0.5)
 
 
 def _tiny_bundle(adv_eps: list[float]) -> tuple[object, dict]:

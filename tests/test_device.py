@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import torch
-from facerobust import device
+from facerobust import device, fanout
 from facerobust.data.types import AttributeSet
 from facerobust.experiments.attributes import training
 from torch import nn
@@ -103,10 +103,11 @@ def _tiny_sets() -> tuple[AttributeSet, AttributeSet]:
 
 def test_explicit_cpu_equals_auto_here() -> None:
     train, valid = _tiny_sets()
-    cfg = dict(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75, batch=16,
-               max_epochs=2, patience=1, seed=0)
-    s_cpu, h_cpu = training.train_unit("softmax", train, valid, cfg, "cpu", 1)
-    s_auto, h_auto = training.train_unit("softmax", train, valid, cfg, "auto", 1)
+    cfg = training.TrainConfig(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75, batch=16,
+                               max_epochs=2, patience=1, seed=0)
+    u_cpu, u_auto = (training.unit("softmax", train, valid, cfg, d) for d in ("cpu", "auto"))
+    s_cpu, h_cpu = fanout.train_one(u_cpu.make, u_cpu.fit, 1)
+    s_auto, h_auto = fanout.train_one(u_auto.make, u_auto.fit, 1)
     if device.resolve("auto").type == "cpu":
         assert all(torch.equal(s_cpu[k], s_auto[k]) for k in s_cpu)
         assert h_cpu["val_error"] == h_auto["val_error"]

@@ -8,7 +8,7 @@ import pytest
 import torch
 from facerobust.data.types import ImageSet
 from facerobust.experiments import claims as C
-from facerobust.experiments.explaingan import claims as eg_claims
+from facerobust.experiments.explaingan import claims_table as eg_claims
 from facerobust.experiments.explaingan import data, evaluate, explain, training, zoo
 from facerobust.models.explaingan import BlackBox
 

@@ -71,7 +71,7 @@ def test_face_split_probes_and_gallery():
 @pytest.fixture(scope="module")
 def faces_setting():
     from facerobust.experiments.k_anonymity import face_setting
-    from facerobust.experiments.k_anonymity.run import FACE_PARAMS
+    from facerobust.experiments.k_anonymity.stages import FACE_PARAMS
 
     P = {"seed": 0, "face_scale": 20.0, "face_n_attack": 9, **{f"face_{k}": 1 for k in FACE_PARAMS}}
     return face_setting(P)

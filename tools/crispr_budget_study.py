@@ -28,7 +28,7 @@ import torch
 from facerobust import cache, params, session
 from facerobust.data import synthetic_styles as ss
 from facerobust.experiments.crispr import evaluate as ev
-from facerobust.experiments.crispr import run, setup, training
+from facerobust.experiments.crispr import setup, stages, training
 from facerobust.metrics.intervals import wilson
 from facerobust.paths import repo_root
 
@@ -46,7 +46,7 @@ def _rate(k: int, n: int) -> dict[str, float]:
     return {"k": k, "n": n, "rate": k / n, "lo": lo, "hi": hi}
 
 
-def _styles(rt: ev.RoundTrip, S: run.Setting) -> dict[str, dict[str, dict[str, float]]]:
+def _styles(rt: ev.RoundTrip, S: stages.Setting) -> dict[str, dict[str, dict[str, float]]]:
     """Round trip: share of test images whose true style the judge reads again, per style."""
     out: dict[str, dict[str, dict[str, float]]] = {}
     for k, name in enumerate(ss.ATTRIBUTES):
@@ -59,11 +59,11 @@ def _styles(rt: ev.RoundTrip, S: run.Setting) -> dict[str, dict[str, dict[str, f
 
 def measure(P: Mapping[str, Any], cluster: str | None) -> list[dict[str, Any]]:
     """Train (or load) every run and measure it (see the module docstring)."""
-    S = run.styled_setting(P)
+    S = stages.styled_setting(P)
     load0 = os.getloadavg()
-    jobs = [("crispr-styled", change(run.config(P))) for change in RUNS.values()]  # keys differ by config
+    jobs = [("crispr-styled", change(stages.config(P))) for change in RUNS.values()]  # keys differ by config
     models = training.trained_many(jobs, setup.batch_sampler(S.canvas, jobs[0][1].batch),
-                                   run._key(S), None, cluster)
+                                   stages._key(S), None, cluster)
     out = []
     for label, (_, cfg), (model, meta) in zip(RUNS, jobs, models, strict=True):
         rt = ev.round_trip_eval(model, S.oracle, S.test)

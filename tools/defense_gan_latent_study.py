@@ -36,7 +36,7 @@ from facerobust.defenses.defense_gan import DefenseGAN, closer_point
 from facerobust.experiments.defense_gan import gan_training, range_study, zoo
 from facerobust.metrics.intervals import wilson
 from facerobust.models import gan
-from facerobust.models.classifiers import accuracy
+from facerobust.models.base import accuracy
 from facerobust.paths import cache_dir, repo_root
 from torch import Tensor, nn
 
@@ -114,12 +114,12 @@ def measure(name: str, P: Mapping[str, Any], L: int, R: int, n: int, eps_grid: l
     b, cfg, x_gan = _bundle(run, P)
     load0 = os.getloadavg()
     if at is not None and weights is None:
-        weights = gan_training._snapshot_path(cfg, at)
+        weights = gan_training._snapshot_path(x_gan, cfg, at)
         if not weights.exists():
             raise FileNotFoundError(f"{name}: no snapshot at {at} iterations yet ({weights.name})")
     G, meta = _generator(x_gan, cfg, weights)
     b.G = G
-    A = zoo._classifier(b, "orig", "A", P, lambda: (b.x_train, b.y_train), len(b.x_train), P["epochs"], {})
+    A = zoo.plain_classifier(b, "A", P["epochs"], P["seed"])
     A_rec = zoo.rec_classifier(b, P, "A", G, cfg, cfg.iters)
     x, y = b.x_test[:n], b.y_test[:n]
     d = DefenseGAN(G, L=L, R=R, seed=P["seed"])

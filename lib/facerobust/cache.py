@@ -1,42 +1,99 @@
-"""Cache of trained models and computed artefacts, keyed by configuration and code.
+"""Cache of trained models and computed artefacts, keyed by configuration, code and data.
 
-A cached item's key is a hash of its configuration (JSON) and of the source code of the
-modules that produce it, so changing either retrains. Writes are atomic (temp file +
+A cached item's key (:func:`key`) hashes its configuration (a dataclass or a mapping, as JSON), the
+source of the import closure inside ``facerobust`` of the callables that produce it
+(:func:`facerobust.codehash.digest`: ``make`` and ``fit``, through partials, lambdas and closures)
+and the tensors and models those callables were handed (their training data), so changing any of
+them retrains and nothing else does. No caller lists code. Writes are atomic (temp file +
 ``os.replace``) and weights are read with ``torch.load(weights_only=True)``.
-Used by every chapter that trains a model (Rozsa, Defense-GAN, K-anonymity).
+Used by every chapter that trains a model or caches a result.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import inspect
+import io
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from . import codehash
 from .paths import cache_dir
 
-
-def _code_digest(modules: Iterable[ModuleType | Callable[..., Any] | type]) -> str:
-    h = hashlib.sha256()
-    for m in modules:
-        h.update(inspect.getsource(m).encode())
-    return h.hexdigest()
+Make = Callable[[], nn.Module]
+Fit = Callable[[nn.Module], Mapping[str, Any] | None]
 
 
-def key(name: str, config: Mapping[str, Any], code: Iterable[Any] = ()) -> str:
-    """Stable key ``name-<hash>`` from a JSON-able config and the source of ``code``."""
-    blob = json.dumps(dict(config), sort_keys=True, default=str)
-    digest = hashlib.sha256((blob + _code_digest(code)).encode()).hexdigest()[:16]
-    return f"{name}-{digest}"
+def _plain(config: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        return dataclasses.asdict(config)
+    if isinstance(config, Mapping):
+        return dict(config)
+    raise TypeError(f"a cache configuration is a dataclass or a mapping, got {type(config).__name__}")
+
+
+class _Data:
+    """sha256 of the tensors, arrays and models a producing callable holds, in the order met."""
+
+    def __init__(self) -> None:
+        self.h = hashlib.sha256()
+
+    def _tensor(self, t: torch.Tensor) -> None:
+        self.h.update(f"{t.dtype}{tuple(t.shape)}".encode())
+        self.h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().data)
+
+    def add(self, obj: object) -> None:
+        if isinstance(obj, torch.Tensor):
+            self._tensor(obj)
+        elif isinstance(obj, np.ndarray):
+            self.h.update(f"{obj.dtype}{obj.shape}".encode())
+            self.h.update(np.ascontiguousarray(obj).reshape(-1).view(np.uint8).data)
+        elif isinstance(obj, nn.Module):
+            self.h.update(type(obj).__qualname__.encode())
+            for k, v in obj.state_dict().items():
+                self.h.update(k.encode())
+                self._tensor(v)
+
+
+def key(name: str, config: Any, *producers: object) -> str:
+    """Stable key ``name-<hash>`` of a cache entry: its configuration (a dataclass or a JSON-able
+    mapping), the import closure of the ``producers`` (the callables that build and train it) and
+    the tensors and models they hold (the data they were given)."""
+    data = _Data()
+    code = codehash.digest(*producers, leaf=data.add)
+    blob = json.dumps(_plain(config), sort_keys=True, default=str) + code + data.h.hexdigest()
+    return f"{name}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
+
+
+def _seeded_build(build: Make, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    return build()
+
+
+def seeded(build: Make, seed: int) -> Make:
+    """``build`` with the global torch seed fixed first, so the initial weights do not depend on
+    what ran before (a ``make`` for :func:`cached_module`)."""
+    return partial(_seeded_build, build, int(seed))
+
+
+def _recorded(name: str, fit: Callable[[nn.Module], Any], model: nn.Module) -> dict[str, Any]:
+    return {name: fit(model)}
+
+
+def recorded(name: str, fit: Callable[[nn.Module], Any]) -> Fit:
+    """``fit`` as a ``fit`` of :func:`cached_module` whose result (e.g. a list of losses) is stored
+    as the metadata ``{name: result}``."""
+    return partial(_recorded, name, fit)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -53,8 +110,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def save_state(path: Path, state: Mapping[str, Any]) -> None:
     """``torch.save`` a state dict (tensors and plain values) atomically."""
-    import io
-
     buf = io.BytesIO()
     torch.save(dict(state), buf)
     atomic_write_bytes(path, buf.getvalue())
@@ -101,14 +156,19 @@ def _read_entry(model: nn.Module, wpath: Path, mpath: Path) -> dict[str, Any] | 
         return None
 
 
-def lookup(name: str, config: Mapping[str, Any], make: Callable[[], nn.Module], code: Iterable[Any] = (),
+def _paths(name: str, config: Any, make: Make, fit: Fit, root: Path | None) -> tuple[Path, Path]:
+    k = key(name, config, make, fit)
+    folder = (root or cache_dir()) / "models"
+    return folder / f"{k}.pt", folder / f"{k}.json"
+
+
+def lookup(name: str, config: Any, make: Make, fit: Fit,
            root: Path | None = None) -> tuple[nn.Module, dict[str, Any]] | None:
     """The entry :func:`cached_module` would load (module in eval mode, metadata), or None if it is
-    not cached (a corrupt entry is reported and removed, as there). Trains nothing: for callers
-    that train the missing entries elsewhere (e.g. as parallel tasks) and store them afterwards."""
-    k = key(name, config, code)
-    folder = (root or cache_dir()) / "models"
-    wpath, mpath = folder / f"{k}.pt", folder / f"{k}.json"
+    not cached (a corrupt entry is reported and removed, as there). Trains nothing (``fit`` only
+    keys the entry): for callers that train the missing entries elsewhere (e.g. as parallel tasks)
+    and :func:`store` them afterwards."""
+    wpath, mpath = _paths(name, config, make, fit, root)
     if not (wpath.exists() and mpath.exists()):
         return None
     model = make()
@@ -119,28 +179,37 @@ def lookup(name: str, config: Mapping[str, Any], make: Callable[[], nn.Module], 
     return model, meta
 
 
-def cached_module(
-    name: str,
-    config: Mapping[str, Any],
-    make: Callable[[], nn.Module],
-    fit: Callable[[nn.Module], Mapping[str, Any] | None],
-    code: Iterable[Any] = (),
-    root: Path | None = None,
-) -> tuple[nn.Module, dict[str, Any]]:
+def _write(model: nn.Module, meta: Mapping[str, Any], wpath: Path, mpath: Path) -> None:
+    save_state(wpath, model.state_dict())
+    atomic_write_bytes(mpath, json.dumps(dict(meta), default=float).encode())
+
+
+def store(name: str, config: Any, make: Make, fit: Fit, state: Mapping[str, Any], meta: Mapping[str, Any],
+          root: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
+    """Store weights ``state`` and metadata ``meta`` that ``fit`` produced elsewhere (a parallel task)
+    under the entry of (``name``, ``config``, ``make``, ``fit``); returns ``make()`` with them, in
+    eval mode."""
+    wpath, mpath = _paths(name, config, make, fit, root)
+    model = make()
+    model.load_state_dict(dict(state))
+    _write(model, meta, wpath, mpath)
+    return model.eval(), dict(meta)
+
+
+def cached_module(name: str, config: Any, make: Make, fit: Fit,
+                  root: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
     """Build ``make()``; load its weights from the cache, or ``fit`` it and cache them.
 
-    Returns the module in eval mode and the metadata ``fit`` returned (e.g. a training
+    The entry is keyed by :func:`key` (``config``, the code of ``make`` and ``fit``, the data they
+    hold). Returns the module in eval mode and the metadata ``fit`` returned (e.g. a training
     history), which is stored beside the weights as JSON. A corrupt entry (truncated ``.pt``,
     unreadable JSON, mismatched weights) is reported on stderr with its path, removed and retrained.
     """
-    k = key(name, config, code)
-    folder = (root or cache_dir()) / "models"
-    wpath, mpath = folder / f"{k}.pt", folder / f"{k}.json"
+    wpath, mpath = _paths(name, config, make, fit, root)
     model = make()
     meta = _read_entry(model, wpath, mpath) if wpath.exists() and mpath.exists() else None
     if meta is None:
         meta = dict(fit(model) or {})
-        save_state(wpath, model.state_dict())
-        atomic_write_bytes(mpath, json.dumps(meta, default=float).encode())
+        _write(model, meta, wpath, mpath)
     model.eval()
     return model, meta

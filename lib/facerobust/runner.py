@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__
+from . import __version__, codehash
 from .params import ParameterError, load, profiles
 from .paths import repo_root
 
@@ -39,17 +39,18 @@ _CR = re.compile(r"[^\n]*\r(?!\n)")
 
 
 def _digest(nb_source: Path, profile: str, overrides: dict[str, Any]) -> str:
+    """The notebook source, profile, overrides and version, the chapter's params file, the source of
+    the import closure of the notebook's ``facerobust`` imports (:mod:`facerobust.codehash`) and
+    the asset manifest."""
     h = hashlib.sha256()
-    h.update(nb_source.read_bytes())
+    text = nb_source.read_bytes()
+    h.update(text)
     h.update(repr((profile, sorted(overrides.items()), __version__)).encode())
-    root = repo_root()
-    params = root / "params" / f"{nb_source.stem}.yml"
+    params = repo_root() / "params" / f"{nb_source.stem}.yml"
     if params.exists():
         h.update(params.read_bytes())
-    for p in sorted((Path(__file__).parent).rglob("*")):
-        if p.suffix in (".py", ".json", ".csv", ".yml") and "__pycache__" not in p.parts:
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
+    h.update(codehash.digest_modules(codehash.imports_of_source(text.decode())).encode())
+    h.update((codehash.ROOT / "data" / "assets.json").read_bytes())
     return h.hexdigest()
 
 

@@ -14,6 +14,9 @@ summed loss gives every pair's own gradient.
   ``-sign(f(x)) * grad_x f(x)``, which points to the decision boundary from either side.
   It needs no label and uses the raw gradient, scaled so ``max |d| = 1`` (one grey level per
   unit weight). Used by chapters 02-03.
+
+The score ``f``, the decision ``c`` and the training loss ``J`` of a bank are the networks' own
+(:mod:`facerobust.models.attribute_nets`); the attacks differentiate them.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from typing import Protocol
 
 import torch
 from torch import Tensor
-from torch.nn import functional as F
 
+from ..models.attribute_nets import decision, pair_loss, score_of
 from ..validation import check_batch, check_choice
-from .base import AttackResult, model_untouched
+from .base import AttackResult, untouched
 from .line_search import line_search
 
 
@@ -33,24 +36,6 @@ class Bank(Protocol):
     n_out: int
 
     def __call__(self, x: Tensor) -> Tensor: ...
-
-
-def score_of(out: Tensor) -> Tensor:
-    """``f`` from raw outputs (..., n_out): the output (n_out=1) or ``z+ - z-`` (n_out=2)."""
-    return out[..., 0] if out.shape[-1] == 1 else out[..., 1] - out[..., 0]
-
-
-def decision(out: Tensor) -> Tensor:
-    """``c(x)`` of Eq. (2): +1 where ``f(x) > 0``, else -1 (int64)."""
-    return torch.where(score_of(out) > 0, 1, -1)
-
-
-def pair_loss(out: Tensor, y: Tensor) -> Tensor:
-    """Per-pair training loss (N, A): ``(f - y)^2`` (Eq. 1) or softmax cross-entropy."""
-    if out.shape[-1] == 1:
-        return (out[..., 0] - y.to(out.dtype)) ** 2
-    target = (y > 0).long()
-    return F.cross_entropy(out.flatten(0, -2), target.flatten(), reduction="none").view(y.shape)
 
 
 def _input_grad(bank: Bank, x: Tensor, objective) -> tuple[Tensor, Tensor]:
@@ -84,6 +69,7 @@ def ffa_direction(bank: Bank, x: Tensor) -> Tensor:
     return d / peak[..., None, None, None]
 
 
+@untouched
 def flip_attack(
     bank: Bank,
     x: Tensor,
@@ -127,6 +113,5 @@ def flip_attack(
                           or not bool(((y == 1) | (y == -1)).all())):
         raise ValueError(f"y must be a ({len(x)}, {a}) tensor of labels in {{-1, +1}}")
     x5 = x.unsqueeze(1).expand(-1, a, -1, -1, -1).contiguous()
-    with model_untouched(bank):
-        d = fgs_direction(bank, x5, y) if method == "fgs" else ffa_direction(bank, x5)
-        return line_search(lambda z: score_of(bank(z)), x5, d, w0=w0, w_max=w_max, tol=tol)
+    d = fgs_direction(bank, x5, y) if method == "fgs" else ffa_direction(bank, x5)
+    return line_search(lambda z: score_of(bank(z)), x5, d, w0=w0, w_max=w_max, tol=tol)

@@ -16,28 +16,30 @@ Every attack is one function
   chapter needs what the attack produced for a failed sample (a transfer attack, a rank
   distribution), it is ``info["x_last"]`` (:data:`X_LAST`): the attack's final iterate for
   every sample.
-* the caller's model is left as found: training/eval mode, parameter ``requires_grad`` and
-  ``.grad`` are restored (:func:`model_untouched`); a NaN or infinite model output is an error
-  (``ValueError``), never a success.
+* the caller's model is left as found: training/eval mode of every module, parameter
+  ``requires_grad`` and ``.grad``, and every buffer (BatchNorm running statistics and
+  ``num_batches_tracked``) are as before, over the whole call (:func:`untouched`, which every
+  attack carries); a NaN or infinite model output is an error (``ValueError``), never a success.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 import torch
 from torch import Tensor, nn
 
-from ..validation import check_batch, check_labels, check_logits
+from ..validation import check_batch, check_int, check_labels, check_logits
 
 X_LAST = "x_last"
 """``info`` key of the attack's final iterate for every sample (failed ones included)."""
 
 __all__ = ["X_LAST", "AttackResult", "check_batch", "check_output", "classify", "decide", "finish",
-           "labels_for",
-           "model_untouched", "prepare"]
+           "in_chunks", "labels_for", "model_untouched", "prepare", "untouched"]
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,11 @@ class AttackResult:
 
 @contextmanager
 def model_untouched(model: object) -> Iterator[None]:
-    """Run an attack without changing the caller's model: mode, ``requires_grad`` and ``.grad``
-    of every parameter are as before on exit (the attack differentiates w.r.t. the input only)."""
+    """Run an attack without changing the caller's model: the mode of every module, the
+    ``requires_grad`` and ``.grad`` of every parameter and the values of every buffer (BatchNorm
+    running statistics, ``num_batches_tracked``: a model in training mode updates them on every
+    forward pass) are as before on exit. Parameters do not require grad inside (the attack
+    differentiates with respect to its input only)."""
     if not isinstance(model, nn.Module):
         yield
         return
@@ -88,6 +93,7 @@ def model_untouched(model: object) -> Iterator[None]:
     params = list(model.parameters())
     flags = [p.requires_grad for p in params]
     grads = [p.grad for p in params]
+    buffers = [(b, b.detach().clone()) for b in model.buffers()]
     try:
         for p in params:
             p.requires_grad_(False)
@@ -98,6 +104,27 @@ def model_untouched(model: object) -> Iterator[None]:
             p.grad = g
         for m, t in modes:
             m.training = t
+        with torch.no_grad():
+            for b, saved in buffers:
+                b.copy_(saved)
+
+
+Attack = TypeVar("Attack", bound=Callable[..., AttackResult])
+
+
+def untouched(attack: Attack) -> Attack:
+    """Decorate an attack ``attack(model, x, ...)``: the whole call (validation and the clean
+    forward pass included) runs under :func:`model_untouched` of ``model`` and of every module
+    passed by keyword (e.g. a substitute)."""
+    @functools.wraps(attack)
+    def run(model: object, *args: Any, **kwargs: Any) -> AttackResult:
+        with ExitStack() as stack:
+            for m in (model, *kwargs.values()):
+                if isinstance(m, nn.Module):
+                    stack.enter_context(model_untouched(m))
+            return attack(model, *args, **kwargs)
+
+    return cast(Attack, run)
 
 
 def classify(model: Callable[[Tensor], Tensor], x: Tensor, *, name: str = "model") -> Tensor:
@@ -159,3 +186,17 @@ def finish(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, targeted: bo
         success = decide(classify(model, last), y, targeted)
     x_adv = torch.where(success.view(-1, *[1] * (x.ndim - 1)), last, x).detach()
     return AttackResult(x_adv, success, info)
+
+
+def in_chunks(attack: Callable[..., AttackResult], model: Callable[[Tensor], Tensor], x: Tensor,
+              y: Tensor | None, chunk: int, **params: Any) -> AttackResult:
+    """``attack(model, x, y, **params)`` run on ``chunk`` samples at a time, the results concatenated
+    (the same result for an attack that treats samples independently; what it bounds is memory, e.g.
+    the graph of an attack through an unrolled Defense-GAN projection)."""
+    check_int(chunk, "chunk", lo=1)
+    if len(x) == 0:
+        raise ValueError("x: empty batch (N = 0)")
+    parts = [attack(model, x[i:i + chunk], None if y is None else y[i:i + chunk], **params)
+             for i in range(0, len(x), chunk)]
+    info = {k: torch.cat([p.info[k] for p in parts]) for k in parts[0].info}
+    return AttackResult(torch.cat([p.x_adv for p in parts]), torch.cat([p.success for p in parts]), info)

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from ..validation import check_batch, check_int, check_scalar
-from .base import X_LAST, AttackResult, check_output, classify, decide, model_untouched, prepare
+from .base import X_LAST, AttackResult, check_output, classify, decide, prepare, untouched
 from .fgsm import fgsm
 
 
@@ -60,6 +60,7 @@ def train_substitute(oracle: Callable[[Tensor], Tensor], substitute: nn.Module, 
     return {"set_size": sizes, "queries": queries}
 
 
+@untouched
 def blackbox_fgsm(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None = None, *,
                   targeted: bool = False, substitute: nn.Module, eps: float,
                   generator: torch.Generator | None = None) -> AttackResult:
@@ -83,8 +84,7 @@ def blackbox_fgsm(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None
         print(res.rate, res.info["substitute_success"].float().mean())
     """
     x, y, _ = prepare(model, x, y, targeted, clean=False)
-    with model_untouched(substitute):
-        sub = fgsm(substitute, x, y, targeted=targeted, eps=eps)
+    sub = fgsm(substitute, x, y, targeted=targeted, eps=eps)
     x_last = sub.info[X_LAST]
     with torch.no_grad():
         z = classify(model, x_last)

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..validation import check_int, check_scalar
-from .base import X_LAST, AttackResult, classify, model_untouched, prepare
+from .base import X_LAST, AttackResult, classify, prepare, untouched
 
 
 def _margin(logits: Tensor, label: Tensor, targeted: bool, kappa: float) -> Tensor:
@@ -34,6 +34,7 @@ def _succeeded(logits: Tensor, label: Tensor, targeted: bool, kappa: float) -> T
     return own - best_other > kappa if targeted else best_other - own > kappa
 
 
+@untouched
 def cw_l2(
     model: nn.Module,
     x: Tensor,
@@ -78,7 +79,7 @@ def cw_l2(
     check_int(steps, "steps", lo=1)
     lr = check_scalar(lr, "lr", lo=0.0, lo_open=True)
     x, y, _ = prepare(model, x, y, targeted)
-    with model_untouched(model), torch.enable_grad():
+    with torch.enable_grad():
         return _cw(model, x, y, targeted, c, kappa, binary_steps, steps, lr, abort_early)
 
 

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from ..validation import check_int, check_scalar
-from .base import X_LAST, AttackResult, finish, model_untouched, prepare
+from .base import X_LAST, AttackResult, finish, prepare, untouched
 
 
 def _candidate_gradients(x: Tensor, logits: Tensor, y: Tensor, cand: Tensor) -> tuple[Tensor, Tensor]:
@@ -39,6 +39,7 @@ def _candidate_gradients(x: Tensor, logits: Tensor, y: Tensor, cand: Tensor) -> 
     return f.detach(), w
 
 
+@untouched
 def deepfool(
     model: nn.Module,
     x: Tensor,
@@ -79,7 +80,7 @@ def deepfool(
     overshoot = check_scalar(overshoot, "overshoot", lo=0.0)
     x, y, logits0 = prepare(model, x, y, targeted)
     assert logits0 is not None
-    with model_untouched(model), torch.enable_grad():
+    with torch.enable_grad():
         x_last, r_tot, n_steps = _run(model, x, y, logits0, candidates, steps, overshoot)
     return finish(model, x, y, False, {X_LAST: x_last, "r_tot": r_tot, "steps": n_steps})
 

@@ -9,18 +9,18 @@ be any differentiable ``nn.Module`` -- a bare classifier, a substitute, or a cla
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn import functional
 
 from ..validation import check_scalar
-from .base import X_LAST, AttackResult, check_output, finish, model_untouched, prepare
+from .base import X_LAST, AttackResult, check_output, finish, prepare, untouched
 
 
 def _input_grad(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         z = model(x)
-        loss = F.cross_entropy(z, check_output(z.detach(), y), reduction="sum")
+        loss = functional.cross_entropy(z, check_output(z.detach(), y), reduction="sum")
         (g,) = torch.autograd.grad(loss, x)
     return g
 
@@ -30,6 +30,7 @@ def _step(model: nn.Module, x: Tensor, y: Tensor, eps: float, targeted: bool) ->
     return (x + sign * eps * _input_grad(model, x, y).sign()).clamp(0.0, 1.0)
 
 
+@untouched
 def fgsm(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bool = False, eps: float,
          generator: torch.Generator | None = None) -> AttackResult:
     """FGSM, Eq. (5.1): ``x' = clip(x + eps * sign(grad_x CE(model(x), y)), 0, 1)``.
@@ -53,11 +54,11 @@ def fgsm(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bool
     """
     x, y, _ = prepare(model, x, y, targeted, clean=False)
     eps = check_scalar(eps, "eps", lo=0.0, hi=1.0)
-    with model_untouched(model):
-        x_last = _step(model, x, y, eps, targeted)
-        return finish(model, x, y, targeted, {X_LAST: x_last.detach()})
+    x_last = _step(model, x, y, eps, targeted)
+    return finish(model, x, y, targeted, {X_LAST: x_last.detach()})
 
 
+@untouched
 def rand_fgsm(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bool = False, eps: float,
               alpha: float = 0.05, generator: torch.Generator | None = None) -> AttackResult:
     """RAND+FGSM, Eqs. (5.2)-(5.3): ``x1 = clip(x + alpha * sign(N(0, I)))``, then FGSM with
@@ -78,6 +79,5 @@ def rand_fgsm(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted:
         raise ValueError(f"RAND+FGSM needs 0 <= alpha < eps, got alpha={alpha}, eps={eps}")
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     x1 = (x + alpha * noise.sign()).clamp(0.0, 1.0)
-    with model_untouched(model):
-        x_last = _step(model, x1, y, eps - alpha, targeted)
-        return finish(model, x, y, targeted, {X_LAST: x_last.detach()})
+    x_last = _step(model, x1, y, eps - alpha, targeted)
+    return finish(model, x, y, targeted, {X_LAST: x_last.detach()})

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from ..metrics.cw_ssim import cw_ssim
 from ..validation import check_choice, check_int, check_scalar
-from .base import X_LAST, AttackResult, classify, model_untouched, prepare
+from .base import X_LAST, AttackResult, classify, prepare, untouched
 
 Similarity = Callable[[Tensor, Tensor], Tensor]
 
@@ -44,6 +44,7 @@ def _ranked_targets(logits: Tensor, y: Tensor, kmax: int) -> Tensor:
     return masked.argsort(1, descending=True)[:, : kmax - 1]
 
 
+@untouched
 def k_anonymity(
     model: nn.Module,
     x: Tensor,
@@ -97,7 +98,7 @@ def k_anonymity(
     if int(k.min()) < 2 or int(k.max()) > logits0.shape[1]:
         raise ValueError(f"k must lie in 2..{logits0.shape[1]} (the number of classes)")
     k = k.to(x.device)
-    with model_untouched(model), torch.enable_grad():
+    with torch.enable_grad():
         return _attack(model, x, y, k, logits0, steps, lr, optimizer, sim_weight, similarity)
 
 

@@ -20,7 +20,7 @@ from scipy.optimize import minimize
 from torch import Tensor, nn
 
 from ..validation import check_int, check_scalar
-from .base import X_LAST, AttackResult, classify, decide, model_untouched, prepare
+from .base import X_LAST, AttackResult, classify, decide, prepare, untouched
 
 
 def _solve(model: nn.Module, x: Tensor, t: Tensor, c: Tensor, iters: int) -> Tensor:
@@ -53,6 +53,7 @@ def _solve(model: nn.Module, x: Tensor, t: Tensor, c: Tensor, iters: int) -> Ten
     return (x64 + torch.from_numpy(res.x).to(x.device).reshape(shape)).float().clamp(0, 1)
 
 
+@untouched
 def lbfgs(
     model: nn.Module,
     x: Tensor,
@@ -91,7 +92,7 @@ def lbfgs(
     x, y, z = prepare(model, x, y, targeted)
     assert z is not None
     t = y if targeted else z.masked_fill(nn.functional.one_hot(y, z.shape[1]).bool(), -torch.inf).argmax(1)
-    with model_untouched(model), torch.enable_grad():
+    with torch.enable_grad():
         return _search(model, x, y, t, targeted, c, search_steps, iters)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
-from torch.nn import functional as F
+from torch.nn import functional
 
 from .digits import mnist5k
 
@@ -107,7 +107,8 @@ class StyledDigits:
 def digits_32(split: str) -> tuple[Tensor, Tensor]:
     """MNIST-5k digits resized to 20x20 and placed in the top centre of a 32x32 canvas."""
     data = mnist5k(split)
-    small = F.interpolate(data.x, size=(20, 20), mode="bilinear", antialias=True, align_corners=False)
+    small = functional.interpolate(data.x, size=(20, 20), mode="bilinear", antialias=True,
+                                   align_corners=False)
     canvas = torch.zeros(len(data), 1, SIZE, SIZE)
     r0, r1, c0, c1 = DIGIT_BOX
     canvas[:, :, r0:r1, c0:c1] = small

@@ -1,4 +1,5 @@
-"""Classifier training, plain or with FGSM adversarial training (Defense-GAN chapter baseline).
+"""Classifier training, plain or with FGSM adversarial training (Defense-GAN chapter baseline),
+and the per-round training of a black-box substitute (:func:`per_round`).
 
 Adversarial training follows CleverHans' ``model_train(..., predictions_adv=...)`` used by the
 official Defense-GAN code: the loss is the mean of the clean cross-entropy and the cross-entropy
@@ -8,9 +9,12 @@ Training defaults are CleverHans': Adam 1e-3, batch 128, 10 epochs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn import functional
 
 from ..attacks.base import X_LAST
 from ..attacks.fgsm import fgsm
@@ -21,7 +25,7 @@ from ..validation import check_batch, check_int, check_labels, check_scalar
 def _ce(logits: Tensor, y: Tensor) -> Tensor:
     """Cross-entropy after checking the labels lie in [0, classes) (-100 would be ignored)."""
     check_labels(y, len(y), logits.shape[-1])
-    return F.cross_entropy(logits, y)
+    return functional.cross_entropy(logits, y)
 
 
 def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10, batch: int = 128,
@@ -59,3 +63,14 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10
         losses.append(total / len(x))
     model.eval()
     return losses
+
+
+def _round(model: nn.Module, x: Tensor, y: Tensor, rho: int, *, epochs: int, seed: int) -> list[float]:
+    return train_classifier(model, x, y, epochs=epochs, seed=seed + rho)
+
+
+def per_round(epochs: int, seed: int) -> Callable[[nn.Module, Tensor, Tensor, int], list[float]]:
+    """:func:`train_classifier` as the ``fit(model, x, y, round)`` of
+    :func:`facerobust.attacks.blackbox.train_substitute`: ``epochs`` per round, round ``r`` seeded
+    ``seed + r``."""
+    return partial(_round, epochs=epochs, seed=seed)

@@ -16,7 +16,8 @@ projection (the L nested steps of Sec. 5.6) so the attack differentiates through
 Two labelled variants restrict the range the projection reaches (they are not the dissertation's:
 ``prior`` adds lambda * |z|^2 to the loss, ``radius`` scales z back onto the ball |z| <= r after every
 step; :attr:`DefenseGAN.variant` names the one in use). :func:`closer_point` measures whether the
-projection follows an attack: the "closer adversarial point" rate. Used by the Defense-GAN chapter.
+projection follows an attack: the "closer adversarial point" rate. :func:`train_rec_classifier`
+trains the classifier of Defense-GAN-Rec on reconstructions. Used by the Defense-GAN chapter.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from torch import Tensor, nn
 
 from ..device import of as device_of
 from ..validation import check_batch, check_int, check_scalar
+from .adversarial_training import train_classifier
 
 
 @dataclass(frozen=True)
@@ -244,3 +246,12 @@ def closer_point(defense: DefenseGAN, x: Tensor, x_adv: Tensor, rtol: float = 1e
     follow = torch.nn.functional.cosine_similarity(d_rec, d_adv, dim=1)
     closer = adv.mse < (1 - rtol) * mse_clean
     return CloserPoint(closer, adv.mse, mse_clean, follow, rtol, clean.x_rec, adv.x_rec)
+
+
+def train_rec_classifier(model: nn.Module, generator: nn.Module, x: Tensor, y: Tensor, *, L: int, R: int,
+                         projection_seed: int, epochs: int, seed: int, desc: str = "") -> list[float]:
+    """Defense-GAN-Rec's classifier: ``model`` trained in place (:func:`train_classifier`, ``epochs``,
+    ``seed``) on the reconstructions of ``x`` by ``DefenseGAN(generator, L, R, projection_seed)``,
+    with labels ``y``; returns the mean training loss of each epoch."""
+    x_rec = DefenseGAN(generator, L=L, R=R, seed=projection_seed).project(x).x_rec
+    return train_classifier(model, x_rec, y, epochs=epochs, seed=seed, desc=desc)

@@ -20,7 +20,20 @@ from matplotlib.figure import Figure
 
 from ..data.faces import FaceSet, real_faces
 from ..models import MATCH_THRESHOLD, YOUNG_AGE, attribute_models, face_descriptor
-from . import claims as C
+from .claims import (
+    Claim,
+    Judgement,
+    Paper,
+    all_of,
+    at_least,
+    at_most,
+    claim,
+    equals,
+    inconclusive,
+    not_run,
+    qualitative,
+    wilson,
+)
 
 # attribute -> (label column, value meaning "present")
 LABEL_OF: dict[str, tuple[str, object]] = {
@@ -85,7 +98,7 @@ def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name, g in scores.groupby("model", sort=False):
         k, n = int(g.correct.sum()), len(g)
-        lo, hi = C.wilson(k, n)
+        lo, hi = wilson(k, n)
         rows.append({"model": name, "attribute": g.attribute.iloc[0], "n": n,
                      "n present": int(g.label.sum()), "correct": k, "accuracy": round(k / n, 3),
                      "95% CI": f"{lo:.2f}-{hi:.2f}"})
@@ -132,61 +145,61 @@ REF_OBAMA_BIDEN = (0.81, 0.86)
 REF_GENDER_ERRORS = {"Male/faceapi": 1, "Male/faceres": 1, "Male/dlib": 1}
 REF_SMILING = {"obama1": True, "obama2": False, "obama3": True, "biden": False}
 SOURCES = {
-    "detections": C.Paper(f"{REF_DETECTIONS} faces", f"{SURVEY}, M6, l. 60"),
-    "men": C.Paper(f"{REF_MEN} men", f"{SURVEY}, sec. 1, l. 49"),
-    "obama_obama": C.Paper("0.33-0.43", f"{SURVEY}, M1, l. 55"),
-    "obama_biden": C.Paper("0.81-0.86", f"{SURVEY}, M1, l. 55"),
-    "Male/faceapi": C.Paper("1 error (a woman at 0.54)", f"{SURVEY}, M2, l. 56"),
-    "Male/faceres": C.Paper("1 error (a woman at 0.81)", f"{SURVEY}, M3, l. 57"),
-    "Male/dlib": C.Paper("1 error in 30 (a t1 man at 0.12)", f"{SURVEY}, M4, l. 58"),
-    "smiling": C.Paper("happy 1.00, 0.12, 0.87, 0.18", f"{SURVEY}, sec. 9.2, l. 493-497"),
+    "detections": Paper(f"{REF_DETECTIONS} faces", f"{SURVEY}, M6, l. 60"),
+    "men": Paper(f"{REF_MEN} men", f"{SURVEY}, sec. 1, l. 49"),
+    "obama_obama": Paper("0.33-0.43", f"{SURVEY}, M1, l. 55"),
+    "obama_biden": Paper("0.81-0.86", f"{SURVEY}, M1, l. 55"),
+    "Male/faceapi": Paper("1 error (a woman at 0.54)", f"{SURVEY}, M2, l. 56"),
+    "Male/faceres": Paper("1 error (a woman at 0.81)", f"{SURVEY}, M3, l. 57"),
+    "Male/dlib": Paper("1 error in 30 (a t1 man at 0.12)", f"{SURVEY}, M4, l. 58"),
+    "smiling": Paper("happy 1.00, 0.12, 0.87, 0.18", f"{SURVEY}, sec. 9.2, l. 493-497"),
 }
 DIST_TOL = 0.02  # distances: the survey's range widened by 0.02 on each side (issue 3)
 COUNT_BAND = 1  # a gender-error count one off the survey's is inconclusive (the survey scored a badge too)
 
 
-def _range(got: Sequence[float], ref: tuple[float, float]) -> C.Judgement:
+def _range(got: Sequence[float], ref: tuple[float, float]) -> Judgement:
     lo, hi = ref
-    return C.all_of([C.at_least(min(got), lo - DIST_TOL, what="smallest"),
-                     C.at_most(max(got), hi + DIST_TOL, what="largest")], ["min", "max"])
+    return all_of([at_least(min(got), lo - DIST_TOL, what="smallest"),
+                   at_most(max(got), hi + DIST_TOL, what="largest")], ["min", "max"])
 
 
-def _errors(got: int, ref: int, all_faces: bool) -> C.Judgement:
+def _errors(got: int, ref: int, all_faces: bool) -> Judgement:
     """Exact count on the same faces holds; one off is inconclusive (the survey's 30 detections
     include the badge this book drops); further off does not hold."""
     if not all_faces:
-        return C.not_run(f"errors = {ref}", "the profile scores a subset of the faces")
+        return not_run(f"errors = {ref}", "the profile scores a subset of the faces")
     if abs(got - ref) == COUNT_BAND:
-        return C.inconclusive(str(got), f"errors = {ref} (+-{COUNT_BAND} inconclusive)",
-                              "the survey scored 30 detections, one of them a badge")
-    return C.qualitative(got == ref, str(got), f"errors = {ref} (+-{COUNT_BAND} inconclusive)")
+        return inconclusive(str(got), f"errors = {ref} (+-{COUNT_BAND} inconclusive)",
+                            "the survey scored 30 detections, one of them a badge")
+    return qualitative(got == ref, str(got), f"errors = {ref} (+-{COUNT_BAND} inconclusive)")
 
 
 def reference_check(scores: pd.DataFrame, distances: pd.DataFrame, n_detections: int, n_men: int,
-                    all_faces: bool) -> list[C.Claim]:
+                    all_faces: bool) -> list[Claim]:
     """Survey figures vs this run, one :class:`~facerobust.experiments.claims.Claim` each."""
     oo = [distances.loc[a, b] for a, b in (("obama1", "obama2"), ("obama1", "obama3"), ("obama2", "obama3"))]
     ob = [distances.loc[o, "biden"] for o in ("obama1", "obama2", "obama3")]
     rows = [
-        C.claim("S1", "faces dlib HOG detects in the 11 photos", SOURCES["detections"],
-                C.equals(n_detections, REF_DETECTIONS)),
-        C.claim("S2", "men among them", SOURCES["men"],
-                C.inconclusive(str(n_men), f"= {REF_MEN}", "the label file was written from the survey's own "
-                               "count, so agreement is by construction, not a check")),
-        C.claim("S3", "FaceDescriptor L2, Obama-Obama", SOURCES["obama_obama"], _range(oo, REF_OBAMA_OBAMA)),
-        C.claim("S4", "FaceDescriptor L2, Obama-Biden", SOURCES["obama_biden"], _range(ob, REF_OBAMA_BIDEN)),
+        claim("S1", "faces dlib HOG detects in the 11 photos", SOURCES["detections"],
+              equals(n_detections, REF_DETECTIONS)),
+        claim("S2", "men among them", SOURCES["men"],
+              inconclusive(str(n_men), f"= {REF_MEN}", "the label file was written from the survey's own "
+                           "count, so agreement is by construction, not a check")),
+        claim("S3", "FaceDescriptor L2, Obama-Obama", SOURCES["obama_obama"], _range(oo, REF_OBAMA_OBAMA)),
+        claim("S4", "FaceDescriptor L2, Obama-Biden", SOURCES["obama_biden"], _range(ob, REF_OBAMA_BIDEN)),
     ]
     for i, (model, n_err) in enumerate(REF_GENDER_ERRORS.items()):
         got = int((~scores[scores.model == model].correct).astype(bool).sum())
-        rows.append(C.claim(f"S{5 + i}", f"{model} gender errors", SOURCES[model],
-                            _errors(got, n_err, all_faces)))
+        rows.append(claim(f"S{5 + i}", f"{model} gender errors", SOURCES[model],
+                          _errors(got, n_err, all_faces)))
     smile = scores[(scores.model == "Smiling/expression") & scores.face_id.isin(list(REF_SMILING))]
     pred = {str(f): bool(v) for f, v in zip(smile.face_id, smile.predicted, strict=True)}
     ours = " ".join(f"{f}:{int(pred[f])}" if f in pred else f"{f}:?" for f in REF_SMILING)
     want = " ".join(f"{f}:{int(v)}" for f, v in REF_SMILING.items())
-    rows.append(C.claim("S8", "Smiling/expression on the four labelled photos", SOURCES["smiling"],
-                        C.qualitative(pred == REF_SMILING if len(pred) == 4 else None, ours,
-                                      f"same decisions: {want}")))
+    rows.append(claim("S8", "Smiling/expression on the four labelled photos", SOURCES["smiling"],
+                      qualitative(pred == REF_SMILING if len(pred) == 4 else None, ours,
+                                  f"same decisions: {want}")))
     return rows
 
 

@@ -4,7 +4,7 @@ One column per image, one row per stage (:class:`Row`). A row is a batch ``(N, C
 ``C`` = 1 (grey) or 3 (RGB) in [0, 1]; a *perturbation* row (``amplify`` set) holds differences in
 [-1, 1] and is drawn as ``0.5 + amplify * delta`` clipped to [0, 1], so grey means no change, and
 its label states the factor. The titles above the images carry the model's decision.
-Used by ``notebooks/08_advhat.py`` and ``notebooks/09_k_anonymity.py``.
+Used by the "One batch by hand" sections of chapters 0, 2, 3 and 7-9.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn import functional
 
 from ..models.human_models import LUMA
 from ..validation import check_int, check_pair, check_scalar
@@ -85,7 +85,7 @@ def cw_ssim(
     n, c, b = cx.shape[:3]
 
     def wsum(t: Tensor) -> Tensor:
-        return F.avg_pool2d(t.reshape(n * c * b, 1, h, w), win, stride=1) * win * win
+        return functional.avg_pool2d(t.reshape(n * c * b, 1, h, w), win, stride=1) * win * win
 
     cross = cx * cy.conj()
     re, im = wsum(cross.real), wsum(cross.imag)

@@ -11,8 +11,8 @@ Used by the K-anonymity chapter (``notebooks/09_k_anonymity.py``; Table 1).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn import functional
 
 from ..validation import check_int, check_pair, check_scalar
 
@@ -28,8 +28,8 @@ def _window(size: int, sigma: float, like: Tensor) -> Tensor:
 
 def _filter(x: Tensor, win: Tensor) -> Tensor:
     c = x.shape[1]
-    x = F.conv2d(x, win.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-    return F.conv2d(x, win.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+    x = functional.conv2d(x, win.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    return functional.conv2d(x, win.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
 
 
 def _check(x: Tensor, y: Tensor, win_size: int, sigma: float, data_range: float) -> None:
@@ -101,6 +101,6 @@ def ms_ssim(
         if i < scales - 1:
             parts.append(cs.clamp_min(0))
             pad = [d % 2 for d in x.shape[2:]]
-            x, y = F.avg_pool2d(x, 2, padding=pad), F.avg_pool2d(y, 2, padding=pad)
+            x, y = functional.avg_pool2d(x, 2, padding=pad), functional.avg_pool2d(y, 2, padding=pad)
     parts.append(s.clamp_min(0))
     return torch.stack(parts, 0).pow(w.view(-1, 1, 1)).prod(0).mean(1)

@@ -10,8 +10,8 @@ Used by :mod:`.face_descriptor`, :mod:`.age_gender` and :mod:`.tfjs_graph` (all 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn import functional
 
 
 def same_padding(n: int, k: int, s: int) -> tuple[int, int]:
@@ -27,7 +27,7 @@ def pad_same(x: Tensor, k: tuple[int, int], s: tuple[int, int], value: float = 0
     left, right = same_padding(x.shape[3], k[1], s[1])
     if top == bottom == left == right == 0:
         return x
-    return F.pad(x, (left, right, top, bottom), value=value)
+    return functional.pad(x, (left, right, top, bottom), value=value)
 
 
 def conv(x: Tensor, w: Tensor, stride: int, padding: str, groups: int = 1) -> Tensor:
@@ -37,14 +37,14 @@ def conv(x: Tensor, w: Tensor, stride: int, padding: str, groups: int = 1) -> Te
     elif padding.upper() != "VALID":
         raise ValueError(f"unsupported padding {padding!r}")
     # channels-last memory: PyTorch's CPU depthwise convolution is ~5x faster on it
-    return F.conv2d(x.contiguous(memory_format=torch.channels_last), w, stride=stride, groups=groups)
+    return functional.conv2d(x.contiguous(memory_format=torch.channels_last), w, stride=stride, groups=groups)
 
 
 def max_pool(x: Tensor, k: int, stride: int, padding: str) -> Tensor:
     """Max-pool with TF padding; SAME pads with -inf so padding never wins."""
     if padding.upper() == "SAME":
         x = pad_same(x, (k, k), (stride, stride), value=float("-inf"))
-    return F.max_pool2d(x, k, stride)
+    return functional.max_pool2d(x, k, stride)
 
 
 def hwio_to_oihw(w: Tensor) -> Tensor:

@@ -10,8 +10,8 @@ Used by the attribute chapters (Male and Young scores through :mod:`.registry`).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn import functional
 
 from . import _tf
 from .base import PretrainedFaceModel
@@ -50,29 +50,30 @@ class AgeGender(PretrainedFaceModel):
     def _sep(self, x: Tensor, name: str) -> Tensor:
         dw = self.w(f"{name}/depthwise_filter")
         x = _tf.conv(x, dw, 1, "SAME", groups=dw.shape[0])
-        return F.conv2d(x, self.w(f"{name}/pointwise_filter")) + self.w(f"{name}/bias").view(1, -1, 1, 1)
+        pointwise = functional.conv2d(x, self.w(f"{name}/pointwise_filter"))
+        return pointwise + self.w(f"{name}/bias").view(1, -1, 1, 1)
 
     def _reduction(self, x: Tensor, name: str, activate: bool) -> Tensor:
-        y = self._sep(F.relu(x) if activate else x, f"{name}/separable_conv0")
-        y = self._sep(F.relu(y), f"{name}/separable_conv1")
+        y = self._sep(functional.relu(x) if activate else x, f"{name}/separable_conv0")
+        y = self._sep(functional.relu(y), f"{name}/separable_conv1")
         y = _tf.max_pool(y, 3, 2, "SAME")
         return y + self._conv(x, f"{name}/expansion_conv", 2)
 
     def _main(self, x: Tensor, name: str) -> Tensor:
-        y = self._sep(F.relu(x), f"{name}/separable_conv0")
-        y = self._sep(F.relu(y), f"{name}/separable_conv1")
-        return x + self._sep(F.relu(y), f"{name}/separable_conv2")
+        y = self._sep(functional.relu(x), f"{name}/separable_conv0")
+        y = self._sep(functional.relu(y), f"{name}/separable_conv1")
+        return x + self._sep(functional.relu(y), f"{name}/separable_conv2")
 
     def features(self, x: Tensor) -> Tensor:
         """The 512-d pooled bottleneck features of checked input."""
-        x = F.relu(self._conv(x - self.mean, "entry_flow/conv_in", 2))
+        x = functional.relu(self._conv(x - self.mean, "entry_flow/conv_in", 2))
         x = self._reduction(x, "entry_flow/reduction_block_0", activate=False)
         x = self._reduction(x, "entry_flow/reduction_block_1", activate=True)
         x = self._main(x, "middle_flow/main_block_0")
         x = self._main(x, "middle_flow/main_block_1")
         x = self._reduction(x, "exit_flow/reduction_block", activate=True)
-        x = F.relu(self._sep(x, "exit_flow/separable_conv"))
-        return F.avg_pool2d(x, 7, 2).flatten(1)
+        x = functional.relu(self._sep(x, "exit_flow/separable_conv"))
+        return functional.avg_pool2d(x, 7, 2).flatten(1)
 
     def _forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         f = self.features(x)

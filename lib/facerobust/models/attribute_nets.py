@@ -9,7 +9,8 @@ loss and exposes them with one call:
   every network, or (N, A, C, H, W) with a different image per network (the attacks perturb
   each image separately for every attribute);
 * ``bank.scores(x)`` -> ``f`` (N, A): the output itself (Euclidean) or the logit difference
-  ``z+ - z-`` (softmax), so ``c(x) = sign(f(x))`` for both.
+  ``z+ - z-`` (softmax), so ``c(x) = sign(f(x))`` for both (:func:`score_of`, :func:`decision`);
+  :func:`pair_loss` is the training loss of both (Eq. 1 and its softmax twin).
 
 :class:`SmallAttributeCNN` (``ci``/``default``) stores the ``A`` small CNNs as grouped
 convolutions: group ``a`` of every layer sees only group ``a`` of the previous layer, so the
@@ -23,7 +24,25 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
+from torch.nn import functional
+
+
+def score_of(out: Tensor) -> Tensor:
+    """``f`` from raw outputs (..., n_out): the output (n_out=1) or ``z+ - z-`` (n_out=2)."""
+    return out[..., 0] if out.shape[-1] == 1 else out[..., 1] - out[..., 0]
+
+
+def decision(out: Tensor) -> Tensor:
+    """``c(x)`` of Eq. (2): +1 where ``f(x) > 0``, else -1 (int64)."""
+    return torch.where(score_of(out) > 0, 1, -1)
+
+
+def pair_loss(out: Tensor, y: Tensor) -> Tensor:
+    """Per-pair training loss (N, A): ``(f - y)^2`` (Eq. 1) or softmax cross-entropy."""
+    if out.shape[-1] == 1:
+        return (out[..., 0] - y.to(out.dtype)) ** 2
+    target = (y > 0).long()
+    return functional.cross_entropy(out.flatten(0, -2), target.flatten(), reduction="none").view(y.shape)
 
 
 def _check(x: Tensor, c: int, a: int) -> Tensor:
@@ -45,8 +64,8 @@ class AttributeBank(nn.Module):
     in_channels: int
 
     def scores(self, x: Tensor) -> Tensor:
-        out = self(x)
-        return out[..., 0] if self.n_out == 1 else out[..., 1] - out[..., 0]
+        """``f`` (N, A) of every network (:func:`score_of` of the raw outputs)."""
+        return score_of(self(x))
 
     def take_attributes(self, src: AttributeBank, mask: Tensor) -> None:
         """Copy the weights of the networks where ``mask`` (A,) is true from ``src``."""
@@ -81,10 +100,10 @@ class SmallAttributeCNN(AttributeBank):
         x = _check(x, self.in_channels, self.n_attributes)
         n = x.shape[0]
         h = (x.reshape(n, -1, *x.shape[-2:]) - 0.5) / 0.5
-        h = F.relu(self.c1(h))
-        h = F.max_pool2d(F.relu(self.c2(h)), 2)
-        h = F.max_pool2d(F.relu(self.c3(h)), 2)
-        h = self.fc2(F.relu(self.fc1(h)))
+        h = functional.relu(self.c1(h))
+        h = functional.max_pool2d(functional.relu(self.c2(h)), 2)
+        h = functional.max_pool2d(functional.relu(self.c3(h)), 2)
+        h = self.fc2(functional.relu(self.fc1(h)))
         return h.reshape(n, self.n_attributes, self.n_out)
 
     def take_attributes(self, src: AttributeBank, mask: Tensor) -> None:

@@ -1,6 +1,6 @@
-"""Common base of the pretrained face models: frozen weights as buffers, input checks, eval mode.
-
-Used by every model in :mod:`facerobust.models` (face chapters).
+"""What every model of :mod:`facerobust.models` shares: batched scoring (:func:`embed`), top-1
+:func:`accuracy`, and the base of the pretrained face models (frozen weights as buffers, input
+checks, eval mode).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from ..validation import check_images
+from ..validation import check_batch, check_images
 
 
 def embed(model: Callable[[Tensor], Tensor], x: Tensor, batch: int = 32) -> Tensor:
@@ -22,6 +22,14 @@ def embed(model: Callable[[Tensor], Tensor], x: Tensor, batch: int = 32) -> Tens
         raise ValueError("no images to embed")
     with torch.no_grad():
         return torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)])
+
+
+def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch: int = 500) -> float:
+    """Top-1 accuracy of ``model`` (put in eval mode) on images ``x`` (N, C, H, W) in [0, 1] with
+    labels ``y`` (N,), ``batch`` images per forward pass, without gradients."""
+    check_batch(x)
+    model.eval()
+    return float((embed(lambda b: model(b).argmax(1), x, batch) == y).float().mean())
 
 
 class PretrainedFaceModel(nn.Module):

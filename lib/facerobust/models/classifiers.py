@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch.nn.functional as F
 from torch import Tensor, nn
-
-from ..validation import check_batch
+from torch.nn import functional
 
 
 class _SamePad(nn.Module):
@@ -27,7 +25,7 @@ class _SamePad(nn.Module):
         self.pad = (total // 2, total - total // 2, total // 2, total - total // 2)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.pad(x, self.pad)
+        return functional.pad(x, self.pad)
 
 
 class DigitClassifier(nn.Module):
@@ -86,14 +84,3 @@ def build(name: str) -> DigitClassifier:
     if name not in _BUILDERS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
     return DigitClassifier(name, _BUILDERS[name]())
-
-
-def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch: int = 500) -> float:
-    """Top-1 accuracy of ``model`` (eval mode) on images ``x`` in [0, 1]."""
-    import torch
-
-    check_batch(x, channels=1)
-    model.eval()
-    with torch.no_grad():
-        pred = torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
-    return float((pred == y).float().mean())

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
+from torch.nn import functional
 
 from ..device import of as device_of
 
@@ -135,7 +135,7 @@ def multitask_loss(logits: Tensor, labels: Tensor) -> Tensor:
     y = labels.long()
     if ((y < -1) | (y > 1)).any():
         raise ValueError("labels must be 0, 1 or -1 (missing)")
-    ce = F.cross_entropy(logits.reshape(-1, 2), y.clamp(min=0).reshape(-1), reduction="none")
+    ce = functional.cross_entropy(logits.reshape(-1, 2), y.clamp(min=0).reshape(-1), reduction="none")
     return (ce * (y.reshape(-1) >= 0)).sum() / len(logits)
 
 

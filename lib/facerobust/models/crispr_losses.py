@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch.nn import functional as F
+from torch.nn import functional
 
 
 def recon(x_hat: Tensor, x: Tensor, kappa: float) -> Tensor:
@@ -24,31 +24,31 @@ def recon(x_hat: Tensor, x: Tensor, kappa: float) -> Tensor:
 
 def gan_d(d_real: Tensor, d_fake: Tensor) -> Tensor:
     """Eq. 3.2, D's side: -[log D(x, y) + log(1 - D(G(E(x)), y))] on logits."""
-    return F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
-        F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+    return functional.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
+        functional.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
 
 
 def gan_g(d_fake: Tensor) -> Tensor:
     """Eq. 3.2, G's and E's side, non-saturating: -log D(G(E(x)), y)."""
-    return F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+    return functional.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
 
 
 def inv_classifier(logits: Tensor, y: Tensor) -> Tensor:
     """Eq. 3.3, C_inv's side: the summed binary cross-entropy of predicting y from z."""
-    return F.binary_cross_entropy_with_logits(logits, y.float(), reduction="none").sum(1).mean()
+    return functional.binary_cross_entropy_with_logits(logits, y.float(), reduction="none").sum(1).mean()
 
 
 def inv_encoder(logits: Tensor) -> Tensor:
     """Eq. 3.3, E_inv's side, as the 0.5 target (maximal confusion; Lample et al.'s flip-free form):
     E wants C_inv to output 0.5 for every attribute."""
-    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, 0.5),
-                                              reduction="none").sum(1).mean()
+    return functional.binary_cross_entropy_with_logits(logits, torch.full_like(logits, 0.5),
+                                                       reduction="none").sum(1).mean()
 
 
 def attr_bce(logits: Tensor, y: Tensor) -> Tensor:
     """l_ij = BCE(C_attr^(j)(a_i), y_j): ``logits`` (N, L_i, L_j) -> (L_i, L_j) batch means."""
     target = y.float()[:, None, :].expand_as(logits)
-    return F.binary_cross_entropy_with_logits(logits, target, reduction="none").mean(0)
+    return functional.binary_cross_entropy_with_logits(logits, target, reduction="none").mean(0)
 
 
 def attr_classifier(logits: Tensor, y: Tensor) -> Tensor:
@@ -62,13 +62,13 @@ def attr_encoder(logits: Tensor, y: Tensor) -> Tensor:
     n_attr = logits.shape[1]
     eye = torch.eye(n_attr, dtype=torch.bool, device=logits.device)
     own = attr_bce(logits, y)[eye].sum()
-    half = F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, 0.5), reduction="none")
+    half = functional.binary_cross_entropy_with_logits(logits, torch.full_like(logits, 0.5), reduction="none")
     return own + half.mean(0)[~eye].sum()
 
 
 def spec(logits: Tensor, y: Tensor) -> Tensor:
     """L_spec^i summed over i: cross-entropy of the linear H_i(a_i) against y_i."""
-    return F.binary_cross_entropy_with_logits(logits, y.float(), reduction="none").sum(1).mean()
+    return functional.binary_cross_entropy_with_logits(logits, y.float(), reduction="none").sum(1).mean()
 
 
 def center(a: Tensor, y: Tensor, mu: Tensor, sig: Tensor) -> Tensor:
@@ -85,4 +85,4 @@ def prior(codes: Tensor, beta: float) -> Tensor:
     """Eq. 3.9: mean ReLU(|E(x)| - beta) over every code value."""
     if beta <= 0:
         raise ValueError(f"beta must be positive, got {beta}")
-    return F.relu(codes.abs() - beta).mean()
+    return functional.relu(codes.abs() - beta).mean()

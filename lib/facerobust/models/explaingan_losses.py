@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
-from torch.nn import functional as F
+from torch.nn import functional
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ def gan_d_loss(real: Tensor, fakes: Sequence[Tensor]) -> Tensor:
     transformations, composites) -> 0; binary cross-entropy on logits, fakes averaged."""
     if not fakes:
         raise ValueError("gan_d_loss needs at least one batch of fake logits")
-    loss_real = F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-    loss_fake = torch.stack([F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)) for f in fakes]).sum()
+    loss_real = functional.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+    bce = functional.binary_cross_entropy_with_logits
+    loss_fake = torch.stack([bce(f, torch.zeros_like(f)) for f in fakes]).sum()
     return loss_real + loss_fake / len(fakes)
 
 
@@ -56,14 +57,16 @@ def gan_g_loss(fakes: Sequence[Tensor]) -> Tensor:
     """Generator side of (4.8), non-saturating (-log D(fake)), averaged over the fake kinds."""
     if not fakes:
         raise ValueError("gan_g_loss needs at least one batch of fake logits")
-    return torch.stack([F.binary_cross_entropy_with_logits(f, torch.ones_like(f)) for f in fakes]).mean()
+    bce = functional.binary_cross_entropy_with_logits
+    return torch.stack([bce(f, torch.ones_like(f)) for f in fakes]).mean()
 
 
 def classifier_loss(logits: Tensor, target: int) -> Tensor:
     """(4.9)-(4.10) for one class: -log C_target(composite), C the black box's softmax."""
     if target not in (0, 1) or logits.ndim != 2 or logits.shape[1] != 2:
         raise ValueError(f"need (N, 2) logits and target 0 or 1, got {tuple(logits.shape)}, {target!r}")
-    return F.cross_entropy(logits, torch.full((len(logits),), target, dtype=torch.long, device=logits.device))
+    labels = torch.full((len(logits),), target, dtype=torch.long, device=logits.device)
+    return functional.cross_entropy(logits, labels)
 
 
 def recon_loss(recon: Tensor, x: Tensor) -> Tensor:

@@ -12,8 +12,8 @@ Used by the face-recognition chapters (dodging / impersonation and sticker attac
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn import functional
 
 from . import _tf
 from .base import PretrainedFaceModel
@@ -47,26 +47,26 @@ class FaceDescriptor(PretrainedFaceModel):
         y = y + self.w(f"{name}/conv/bias").view(1, -1, 1, 1)
         y = y * self.w(f"{name}/scale/weights").view(1, -1, 1, 1) + self.w(f"{name}/scale/biases").view(
             1, -1, 1, 1)
-        return F.relu(y) if relu else y
+        return functional.relu(y) if relu else y
 
     def _block(self, x: Tensor, name: str) -> Tensor:
         down = name.endswith("down") or name.endswith("down_out")
         if not down:
             y = self._unit(x, f"{name}/conv1", 1, "SAME", True)
-            return F.relu(x + self._unit(y, f"{name}/conv2", 1, "SAME", False))
+            return functional.relu(x + self._unit(y, f"{name}/conv2", 1, "SAME", False))
         y = self._unit(x, f"{name}/conv1", 2, "VALID", True)
         y = self._unit(y, f"{name}/conv2", 1, "SAME", False)
-        short = F.avg_pool2d(x, 2, 2)
+        short = functional.avg_pool2d(x, 2, 2)
         if short.shape[1] != y.shape[1]:  # zero channels appended to the shortcut
             short = torch.cat([short, torch.zeros_like(short)], dim=1)
         if short.shape[2:] != y.shape[2:]:  # zero row at the bottom, zero column at the right
-            y = F.pad(y, (0, short.shape[3] - y.shape[3], 0, short.shape[2] - y.shape[2]))
-        return F.relu(short + y)
+            y = functional.pad(y, (0, short.shape[3] - y.shape[3], 0, short.shape[2] - y.shape[2]))
+        return functional.relu(short + y)
 
     def _forward(self, x: Tensor) -> Tensor:
         x = x - self.mean  # (255 x - mean) / 255
         x = self._unit(x, "conv32_down", 2, "VALID", True)
-        x = F.max_pool2d(x, 3, 2)
+        x = functional.max_pool2d(x, 3, 2)
         for name in _RESIDUAL:
             x = self._block(x, name)
         return x.mean(dim=(2, 3)) @ self.w("fc")

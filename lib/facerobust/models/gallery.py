@@ -19,8 +19,8 @@ Used by the K-anonymity chapter (``notebooks/09_k_anonymity.py``), its face-iden
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn import functional
 
 
 def templates(embeddings: Tensor, labels: Tensor, n_classes: int | None = None) -> Tensor:
@@ -40,9 +40,9 @@ def templates(embeddings: Tensor, labels: Tensor, n_classes: int | None = None) 
         raise ValueError(f"labels must lie in 0..{c - 1}")
     if (counts == 0).any():
         raise ValueError(f"classes without a gallery photo: {torch.nonzero(counts == 0).flatten().tolist()}")
-    e = F.normalize(embeddings.detach().double(), dim=1)
+    e = functional.normalize(embeddings.detach().double(), dim=1)
     sums = torch.zeros(c, e.shape[1], dtype=e.dtype, device=e.device).index_add_(0, labels, e)
-    return F.normalize(sums, dim=1).to(embeddings.dtype)
+    return functional.normalize(sums, dim=1).to(embeddings.dtype)
 
 
 class GalleryClassifier(nn.Module):
@@ -62,7 +62,7 @@ class GalleryClassifier(nn.Module):
             raise ValueError(f"scale must be > 0, got {scale}")
         self.embedder = embedder.eval().requires_grad_(False)
         self.scale = float(scale)
-        self.register_buffer("templates", F.normalize(templates.detach().float(), dim=1))
+        self.register_buffer("templates", functional.normalize(templates.detach().float(), dim=1))
 
     @property
     def n_classes(self) -> int:
@@ -74,7 +74,7 @@ class GalleryClassifier(nn.Module):
 
     def cosine_of(self, embeddings: Tensor) -> Tensor:
         """:meth:`cosine` from embeddings (N, D) already computed (no embedder pass)."""
-        return F.normalize(embeddings, dim=1) @ self.templates.T
+        return functional.normalize(embeddings, dim=1) @ self.templates.T
 
     def forward(self, x: Tensor) -> Tensor:
         return self.scale * self.cosine(x)

@@ -18,9 +18,9 @@ from typing import Any
 
 import onnx
 import torch
-import torch.nn.functional as F
 from onnx import numpy_helper
 from torch import Tensor
+from torch.nn import functional
 
 from .base import PretrainedFaceModel
 
@@ -42,8 +42,8 @@ def _conv(n: dict[str, Any], a: list[Tensor]) -> Tensor:
     p = at.get("pads", [0, 0, 0, 0])
     if at.get("group", 1) != 1 or any(d != 1 for d in at.get("dilations", [1, 1])):
         raise NotImplementedError(f"node {n['name']!r}: grouped or dilated Conv")
-    x = F.pad(a[0], (p[1], p[3], p[0], p[2])) if any(p) else a[0]
-    return F.conv2d(x, a[1], a[2] if len(a) > 2 else None, stride=at.get("strides", [1, 1]))
+    x = functional.pad(a[0], (p[1], p[3], p[0], p[2])) if any(p) else a[0]
+    return functional.conv2d(x, a[1], a[2] if len(a) > 2 else None, stride=at.get("strides", [1, 1]))
 
 
 def _pad(n: dict[str, Any], a: list[Tensor]) -> Tensor:
@@ -55,7 +55,7 @@ def _pad(n: dict[str, Any], a: list[Tensor]) -> Tensor:
     for d in reversed(range(rank)):  # F.pad lists the last axis first
         torch_pads += [pads[d], pads[d + rank]]
     value = float(a[2]) if len(a) > 2 else 0.0
-    return F.pad(a[0], torch_pads, value=value)
+    return functional.pad(a[0], torch_pads, value=value)
 
 
 def _gemm(n: dict[str, Any], a: list[Tensor]) -> Tensor:
@@ -70,9 +70,9 @@ _OPS: dict[str, Callable[[dict[str, Any], list[Tensor]], Tensor]] = {
     "Conv": _conv,
     "Mul": lambda n, a: a[0] * a[1],
     "Add": lambda n, a: a[0] + a[1],
-    "Relu": lambda n, a: F.relu(a[0]),
-    "AveragePool": lambda n, a: F.avg_pool2d(a[0], *_pool_args(n)),
-    "MaxPool": lambda n, a: F.max_pool2d(a[0], *_pool_args(n)),
+    "Relu": lambda n, a: functional.relu(a[0]),
+    "AveragePool": lambda n, a: functional.avg_pool2d(a[0], *_pool_args(n)),
+    "MaxPool": lambda n, a: functional.max_pool2d(a[0], *_pool_args(n)),
     "GlobalAveragePool": lambda n, a: a[0].mean(dim=(2, 3), keepdim=True),
     "Pad": _pad,
     "Flatten": lambda n, a: a[0].flatten(n["attrs"].get("axis", 1)),

@@ -124,11 +124,3 @@ def fit_classifier(
         hist["acc"].append(correct / len(x))
     model.eval()
     return hist
-
-
-@torch.no_grad()
-def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch: int = 500) -> float:
-    """Top-1 accuracy of ``model`` on ``(x, y)``, in batches."""
-    model.eval()
-    pred = torch.cat([model(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
-    return float((pred == y).float().mean())

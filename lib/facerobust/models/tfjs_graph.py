@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn import functional
 
 from . import _tf
 from .base import PretrainedFaceModel
@@ -192,7 +192,7 @@ def _fused(n: dict[str, Any], y: Tensor, extra: list[Tensor]) -> Tensor:
         if op == "BiasAdd":
             y = y + extra.pop(0)
         elif op == "Relu":
-            y = F.relu(y)
+            y = functional.relu(y)
     return y
 
 
@@ -217,7 +217,7 @@ _OPS: dict[str, Callable[[dict[str, Any], list[Tensor]], Tensor]] = {
     "Add": lambda n, a: a[0] + a[1],
     "AddV2": lambda n, a: a[0] + a[1],
     "Mul": lambda n, a: a[0] * a[1],
-    "Relu": lambda n, a: F.relu(a[0]),
+    "Relu": lambda n, a: functional.relu(a[0]),
     "Minimum": lambda n, a: torch.minimum(a[0], a[1]),
     "Maximum": lambda n, a: torch.maximum(a[0], a[1]),
     "MaxPool": _max_pool,

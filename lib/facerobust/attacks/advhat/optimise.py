@@ -23,14 +23,14 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn import functional
 
 from ...cache import atomic_write_bytes
 from ...paths import cache_dir
 from ...progress import progress
 from ...validation import check_batch, check_scalar
-from ..base import X_LAST, AttackResult, model_untouched
+from ..base import X_LAST, AttackResult, untouched
 from . import eot as eot_mod
 from .projection import Frame, render
 
@@ -39,14 +39,14 @@ def tv(sticker: Tensor, eps: float = 1e-5) -> Tensor:
     """Smoothed isotropic total variation (official ``TVloss``; zero-padded first row/column)."""
     if sticker.ndim != 3:
         raise ValueError(f"sticker must be (C, h, w), got {tuple(sticker.shape)}")
-    dv = sticker - F.pad(sticker, (0, 0, 1, 0))[:, :-1]
-    dh = sticker - F.pad(sticker, (1, 0))[..., :-1]
+    dv = sticker - functional.pad(sticker, (0, 0, 1, 0))[:, :-1]
+    dh = sticker - functional.pad(sticker, (1, 0))[..., :-1]
     return torch.sqrt(dv * dv + dh * dh + eps).sum()
 
 
 def cosine(emb: Tensor, anchor: Tensor) -> Tensor:
     """Cosine similarity of each row of ``emb`` (B, D) with ``anchor`` (D,)."""
-    return F.cosine_similarity(emb, anchor[None].expand_as(emb), dim=1)
+    return functional.cosine_similarity(emb, anchor[None].expand_as(emb), dim=1)
 
 
 def slope(values: list[float]) -> float:
@@ -141,6 +141,7 @@ def optimise_sticker(model: nn.Module, face: Tensor, anchor: Tensor, cfg: AdvHat
     return run
 
 
+@untouched
 def advhat(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bool = False, anchor: Tensor,
            cfg: AdvHatConfig, generator: torch.Generator, threshold: float = 0.6,
            desc: str = "AdvHat") -> AttackResult:
@@ -174,16 +175,15 @@ def advhat(model: nn.Module, x: Tensor, y: Tensor | None = None, *, targeted: bo
     if not isinstance(anchor, Tensor) or anchor.ndim != 1 or not bool(torch.isfinite(anchor).all()):
         raise ValueError("anchor must be a finite (D,) descriptor")
     threshold = check_scalar(threshold, "threshold", lo=0.0)
-    with model_untouched(model):
-        run = optimise_sticker(model, x, anchor, cfg, generator, desc)
-        with torch.no_grad():
-            view = eot_mod.fixed(eot_mod.EOT.official(flat=cfg.flat))
-            x_last = render(x, run.sticker, view, cfg.src, cfg.dst)
-            clean = render(x, run.sticker, view, cfg.src, cfg.dst, with_sticker=False)
-            emb = model(x_last)
-            if not bool(torch.isfinite(emb).all()):
-                raise ValueError("model: output contains NaN or infinite values")
-            d = (emb - anchor[None]).norm(dim=1)
+    run = optimise_sticker(model, x, anchor, cfg, generator, desc)
+    with torch.no_grad():
+        view = eot_mod.fixed(eot_mod.EOT.official(flat=cfg.flat))
+        x_last = render(x, run.sticker, view, cfg.src, cfg.dst)
+        clean = render(x, run.sticker, view, cfg.src, cfg.dst, with_sticker=False)
+        emb = model(x_last)
+        if not bool(torch.isfinite(emb).all()):
+            raise ValueError("model: output contains NaN or infinite values")
+        d = (emb - anchor[None]).norm(dim=1)
     success = d >= threshold
     x_adv = torch.where(success[:, None, None, None], x_last, clean)
     losses = torch.tensor([run.losses], device=d.device)

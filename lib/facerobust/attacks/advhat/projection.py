@@ -29,8 +29,8 @@ import math
 from dataclasses import dataclass, fields
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+from torch.nn import functional
 
 # ArcFace 112-px template eye centres (official code) and dlib's 5-point template eye centres
 # (mean of each eye's two corners, dlib get_face_chip_details), in their own units.
@@ -147,7 +147,7 @@ def _bend(x: Tensor, a_px: Tensor) -> Tensor:
     right, left = x[..., half:], x[..., :half].flip(-1)
     out = []
     for part in (right, left):
-        cs = F.pad(part.cumsum(-1), (1, 0))  # (B, C, h, half+1)
+        cs = functional.pad(part.cumsum(-1), (1, 0))  # (B, C, h, half+1)
         idx = k[:, None, None, :].expand(b, c, h, half + 1)
         tot = cs.gather(-1, idx)
         cnt = (k[:, 1:] - k[:, :-1]).clamp(min=1).to(x.dtype)[:, None, None, :]
@@ -164,7 +164,7 @@ def _pitch(x: Tensor, a_px: Tensor, phi_deg: Tensor) -> Tensor:
     z = a_px[:, None, None] * (cols[:w] - (w - 1) / 2) ** 2  # (B, 1, w)
     y = (-250 * f + cols)[None, :, None]  # (1, w+1, 1)
     v = torch.round(((y - z * torch.sin(phi)) / torch.cos(phi)).clamp(0, h)).long()  # (B, w+1, w)
-    cs = F.pad(x.cumsum(-2), (0, 0, 1, 0))  # (B, C, h+1, w)
+    cs = functional.pad(x.cumsum(-2), (0, 0, 1, 0))  # (B, C, h+1, w)
     tot = cs.gather(-2, v[:, None].expand(b, c, w + 1, w))
     cnt = (v[:, 1:] - v[:, :-1]).clamp(min=1).to(x.dtype)[:, None]
     return (tot[:, :, 1:] - tot[:, :, :-1]) / cnt
@@ -228,8 +228,8 @@ def sticker_layer(sticker: Tensor, p: Placement, frame: Frame | None, dst: Frame
         out = out @ crop_theta(p, frame, dst)
     size = (600 if frame is None else frame.size) if dst is None else dst.size
     m = theta1(p) @ _face600_to_frame900(sticker.device)[None] @ out
-    grid = F.affine_grid(m[:, :2].to(sticker.dtype), [len(p), 1, size, size], align_corners=True)
-    return F.grid_sample(canvas, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
+    grid = functional.affine_grid(m[:, :2].to(sticker.dtype), [len(p), 1, size, size], align_corners=True)
+    return functional.grid_sample(canvas, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
 
 
 def composite(face: Tensor, layer: Tensor) -> Tensor:
@@ -249,10 +249,11 @@ def crop_theta(p: Placement, src: Frame, dst: Frame) -> Tensor:
 def crop(x: Tensor, p: Placement, src: Frame, dst: Frame) -> Tensor:
     """Step D: resample chips of ``src`` to the concentric chip ``dst`` under the jitter ``theta_2``."""
     m = crop_theta(p.to(x.device), src, dst)[:, :2]
-    grid = F.affine_grid(m.to(x.dtype), [len(p), x.shape[1], dst.size, dst.size], align_corners=True)
+    grid = functional.affine_grid(m.to(x.dtype), [len(p), x.shape[1], dst.size, dst.size], align_corners=True)
     if len(x) == 1 and len(p) > 1:
         x = x.expand(len(p), -1, -1, -1)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True).clamp(0, 1)
+    out = functional.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
+    return out.clamp(0, 1)
 
 
 def render(face: Tensor, sticker: Tensor, p: Placement, src: Frame, dst: Frame,

@@ -11,16 +11,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn import functional
 
-from ...attacks import advhat as ah
+from ...attacks import advhat
 from ...attacks.advhat.optimise import tv
 from ...models.base import embed
 from ...models.face_descriptor import MATCH_THRESHOLD
 from .setup import DST, SRC, Context
 
-FACERES_FRAME = ah.Frame(224, 0.25)  # faceres reads 224-px chips; we cut dlib chips at padding 0.25
+FACERES_FRAME = advhat.Frame(224, 0.25)  # faceres reads 224-px chips; we cut dlib chips at padding 0.25
 # Sweeps outside the EOT ranges (the EOT range is centre +- half-width of table 2.7).
 SWEEPS: Mapping[str, tuple[float, float]] = {"phi": (0.0, 34.0), "a": (0.0, 0.0026), "s1": (0.405, 0.525),
                                              "y1": (-35.0, 5.0)}
@@ -34,21 +34,21 @@ def _bbox(mask: Tensor) -> tuple[int, int, int, int, float]:
 def geometry(sticker_hw: tuple[int, int] = (48, 108)) -> pd.DataFrame:
     """Where the sticker lands at the default placement, in each frame (rows, columns, coverage,
     gap between its lower edge and the eye line). ``attrs`` holds the numbers the chapter quotes."""
-    p = ah.Placement.default(1)
+    p = advhat.Placement.default(1)
     rows = []
     frames = [("ArcFace face 600 px (400x900 sticker)", None, (400, 900)),
               (f"ArcFace face 600 px ({sticker_hw[0]}x{sticker_hw[1]} sticker)", None, sticker_hw),
               (f"working dlib chip {SRC.size} px, padding {SRC.padding}", SRC, sticker_hw),
               (f"descriptor dlib chip {DST.size} px, padding {DST.padding}", DST, sticker_hw)]
     for name, frame, hw in frames:
-        layer = ah.sticker_layer(torch.ones(3, *hw, device=p.a.device), p, frame)
+        layer = advhat.sticker_layer(torch.ones(3, *hw, device=p.a.device), p, frame)
         top, bottom, left, right, cover = _bbox(layer[0, -1])
         eye = 51.6 * 600 / 112 if frame is None else frame.eye_line
         rows.append({"frame": name, "rows": f"{top}-{bottom}", "columns": f"{left}-{right}",
                      "coverage": round(cover, 4), "eye line (row)": round(eye, 1),
                      "gap to eyes (px)": round(eye - bottom, 1)})
     t = pd.DataFrame(rows).set_index("frame")
-    k = ah.projection.template_to_arcface()[0] * (DST.size - 1) / (1 + 2 * DST.padding)
+    k = advhat.projection.template_to_arcface()[0] * (DST.size - 1) / (1 + 2 * DST.padding)
     t.attrs = {"cover600": t.coverage.iloc[0], "top600": int(t.rows.iloc[0].split("-")[0]),
                "bottom600": int(t.rows.iloc[0].split("-")[1]), "cover150": t.coverage.iloc[3],
                "gap150": t["gap to eyes (px)"].iloc[3], "gap112": t["gap to eyes (px)"].iloc[0] * 112 / 600,
@@ -56,28 +56,29 @@ def geometry(sticker_hw: tuple[int, int] = (48, 108)) -> pd.DataFrame:
     return t
 
 
-def take(p: ah.Placement, n: int) -> ah.Placement:
+def take(p: advhat.Placement, n: int) -> advhat.Placement:
     """The first ``n`` placements of ``p``."""
-    return ah.Placement(**{k: getattr(p, k)[:n] for k in p.__dataclass_fields__})
+    return advhat.Placement(**{k: getattr(p, k)[:n] for k in p.__dataclass_fields__})
 
 
-def views(ctx: Context, face_id: str, sticker: Tensor | None, p: ah.Placement,
-          dst: ah.Frame = DST) -> Tensor:
+def views(ctx: Context, face_id: str, sticker: Tensor | None, p: advhat.Placement,
+          dst: advhat.Frame = DST) -> Tensor:
     """The face with ``sticker`` (or without one) under the placements ``p``, as ``dst`` chips."""
     with torch.no_grad():
         face = ctx.face(face_id)
         if sticker is None:
-            return ah.render(face, face.new_zeros(3, 2, 2), p, SRC, dst, with_sticker=False)
-        return ah.render(face, sticker, p, SRC, dst)
+            return advhat.render(face, face.new_zeros(3, 2, 2), p, SRC, dst, with_sticker=False)
+        return advhat.render(face, sticker, p, SRC, dst)
 
 
-def similarity(ctx: Context, face_id: str, stickers: Mapping[str, Tensor], p: ah.Placement) -> pd.DataFrame:
+def similarity(ctx: Context, face_id: str, stickers: Mapping[str, Tensor],
+               p: advhat.Placement) -> pd.DataFrame:
     """Long table: one row per (sticker, view) with cosine and distance to the face's anchor."""
     names = list(stickers)
     x = torch.cat([views(ctx, face_id, stickers[n], p) for n in names])
     e = embed(ctx.model, x)
     a = ctx.anchor(face_id)
-    cos = F.cosine_similarity(e, a[None].expand_as(e), dim=1).numpy()
+    cos = functional.cosine_similarity(e, a[None].expand_as(e), dim=1).numpy()
     dist = (e - a).norm(dim=1).numpy()
     return pd.DataFrame({"face": face_id, "sticker": np.repeat(names, len(p)),
                          "view": np.tile(np.arange(len(p)), len(names)), "cosine": cos, "distance": dist})
@@ -127,10 +128,10 @@ def gradient_scale(ctx: Context, face_id: str, n: int = 4) -> dict[str, float]:
     g = torch.Generator().manual_seed(ctx.seed + 5)
     noise = torch.randn(3, h, w, generator=g, device=g.device).to(ctx.faces.x.device)
     s = (127 / 255 + 0.1 * noise).clamp(0, 1).requires_grad_(True)
-    p = ah.sample(ah.EOT.official(), n, g)
-    e = ctx.model(ah.render(ctx.face(face_id), s, p, SRC, DST))
+    p = advhat.sample(advhat.EOT.official(), n, g)
+    e = ctx.model(advhat.render(ctx.face(face_id), s, p, SRC, DST))
     a = ctx.anchor(face_id)
-    (gc,) = torch.autograd.grad(F.cosine_similarity(e, a[None].expand_as(e), dim=1).mean(), s)
+    (gc,) = torch.autograd.grad(functional.cosine_similarity(e, a[None].expand_as(e), dim=1).mean(), s)
     (gt,) = torch.autograd.grad(tv(s), s)
     return {"cos": float(gc.abs().median()), "tv": float(gt.abs().mean())}
 
@@ -139,7 +140,7 @@ def identity_cosines(ctx: Context) -> dict[str, float]:
     """Mean anchor cosine between photos of the same person and of different people (labelled photos)."""
     lab = ctx.faces.labels
     ids = lab.identity.to_numpy()
-    a = F.normalize(ctx.anchors, dim=1)
+    a = functional.normalize(ctx.anchors, dim=1)
     c = (a @ a.T).numpy()
     same = (ids[:, None] == ids[None]) & (ids[:, None] != "") & ~np.eye(len(ids), dtype=bool)
     diff = (ids[:, None] != ids[None]) & (ids[:, None] != "") & (ids[None] != "")
@@ -151,7 +152,7 @@ def robustness(ctx: Context, adv: Mapping[str, Tensor], grey: Tensor, points: in
     rows = []
     for name, (lo, hi) in SWEEPS.items():
         values = np.linspace(lo, hi, points).tolist()
-        p = ah.sweep(name, values)
+        p = advhat.sweep(name, values)
         for f, s in adv.items():
             t = similarity(ctx, f, {"grey": grey, "adversarial": s}, p)
             t["parameter"], t["value"] = name, np.tile(values, 2)
@@ -170,7 +171,7 @@ def high_frequency(sticker: Tensor) -> float:
 
 
 def sticker_stats(ctx: Context, face_id: str, stickers: Mapping[str, Tensor], grey: Tensor,
-                  p: ah.Placement) -> pd.DataFrame:
+                  p: advhat.Placement) -> pd.DataFrame:
     """TV, high-frequency share and mean held-out drop (vs grey) of several stickers for one face."""
     t = similarity(ctx, face_id, {"grey": grey, **stickers}, p)
     m = t.groupby("sticker")["cosine"].mean()
@@ -180,16 +181,16 @@ def sticker_stats(ctx: Context, face_id: str, stickers: Mapping[str, Tensor], gr
 
 
 def transfer(ctx: Context, target: nn.Module, adv: Mapping[str, Tensor], grey: Tensor, n_views: int,
-             frame: ah.Frame = FACERES_FRAME) -> pd.DataFrame:
+             frame: advhat.Frame = FACERES_FRAME) -> pd.DataFrame:
     """Experiment 4: cosine of faceres's 1024-d descriptor to its own anchor, grey vs adversarial."""
     p = take(ctx.heldout, n_views)
     rows = []
     with torch.no_grad():
         for f, s in adv.items():
-            plain = views(ctx, f, None, ah.Placement.default(1), frame)
+            plain = views(ctx, f, None, advhat.Placement.default(1), frame)
             x = torch.cat([plain, views(ctx, f, grey, p, frame), views(ctx, f, s, p, frame)])
             d = target(x).descriptor
-            cos = F.cosine_similarity(d[1:], d[:1].expand(len(d) - 1, -1), dim=1).numpy()
+            cos = functional.cosine_similarity(d[1:], d[:1].expand(len(d) - 1, -1), dim=1).numpy()
             rows.append({"face": f, "grey": float(cos[:n_views].mean()),
                          "adversarial": float(cos[n_views:].mean())})
     out = pd.DataFrame(rows).set_index("face")

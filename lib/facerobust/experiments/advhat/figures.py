@@ -12,7 +12,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from ...attacks import advhat as ah
+from ...attacks import advhat
 from ...attacks.advhat.eot import HALF_WIDTHS
 from .evaluate import views
 from .setup import DST, SRC, Context
@@ -38,10 +38,10 @@ def pipeline(ctx: Context, face_id: str) -> Figure:
     """Steps A-D on a test pattern: the sticker, the arched canvas, the working chip, the descriptor chip."""
     h, w = ctx.config.sticker_hw
     s = checkerboard(h, w, device=ctx.faces.x.device)
-    p = ah.Placement.default(1)
-    canvas = ah.bend_and_pitch(s, p.a, p.phi)[0]
-    work = ah.composite(ctx.face(face_id), ah.sticker_layer(s, p, SRC))[0]
-    chip = ah.render(ctx.face(face_id), s, p, SRC, DST)[0]
+    p = advhat.Placement.default(1)
+    canvas = advhat.bend_and_pitch(s, p.a, p.phi)[0]
+    work = advhat.composite(ctx.face(face_id), advhat.sticker_layer(s, p, SRC))[0]
+    chip = advhat.render(ctx.face(face_id), s, p, SRC, DST)[0]
     fig, axes = plt.subplots(1, 4, figsize=(9, 2.6), gridspec_kw={"width_ratios": [2.2, 1, 1, 1]})
     _img(axes[0], s, f"sticker {h}x{w}")
     _img(axes[1], canvas[:3] * canvas[3:] + (1 - canvas[3:]), "bent + pitched (canvas)")
@@ -52,7 +52,8 @@ def pipeline(ctx: Context, face_id: str) -> Figure:
     return fig
 
 
-def stickered_views(ctx: Context, face_id: str, sticker: Tensor, p: ah.Placement, cos: np.ndarray) -> Figure:
+def stickered_views(ctx: Context, face_id: str, sticker: Tensor, p: advhat.Placement,
+                    cos: np.ndarray) -> Figure:
     """The descriptor's input under several random placements, with the cosine to the anchor."""
     x = views(ctx, face_id, sticker, p)
     fig, axes = plt.subplots(1, len(x), figsize=(1.5 * len(x), 1.9))
@@ -78,12 +79,12 @@ def faces_fixed_view(ctx: Context, items: Mapping[str, Tensor]) -> Figure:
     """Each attacked face at the fixed view with its own adversarial sticker."""
     fig, axes = plt.subplots(1, len(items), figsize=(1.6 * len(items), 1.9), squeeze=False)
     for ax, (f, s) in zip(axes[0], items.items(), strict=True):
-        _img(ax, views(ctx, f, s, ah.Placement.default(1))[0], f)
+        _img(ax, views(ctx, f, s, advhat.Placement.default(1))[0], f)
     fig.tight_layout()
     return fig
 
 
-def losses(runs: Mapping[str, ah.AdvHatRun]) -> Figure:
+def losses(runs: Mapping[str, advhat.AdvHatRun]) -> Figure:
     """Validation cosine per step; a marker where stage 2 starts."""
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for name, r in runs.items():
@@ -108,7 +109,7 @@ def heldout(summary: pd.DataFrame) -> Figure:
 def robustness(rob: pd.DataFrame) -> Figure:
     params = list(dict.fromkeys(rob.parameter))
     fig, axes = plt.subplots(1, len(params), figsize=(9, 2.8), sharey=True)
-    centre = ah.Placement.default(1)
+    centre = advhat.Placement.default(1)
     for ax, name in zip(np.atleast_1d(axes), params, strict=True):
         d = rob[rob.parameter == name]
         sns.lineplot(d, x="value", y="cosine", hue="sticker", ax=ax, errorbar=None, legend=ax is axes[0],

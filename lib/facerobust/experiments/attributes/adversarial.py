@@ -12,19 +12,31 @@ networks (the images are moved there); the results are gathered on the CPU as
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from ... import device as devices
-from ...attacks import attribute_directions as dirs
-from ...data.types import AttributeSet
-from ...metrics import pass_score as ps
+from ...attacks.attribute_directions import flip_attack
+from ...data.streaming import AnyAttributeSet
+from ...metrics import pass_score
+from ...models.attribute_nets import score_of
 from ...progress import progress
 from .results import METHODS, STAGES, AttackRun, AttributeResults, NetScores
 
-ATTACK_KEYS = ("n_attack", "w0", "w_max", "tol", "attack_seed")
+
+@dataclass(frozen=True)
+class AttackConfig:
+    """The attacks of chapter 2 (every field is part of the cache key of their results): ``n_attack``
+    training images drawn with ``seed``, the line search's ``w0``, ``w_max`` and ``tol``."""
+
+    n_attack: int
+    w0: float
+    w_max: float
+    tol: float
+    seed: int
 
 
 def keep_images(loss: str, stage: str, method: str) -> bool:
@@ -33,17 +45,17 @@ def keep_images(loss: str, stage: str, method: str) -> bool:
     return stage == "converged" or (loss == "euclidean" and method == "ffa")
 
 
-def attack_sample(train: AttributeSet, n: int, seed: int) -> Tensor:
+def attack_sample(train: AnyAttributeSet, n: int, seed: int) -> Tensor:
     """Indices of ``n`` training images drawn at random (the paper's 1000 images), on the device
     of the seeded generator: the CPU, where the data set lives (the data layer's contract)."""
     g = torch.Generator().manual_seed(seed)
     return torch.randperm(len(train), generator=g, device=g.device)[: min(n, len(train))]
 
 
-def attack_bank(bank: Any, x: Tensor, method: str, P: Mapping[str, Any], keep: bool = True) -> AttackRun:
+def attack_bank(bank: Any, x: Tensor, method: str, cfg: AttackConfig, keep: bool = True) -> AttackRun:
     """One method on every attribute of one bank (``x`` on the bank's device): flip mask,
     weight, PASS, ECC and (if ``keep``) the adversarial images as uint8, all on the CPU."""
-    res = dirs.flip_attack(bank, x, method=method, w0=P["w0"], w_max=P["w_max"], tol=P["tol"])
+    res = flip_attack(bank, x, method=method, w0=cfg.w0, w_max=cfg.w_max, tol=cfg.tol)
     n, a = res.success.shape
     flip = res.success.view(n, a).cpu()
     x_adv = res.x_adv.view(n, a, *x.shape[1:]).cpu()
@@ -51,13 +63,13 @@ def attack_bank(bank: Any, x: Tensor, method: str, P: Mapping[str, Any], keep: b
     ecc = torch.zeros_like(flip)
     idx = flip.nonzero()
     if len(idx):
-        r = ps.pass_scores(x_adv[flip], x.cpu()[idx[:, 0]])
+        r = pass_score.pass_scores(x_adv[flip], x.cpu()[idx[:, 0]])
         score[flip], ecc[flip] = r.score, r.ecc
     images = x_adv.mul(255).round().to(torch.uint8) if keep else None
     return AttackRun(flip, res.info["weight"].view(n, a).cpu(), score, ecc, images)
 
 
-def run_attacks(models: Mapping[str, Any], x: Tensor, y: Tensor, P: Mapping[str, Any],
+def run_attacks(models: Mapping[str, Any], x: Tensor, y: Tensor, cfg: AttackConfig,
                 index: Tensor | None = None) -> AttributeResults:
     """All (loss, stage, method) attacks on images ``x`` (N, C, H, W) with labels ``y`` (N, A);
     ``models``: {loss: (snapshots, history)}. ``x`` is moved to the networks' device."""
@@ -70,11 +82,19 @@ def run_attacks(models: Mapping[str, Any], x: Tensor, y: Tensor, P: Mapping[str,
         bank = getattr(models[loss][0], stage)
         if (loss, stage) not in nets:
             with torch.no_grad():
-                f = dirs.score_of(bank(xd)).cpu()
+                f = score_of(bank(xd)).cpu()
             nets[(loss, stage)] = NetScores(f, torch.where(f > 0, 1, -1) == y)
-        runs[(loss, stage, method)] = attack_bank(bank, xd, method, P, keep_images(loss, stage, method))
+        runs[(loss, stage, method)] = attack_bank(bank, xd, method, cfg, keep_images(loss, stage, method))
     idx = torch.arange(len(x), device=y.device) if index is None else index.cpu()
     return AttributeResults(x.cpu().mul(255).round().to(torch.uint8), y, idx, nets, runs)
+
+
+def attack_training_sample(models: Mapping[str, Any], train: AnyAttributeSet,
+                           cfg: AttackConfig) -> AttributeResults:
+    """:func:`run_attacks` on ``cfg.n_attack`` training images drawn with ``cfg.seed``
+    (:func:`attack_sample`), their indices recorded."""
+    idx = attack_sample(train, cfg.n_attack, cfg.seed)
+    return run_attacks(models, train.x[idx], train.a[idx], cfg, index=idx)
 
 
 def pick_examples(

@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
+from torch.nn import functional
 
 from ... import device as devices
 from ...attacks import attribute_directions as dirs
-from ...metrics import pass_score as ps
+from ...metrics import pass_score
+from ...metrics.pass_score import TAU
 from ...models.base import embed
 
 
@@ -48,7 +49,7 @@ class FaceAttack:
     weight: Tensor
     x_adv: Tensor
 
-    def adversarial(self, tau: float = ps.TAU) -> Tensor:
+    def adversarial(self, tau: float = TAU) -> Tensor:
         """(N,) bool: decision flipped and PASS >= ``tau``."""
         return self.flip & (self.pass_score >= tau)
 
@@ -106,7 +107,7 @@ def rechip(x: Tensor, pad_from: float, pad_to: float, size: int) -> Tensor:
     o = (h - keep) // 2
     y = x[..., o : o + keep, o : o + keep]
     if keep != size:
-        y = F.interpolate(y, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        y = functional.interpolate(y, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
     return (y * 255).round().clamp(0, 255) / 255
 
 
@@ -140,7 +141,7 @@ def _attack(m: ScoredModel, x: Tensor, method: str, P: Mapping[str, Any]) -> Fac
     flip, x_adv = res.success[:, 0].cpu(), res.x_adv[:, 0].cpu()  # one attribute
     score = torch.full_like(flip, float("nan"), dtype=torch.float64)
     if flip.any():
-        score[flip] = ps.pass_score(x_adv[flip], x.cpu()[flip])
+        score[flip] = pass_score.pass_score(x_adv[flip], x.cpu()[flip])
     return FaceAttack(flip, score, res.info["weight"][:, 0].cpu(), x_adv)
 
 
@@ -213,7 +214,7 @@ def gallery_rows(
         return empty, empty, []
 
     def show(t: Tensor) -> Tensor:
-        return F.interpolate(t[None], size=(size, size), mode="bilinear", antialias=True)[0]
+        return functional.interpolate(t[None], size=(size, size), mode="bilinear", antialias=True)[0]
 
     xs, xa, caps = [], [], []
     for name, i in picks:

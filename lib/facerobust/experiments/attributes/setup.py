@@ -1,4 +1,6 @@
-"""Data and trained networks of the Rozsa chapters, from a chapter's parameters.
+"""Data, trained networks and cached attacks of the Rozsa chapters (1-3): the stages, with the typed
+configurations they take (:class:`~.training.TrainConfig`, :class:`~.adversarial.AttackConfig`,
+:class:`~.training.Compute`), which the chapters build from their parameters.
 
 ``dataset: fashion`` uses :func:`facerobust.data.fashion_attributes.fashion_attributes`
 (training images from the start of the official training split, validation images from its
@@ -10,22 +12,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import asdict, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ... import cache
-from ...attacks import attribute_directions as dirs
-from ...attacks import line_search as ls
 from ...data.fashion_attributes import fashion_attributes
 from ...data.streaming import AnyAttributeSet
-from ...data.types import AttributeSet
-from ...metrics import pass_score as ps
 from ...paths import cache_dir
-from . import adversarial, results, training
+from .adversarial import AttackConfig, attack_training_sample
 from .results import AttributeResults
-from .training import LOSSES, Snapshots, trained_banks
+from .training import LOSSES, Compute, Snapshots, TrainConfig, describe, trained_banks
 
-TRAIN_KEYS = ("arch", "lr", "rms_decay", "lr_gamma", "lr_power", "batch", "max_epochs", "patience", "seed")
+__all__ = ["AttackConfig", "Compute", "TrainConfig", "attacked_seeds", "attribute_data", "attribute_models",
+           "cached_attacks", "load_results", "training_seeds"]
 
 
 def attribute_data(P: Mapping[str, Any]) -> dict[str, AnyAttributeSet]:
@@ -49,15 +50,6 @@ def attribute_data(P: Mapping[str, Any]) -> dict[str, AnyAttributeSet]:
     }
 
 
-def data_key(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[str, Any]:
-    return {
-        "dataset": "celeba" if P.get("celeba_root") else "fashion",
-        "names": list(data["train"].names),
-        "sizes": [len(data[s]) for s in ("train", "valid", "test")],
-        "shape": list(data["train"].x.shape[1:]),
-    }
-
-
 def training_seeds(P: Mapping[str, Any]) -> list[int]:
     """The training seeds a chapter runs: ``seed, seed + 1, ..., seed + n_seeds - 1``."""
     n = int(P["n_seeds"])
@@ -67,13 +59,13 @@ def training_seeds(P: Mapping[str, Any]) -> list[int]:
 
 
 def attribute_models(
-    P: Mapping[str, Any], data: Mapping[str, AttributeSet], seed: int | None = None
+    cfg: TrainConfig, data: Mapping[str, AnyAttributeSet], compute: Compute | None = None,
+    seed: int | None = None,
 ) -> dict[str, tuple[Snapshots, dict]]:
     """{loss: (snapshots, training history)} for both losses, cached; ``seed`` overrides the
-    chapter's training seed (the other seeds of :func:`training_seeds`)."""
-    cfg = {k: P[k] for k in TRAIN_KEYS} | ({} if seed is None else {"seed": int(seed)})
-    return trained_banks(tuple(LOSSES), data["train"], data["valid"], cfg, data_key(P, data),
-                         device=P.get("device", "auto"), cluster=P.get("cluster"), threads=int(P["threads"]))
+    recipe's training seed (the other seeds of :func:`training_seeds`)."""
+    cfg = cfg if seed is None else replace(cfg, seed=int(seed))
+    return trained_banks(tuple(LOSSES), data["train"], data["valid"], cfg, compute)
 
 
 def load_results(path: Path) -> AttributeResults | None:
@@ -93,27 +85,28 @@ def load_results(path: Path) -> AttributeResults | None:
     return None
 
 
-def cached_attacks(
-    P: Mapping[str, Any], models: Mapping[str, Any], data: Mapping[str, AttributeSet]
-) -> AttributeResults:
-    """:func:`.adversarial.run_attacks` on the chapter's attack sample, from the cache (its
-    :meth:`~.results.AttributeResults.to_state` form, loaded with ``weights_only=True``) or
-    computed now on the networks' device."""
-    cfg = {k: P[k] for k in TRAIN_KEYS + adversarial.ATTACK_KEYS} | data_key(P, data)
-    code = [training, dirs, ls, ps, adversarial, results, sys.modules[__name__]]
-    path = cache_dir() / "artefacts" / f"{cache.key('rozsa-attacks', cfg, code)}.pt"
+def cached_attacks(train: TrainConfig, attack: AttackConfig, models: Mapping[str, Any],
+                   data: Mapping[str, AnyAttributeSet]) -> AttributeResults:
+    """:func:`.adversarial.attack_training_sample` of the banks ``models`` (trained with ``train``),
+    from the cache (its :meth:`~.results.AttributeResults.to_state` form, loaded with
+    ``weights_only=True``; key: both configurations, the code of the attacks, the banks' weights and
+    the training images) or computed now on the networks' device."""
+    produce = partial(attack_training_sample, models, data["train"], attack)
+    config = {"train": asdict(train), "attack": asdict(attack), "data": describe(data["train"])}
+    path = cache_dir() / "artefacts" / f"{cache.key('rozsa-attacks', config, produce)}.pt"
     if (cached := load_results(path)) is not None:
         return cached
-    idx = adversarial.attack_sample(data["train"], P["n_attack"], P["attack_seed"])
-    res = adversarial.run_attacks(models, data["train"].x[idx], data["train"].a[idx], P, index=idx)
+    res = produce()
     cache.save_state(path, res.to_state())
     return res
 
 
-def attacked_seeds(P: Mapping[str, Any], data: Mapping[str, AttributeSet]) -> dict[int, AttributeResults]:
-    """{seed: attack results} for the first ``n_attack_seeds`` training seeds (cached networks of
-    chapter 01, cached attacks of chapter 02; computed now if missing)."""
-    seeds = training_seeds(P)[: int(P["n_attack_seeds"])]
-    if not seeds:
-        raise ValueError(f"n_attack_seeds must be >= 1, got {P['n_attack_seeds']}")
-    return {s: cached_attacks({**P, "seed": s}, attribute_models(P, data, seed=s), data) for s in seeds}
+def attacked_seeds(train: TrainConfig, attack: AttackConfig, data: Mapping[str, AnyAttributeSet],
+                   compute: Compute | None = None, n_seeds: int = 1) -> dict[int, AttributeResults]:
+    """{seed: attack results} for the first ``n_seeds`` training seeds from ``train.seed`` (cached
+    networks of chapter 01, cached attacks of chapter 02; computed now if missing)."""
+    if n_seeds < 1:
+        raise ValueError(f"n_attack_seeds must be >= 1, got {n_seeds}")
+    seeds = [train.seed + i for i in range(n_seeds)]
+    return {s: cached_attacks(replace(train, seed=s), attack, attribute_models(train, data, compute, seed=s),
+                              data) for s in seeds}

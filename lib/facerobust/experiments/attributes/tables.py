@@ -12,7 +12,7 @@ from scipy import stats
 
 from ...data.types import AttributeSet
 from ...metrics.pass_score import TAU
-from . import paper
+from . import printed
 from .results import METHODS, STAGES, AttributeResults
 from .training import errors
 
@@ -89,7 +89,7 @@ def table_one(res: AttributeResults, losses: tuple[str, ...] = ("euclidean", "so
                     ok = res.scores(loss, st).correct
                     masks[st] = res.run(loss, st, m).adversarial() & (ok if sign == "+" else ~ok)
                     cnt[st] = int(masks[st].sum())
-                p2, pc, po = paper.TABLE_I[(loss, f"{m.upper()}{sign}")]
+                p2, pc, po = printed.TABLE_I[(loss, f"{m.upper()}{sign}")]
                 rows.append(
                     {
                         "loss": loss,

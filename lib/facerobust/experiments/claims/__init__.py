@@ -17,10 +17,11 @@ is inconclusive otherwise.
 
 Example::
 
-    from facerobust.experiments import claims as C
-    rows = [C.claim("D1", "Defense-GAN recovers MNIST white-box FGSM accuracy",
-                    C.Paper("0.988", "dissertation Table 5.2"), C.rate_at_least(92, 100, 0.90))]
-    C.table(rows)
+    from facerobust.experiments import claims
+    paper = claims.Paper("0.988", "dissertation Table 5.2")
+    rows = [claims.claim("D1", "Defense-GAN recovers MNIST white-box FGSM accuracy", paper,
+                         claims.rate_at_least(92, 100, 0.90))]
+    claims.table(rows)
 """
 
 from __future__ import annotations

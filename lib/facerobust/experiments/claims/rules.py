@@ -16,11 +16,23 @@ def _num(v: float, fmt: str) -> str:
     return "nan" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
 
-def _side(lo: float, hi: float, threshold: float, above: bool) -> str:
-    """HOLDS if [lo, hi] lies on the claimed side of threshold, FAILS if wholly on the other."""
-    if above:
-        return HOLDS if lo >= threshold else (FAILS if hi < threshold else INCONCLUSIVE)
-    return HOLDS if hi <= threshold else (FAILS if lo > threshold else INCONCLUSIVE)
+def _side(lo: float, hi: float, threshold: float, above: bool, strict: bool = False) -> str:
+    """The verdict ladder of every one-sided rule: HOLDS if the interval [lo, hi] lies on the claimed
+    side of ``threshold`` (``above`` or below it; beyond it if ``strict``, else at or beyond), FAILS if
+    it lies wholly on the other side, INCONCLUSIVE if it straddles the threshold."""
+    if not above:  # below t is above -t for the mirrored interval
+        lo, hi, threshold = -hi, -lo, -threshold
+    holds = lo > threshold if strict else lo >= threshold
+    fails = hi <= threshold if strict else hi < threshold
+    return HOLDS if holds else (FAILS if fails else INCONCLUSIVE)
+
+
+def _within(lo: float, hi: float, low: float, high: float) -> str:
+    """The verdict ladder of an equivalence band: HOLDS if [lo, hi] lies inside [low, high], FAILS if
+    it lies wholly outside, INCONCLUSIVE if it overlaps an edge."""
+    if low <= lo and hi <= high:
+        return HOLDS
+    return FAILS if hi < low or lo > high else INCONCLUSIVE
 
 
 def _bound(value: float, threshold: float, above: bool, interval: tuple[float, float] | None,
@@ -72,7 +84,7 @@ def rate_greater(k1: int, n1: int, k2: int, n2: int, *, margin: float = 0.0,
         return not_run(rule, "no samples")
     d = k1 / n1 - k2 / n2
     lo, hi = newcombe(k1, n1, k2, n2)
-    verdict = HOLDS if lo > margin else (FAILS if hi <= margin else INCONCLUSIVE)
+    verdict = _side(lo, hi, margin, above=True, strict=True)
     return Judgement(verdict, f"{k1 / n1:.3f} vs {k2 / n2:.3f}: {d:+.3f} [{lo:+.3f}, {hi:+.3f}]", rule)
 
 
@@ -85,7 +97,7 @@ def greater(a: Sequence[float], b: Sequence[float], *, paired: bool, margin: flo
     if len(a) == 0 or len(b) == 0:
         return not_run(rule, "no samples")
     d, lo, hi = bootstrap_diff(a, b, paired=paired, seed=seed)
-    verdict = HOLDS if lo > margin else (FAILS if hi <= margin else INCONCLUSIVE)
+    verdict = _side(lo, hi, margin, above=True, strict=True)
     ours = (f"{np.mean(a):{fmt}} vs {np.mean(b):{fmt}}: {d:+{fmt}} "
             f"[{lo:+{fmt}}, {hi:+{fmt}}] (n={len(a)}, {len(b)})")
     return Judgement(verdict, ours, rule)
@@ -104,10 +116,7 @@ def trend(x: Sequence[float], y: Sequence[float], *, se: Sequence[float] | None 
     if len(y) < 2 or any(v is None or math.isnan(v) for v in y):
         return not_run(rule, "fewer than two values")
     b, lo, hi = slope_interval(x, y, se)
-    if up:
-        verdict = HOLDS if lo > 0 else (FAILS if hi <= 0 else INCONCLUSIVE)
-    else:
-        verdict = HOLDS if hi < 0 else (FAILS if lo >= 0 else INCONCLUSIVE)
+    verdict = _side(lo, hi, 0.0, above=up, strict=True)
     series = " -> ".join(format(v, fmt) for v in y)
     return Judgement(verdict, f"{series} (slope {b:+.3g} [{lo:+.3g}, {hi:+.3g}])", rule)
 
@@ -190,8 +199,7 @@ def similar(a: Sequence[float], b: Sequence[float], *, margin: float, paired: bo
     if len(a) == 0 or len(b) == 0:
         return not_run(rule, "no samples")
     d, lo, hi = bootstrap_diff(a, b, paired=paired, seed=seed)
-    inside, outside = -margin <= lo and hi <= margin, lo > margin or hi < -margin
-    verdict = HOLDS if inside else (FAILS if outside else INCONCLUSIVE)
+    verdict = _within(lo, hi, -margin, margin)
     ours = (f"{np.mean(a):{fmt}} vs {np.mean(b):{fmt}}: {d:+{fmt}} "
             f"[{lo:+{fmt}}, {hi:+{fmt}}] (n={len(a)}, {len(b)})")
     return Judgement(verdict, ours, rule)
@@ -206,7 +214,7 @@ def rate_between(k: int, n: int, low: float, high: float, *, what: str = "rate")
     if n == 0:
         return not_run(rule, "no samples")
     lo, hi = wilson(k, n)
-    verdict = HOLDS if low <= lo and hi <= high else (FAILS if hi < low or lo > high else INCONCLUSIVE)
+    verdict = _within(lo, hi, low, high)
     return Judgement(verdict, f"{k / n:.3f} [{lo:.3f}, {hi:.3f}] ({k}/{n})", rule)
 
 

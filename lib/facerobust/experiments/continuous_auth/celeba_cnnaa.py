@@ -30,8 +30,8 @@ from ... import cache
 from ...data import celeba, streaming
 from ...models import cnnaa
 from ...progress import progress
-from . import celeba_parts as cp
-from .cnnaa_run import distort, fit
+from . import celeba_parts
+from .cnnaa_run import fit
 
 ARCHS = {"Deep": cnnaa.DEEP, "Wide": cnnaa.WIDE}
 
@@ -67,24 +67,24 @@ def load_split(root: str | Path, split: str, limit: int | None = None) -> Split:
 
 def specs(families: Sequence[str], regions: Sequence[str], binary: Sequence[str]) -> list[NetSpec]:
     """The Multi* networks of ``regions`` and the Binary* networks of ``binary`` attributes, per family."""
-    bad = [f for f in families if f not in ARCHS] + [r for r in regions if r not in cp.ASSIGNMENT]
+    bad = [f for f in families if f not in ARCHS] + [r for r in regions if r not in celeba_parts.ASSIGNMENT]
     bad += [a for a in binary if a not in celeba.ATTRIBUTE_NAMES]
     if bad:
         raise ValueError(f"unknown family, region or attribute: {bad}")
-    out = [NetSpec(f, "Multi", r, cp.ASSIGNMENT[r]) for f in families for r in regions]
-    return out + [NetSpec(f, "Binary", cp.FULL, (a,)) for f in families for a in binary]
+    out = [NetSpec(f, "Multi", r, celeba_parts.ASSIGNMENT[r]) for f in families for r in regions]
+    return out + [NetSpec(f, "Binary", celeba_parts.FULL, (a,)) for f in families for a in binary]
 
 
 def make_net(spec: NetSpec) -> cnnaa.PartNet:
-    w, h = cp.window_size(spec.region)
+    w, h = celeba_parts.window_size(spec.region)
     return cnnaa.PartNet(ARCHS[spec.family], w, h, len(spec.attributes))
 
 
 def _loader(split: Split, cols: list[int], regions: Sequence[str], batch: int, order: Sequence[int],
             workers: int) -> DataLoader[Any]:
-    data = cp.PartCrops(split.images, split.points, split.labels[:, cols], regions)
-    return DataLoader(data, batch_size=batch, sampler=list(order), num_workers=workers, collate_fn=cp.collate,
-                      prefetch_factor=2 if workers else None)
+    data = celeba_parts.PartCrops(split.images, split.points, split.labels[:, cols], regions)
+    return DataLoader(data, batch_size=batch, sampler=list(order), num_workers=workers,
+                      collate_fn=celeba_parts.collate, prefetch_factor=2 if workers else None)
 
 
 def train(net: cnnaa.PartNet, split: Split, spec: NetSpec, steps: int, batch: int, lr: float, seed: int,
@@ -112,8 +112,7 @@ def train_all(split: Split, nets: Sequence[NetSpec], steps: int, batch: int, lr:
                "first": Path(split.images.paths[0]).name, "label_sum": int(split.labels.sum())}
         net, _ = cache.cached_module(
             "cnnaa-celeba", cfg, partial(make_net, s),
-            partial(train, split=split, spec=s, steps=steps, batch=batch, lr=lr, seed=seed, workers=workers),
-            code=[cnnaa, cp, celeba, streaming, train, distort, fit])
+            partial(train, split=split, spec=s, steps=steps, batch=batch, lr=lr, seed=seed, workers=workers))
         if not isinstance(net, cnnaa.PartNet):
             raise TypeError(f"cache returned {type(net).__name__} for {s}")
         out[s] = net
@@ -238,15 +237,15 @@ def run_celeba(root: str | Path, families: Sequence[str], regions: Sequence[str]
                n_boot: int = 1000, seed: int = 0) -> CelebAResult:
     """Train the networks on CelebA's train split, fit the Multi* SVMs on the development split and
     measure every attribute on the test split; ``limits``: first N images per split (None = all)."""
-    from . import paper
+    from . import printed
 
     split = {s: load_split(root, s, limits.get(s)) for s in ("train", "valid", "test")}
     nets = train_all(split["train"], specs(families, regions, binary), steps, batch, lr, seed, workers)
     dev, test = (outputs(nets, split[s], workers=workers) for s in ("valid", "test"))
     right = correct(dev, test, split["test"].names)
-    cols = paper.TABLE_2_11_COLUMNS
-    return CelebAResult(accuracy_table(right, split["test"].names, paper.TABLE_2_11, cols),
-                        summary(right, split["test"].names, paper.TABLE_2_11, cols, n_boot, seed),
+    cols = printed.TABLE_2_11_COLUMNS
+    return CelebAResult(accuracy_table(right, split["test"].names, printed.TABLE_2_11, cols),
+                        summary(right, split["test"].names, printed.TABLE_2_11, cols, n_boot, seed),
                         {s: len(d.images) for s, d in split.items()})
 
 

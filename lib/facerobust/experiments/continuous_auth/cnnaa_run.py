@@ -6,7 +6,7 @@ The dissertation trains one network per region on CelebA's 160k faces; here each
 learns the four consensus attributes of the real faces from a dozen identities, a demonstration of
 the training machinery rather than of its accuracy. Region crops come from our face components
 (``REGION_PARTS``), resized to the region's Table 2.13 size. Networks are cached
-(``facerobust.cache.cached_module``) by region, fold and training configuration.
+(``facerobust.cache.cached_module``) by region, fold, training configuration, code and crops.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import torch
 from torch import Tensor
 
 from ... import cache
-from ...data import capture_sessions, face_parts
 from ...models import cnnaa
 from ...progress import progress
 from .acaa_run import frame_labels
@@ -114,8 +113,7 @@ def run_cnnaa(videos: FaceVideos, labels: pd.DataFrame, regions: Sequence[str], 
             net, meta = cache.cached_module(
                 "cnnaa-ours", cfg, partial(cnnaa.PartNet, cnnaa.DEEP, *cnnaa.REGIONS[region][:2], n_attr),
                 partial(train, x=x[fold != f], y=y_all[fold != f], steps=steps, batch=batch, lr=lr,
-                        seed=seed),
-                code=[cnnaa, capture_sessions, face_parts, train, fit, distort, region_crops])
+                        seed=seed))
             with torch.no_grad():
                 probs[fold == f] = net(x[fold == f])[1].softmax(-1)[..., 1]
             losses[(region, f)] = meta["loss"]

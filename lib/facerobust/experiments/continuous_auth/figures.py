@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ...data import face_parts as fp
+from ...data import face_parts
 from .part_b import SSCResult
 from .protocols import Evaluation
 from .videos import FaceVideos
@@ -19,7 +19,7 @@ def parts_figure(chip: np.ndarray, boxes: dict[str, tuple[int, int, int, int]]) 
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    crops = fp.crop_parts(chip, boxes)
+    crops = face_parts.crop_parts(chip, boxes)
     fig = plt.figure(figsize=(9.0, 3.6))
     ax = fig.add_axes((0.0, 0.05, 0.33, 0.85))
     ax.imshow(chip)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...data import faces as fc
+from ...data import faces as faces_data
 from ...models.registry import YOUNG_AGE, attribute_models
 
 # attribute -> (registry models, sign: +1 = present where the score is positive, offset in score units)
@@ -36,7 +36,7 @@ def model_scores(names: list[str] | None = None) -> pd.DataFrame:
     cols: dict[str, np.ndarray] = {}
     ids: list[str] = []
     for name, m in models.items():
-        faces = fc.real_faces(m.input_size, m.chip_padding)
+        faces = faces_data.real_faces(m.input_size, m.chip_padding)
         ids = faces.face_ids
         cols[name] = torch.cat([m.score(faces.x[i:i + 8]) for i in range(0, len(faces), 8)]).numpy()
     return pd.DataFrame(cols, index=pd.Index(ids, name="face_id"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...metrics import verification as vf
+from ...metrics import verification
 from .videos import FaceVideos
 
 Fusions = dict[str, tuple[str, str]] | None
@@ -56,17 +56,18 @@ def descriptors(videos: FaceVideos, frame_features: np.ndarray) -> np.ndarray:
     if len(f) != len(videos.frames) * videos.n_frames:
         raise ValueError(f"{len(f)} frame features for {len(videos.frames)} videos"
                          f" x {videos.n_frames} frames")
-    return np.stack([vf.video_descriptor(x) for x in f.reshape(len(videos.frames), videos.n_frames, -1)])
+    per_video = f.reshape(len(videos.frames), videos.n_frames, -1)
+    return np.stack([verification.video_descriptor(x) for x in per_video])
 
 
 def similarities(desc: dict[str, np.ndarray], p: Protocol, fusion: Fusions = None,
                  inner: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """Eq. 2.2 for every method (the Part B inner product for the methods in ``inner``), plus each
     Eq. 2.3 fusion ``{name: (method a, method b)}``."""
-    s = {m: (vf.inner_product if m in inner else vf.inverse_distance)(d[p.gallery], d[p.probes])
-         for m, d in desc.items()}
+    score = {True: verification.inner_product, False: verification.inverse_distance}
+    s = {m: score[m in inner](d[p.gallery], d[p.probes]) for m, d in desc.items()}
     for name, (a, b) in (fusion or {}).items():
-        s[name] = vf.fuse(s[a], s[b])
+        s[name] = verification.fuse(s[a], s[b])
     return s
 
 
@@ -75,7 +76,7 @@ class Evaluation:
     """EER per (protocol, method), the ROC curves, and the identity-bootstrap EERs."""
 
     eer: pd.DataFrame
-    rocs: dict[tuple[str, str], vf.ROC]
+    rocs: dict[tuple[str, str], verification.ROC]
     boot: dict[str, dict[str, np.ndarray]]
 
 
@@ -88,13 +89,13 @@ def evaluate(videos: FaceVideos, desc: dict[str, np.ndarray], sessions: Sequence
     for p in protocols(meta, sessions):
         sims = similarities(desc, p, fusion, inner)
         gid, pid = meta.identity.to_numpy()[p.gallery], meta.identity.to_numpy()[p.probes]
-        mask = vf.genuine_mask(gid, pid)
+        mask = verification.genuine_mask(gid, pid)
         for m, s in sims.items():
-            r = vf.roc(s, mask)
+            r = verification.roc(s, mask)
             rocs[(p.name, m)] = r
             rows.append({"protocol": p.name, "kind": p.kind, "method": m, "EER": r.eer,
                          "genuine": r.n_genuine, "impostor": r.n_impostor})
-        boot[p.name] = vf.bootstrap_eers(sims, gid, pid, n_boot, seed) if n_boot else {}
+        boot[p.name] = verification.bootstrap_eers(sims, gid, pid, n_boot, seed) if n_boot else {}
     return Evaluation(pd.DataFrame(rows), rocs, boot)
 
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...data import capture_sessions as cs
-from ...data import face_parts as fp
-from ...data import faces as fc
+from ...data import capture_sessions, face_parts
+from ...data import faces as faces_data
 from ...models import acaa
 from ...progress import progress
 
@@ -59,10 +58,11 @@ def real_chips(size: int, padding: float) -> tuple[np.ndarray, list[dict[str, tu
                                                     pd.DataFrame]:
     """Chips (N, S, S, 3) uint8 of every real face, their component boxes and their labels
     (with ``identity`` filled by the face id where the label file names no one, and ``fold``)."""
-    faces = fc.real_faces(size, padding)
-    dets = {d.face_id: d for d in fc.detections()}
+    faces = faces_data.real_faces(size, padding)
+    dets = {d.face_id: d for d in faces_data.detections()}
     chips = (faces.x.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
-    boxes = [fp.part_boxes(fp.chip_landmarks(dets[f].landmarks, size, padding), size) for f in faces.face_ids]
+    boxes = [face_parts.part_boxes(face_parts.chip_landmarks(dets[f].landmarks, size, padding), size)
+             for f in faces.face_ids]
     lab = faces.labels.copy()
     lab["identity"] = np.where(lab.identity == "", lab.face_id, lab.identity)
     lab["fold"] = lab.identity.map(_folds(lab))
@@ -71,7 +71,7 @@ def real_chips(size: int, padding: float) -> tuple[np.ndarray, list[dict[str, tu
 
 def make_videos(size: int, padding: float, sessions: Sequence[str], n_frames: int, seed: int) -> FaceVideos:
     """The enrolment, session (takes A and B) and partial-face videos of every real face."""
-    bad = [s for s in sessions if s not in cs.SESSIONS or s in ("enrol", "partial")]
+    bad = [s for s in sessions if s not in capture_sessions.SESSIONS or s in ("enrol", "partial")]
     if bad or not sessions:
         raise ValueError(f"sessions must be among office/low/natural, got {list(sessions)}")
     chips, boxes, lab = real_chips(size, padding)
@@ -79,7 +79,8 @@ def make_videos(size: int, padding: float, sessions: Sequence[str], n_frames: in
     frames, vboxes, rows = [], [], []
     for i, row in enumerate(progress(list(lab.itertuples()), desc="render videos")):
         for j, (session, take) in enumerate(plan):
-            frames.append(cs.video(chips[i], session, n_frames, seed=seed * 100_003 + i * 101 + j))
+            video_seed = seed * 100_003 + i * 101 + j
+            frames.append(capture_sessions.video(chips[i], session, n_frames, seed=video_seed))
             vboxes.append(boxes[i])
             rows.append({"face_id": row.face_id, "identity": row.identity, "session": session, "take": take,
                          "fold": row.fold})
@@ -93,7 +94,7 @@ def features(videos: FaceVideos, keys: Sequence[Key], frames: slice = slice(None
     out: dict[Key, list[np.ndarray]] = {k: [] for k in keys}
     for v in progress(range(len(videos.frames)), desc=f"features ({len(keys)} kinds)"):
         for frame in videos.frames[v, frames]:
-            crops = fp.crop_parts(frame, videos.boxes[v], tuple(parts))
+            crops = face_parts.crop_parts(frame, videos.boxes[v], tuple(parts))
             for k in keys:
                 out[k].append(acaa.extract(crops[k[0]], k[1], k[2]).astype(np.float32))
     return {k: np.stack(v) for k, v in out.items()}

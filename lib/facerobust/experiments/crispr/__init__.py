@@ -1,5 +1,5 @@
 """Experiments of the CRISPR chapter (``notebooks/05_crispr.py``, dissertation Ch. 3)."""
 
-from . import budget, evaluate, figures, paper, run, setup, training
+from . import budget, claims_table, evaluate, figures, printed, setup, stages, training
 
-__all__ = ["budget", "evaluate", "figures", "paper", "run", "setup", "training"]
+__all__ = ["budget", "claims_table", "evaluate", "figures", "printed", "setup", "stages", "training"]

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from ...data.streaming import LazyImages
-from ...models import crispr as cr
+from ...models import crispr
 from .evaluate import decode, encode
 
 Judge = Callable[[Tensor], Tensor]  # images (N, C, S, S) -> decisions (N, L) in {0, 1}
@@ -62,7 +62,7 @@ class AttrSwap:
     target: Tensor
 
 
-def swap_eval(model: cr.Crispr, judge: Judge, x: Tensor, y: Tensor, i: int, name: str) -> AttrSwap:
+def swap_eval(model: crispr.Crispr, judge: Judge, x: Tensor, y: Tensor, i: int, name: str) -> AttrSwap:
     """a_i := mu_i^(1 - y_i) for every image, decoded and judged."""
     check_labels(x, y)
     if not 0 <= i < y.shape[1]:
@@ -79,11 +79,11 @@ def swap_eval(model: cr.Crispr, judge: Judge, x: Tensor, y: Tensor, i: int, name
                     int((recon[:, i] == y[:, i]).sum()), out, target)
 
 
-def diverse(model: cr.Crispr, x: Tensor, i: int, target: int, n_samples: int, scale: float,
+def diverse(model: crispr.Crispr, x: Tensor, i: int, target: int, n_samples: int, scale: float,
             generator: torch.Generator) -> Tensor:
     """``n_samples`` Diverse Swaps of every image to ``target``: (N, n_samples, C, S, S)."""
     if n_samples < 1:
         raise ValueError(f"need at least 1 sample, got {n_samples}")
     codes, sig, mu = encode(model, x), model.sigmas().detach().cpu(), model.mu.cpu()
-    return torch.stack([decode(model, cr.diverse_swap_codes(codes, mu, sig, i, target, scale, generator))
+    return torch.stack([decode(model, crispr.diverse_swap_codes(codes, mu, sig, i, target, scale, generator))
                         for _ in range(n_samples)], 1)

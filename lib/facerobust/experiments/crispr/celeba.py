@@ -24,7 +24,7 @@ from torch import Tensor
 from ...data.celeba import celeba
 from ...data.streaming import AnyAttributeSet
 from ...models import attribute_nets as nets
-from ...models import crispr as cr
+from ...models import crispr
 from ...models.base import embed
 from ..attributes import training as attr_training
 from . import attr_swap, training
@@ -55,10 +55,11 @@ class CelebASetting:
         return (embed(lambda b: self.oracle.scores(b.to(dev)).cpu(), x, batch) > 0).long()
 
 
-def oracle_config(P: Mapping[str, Any]) -> dict[str, Any]:
+def oracle_config(P: Mapping[str, Any]) -> attr_training.TrainConfig:
     """Chapter 1's training recipe for the small bank (RMSProp, Caffe "inv" decay, early stopping)."""
-    return {"arch": "small", "lr": 1e-3, "rms_decay": 0.99, "lr_gamma": 1e-4, "lr_power": 0.75, "batch": 64,
-            "max_epochs": int(P["celeba_oracle_epochs"]), "patience": 2, "seed": int(P["seed"])}
+    return attr_training.TrainConfig(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75,
+                                     batch=64, max_epochs=int(P["celeba_oracle_epochs"]), patience=2,
+                                     seed=int(P["seed"]))
 
 
 def setting(P: Mapping[str, Any], dev: torch.device, names: Sequence[str] = ATTRIBUTES) -> CelebASetting:
@@ -76,9 +77,7 @@ def setting(P: Mapping[str, Any], dev: torch.device, names: Sequence[str] = ATTR
         raise ValueError(f"the validation split has {len(valid)} images: fewer than celeba_n_oracle + 1")
     test = celeba(root, "test", names, size=SIZE, limit=int(P["celeba_n_test"]))
     o_train, o_valid = valid.subset(slice(0, n_or)), valid.subset(slice(n_or, len(valid)))
-    key = {"dataset": "celeba-crispr-oracle", "names": list(names), "sizes": [len(o_train), len(o_valid)],
-           "shape": [3, SIZE, SIZE]}
-    snap, _ = attr_training.trained_snapshots("softmax", o_train, o_valid, oracle_config(P), key, dev)
+    snap, _ = attr_training.trained_snapshots("softmax", o_train, o_valid, oracle_config(P), dev)
     bank = snap.converged.eval()
     assert isinstance(bank, nets.AttributeBank)
     test_x, test_y = test.x[:], _binary(test.a)
@@ -89,7 +88,7 @@ def setting(P: Mapping[str, Any], dev: torch.device, names: Sequence[str] = ATTR
 
 
 def train(s: CelebASetting, cfg: training.CrisprConfig, name: str,
-          dev: torch.device) -> tuple[cr.Crispr, dict[str, Any]]:
+          dev: torch.device) -> tuple[crispr.Crispr, dict[str, Any]]:
     """CRISPR on 64x64 colour faces, one code block per attribute (cached)."""
     cfg = replace(cfg, channels=3, size=SIZE, n_attr=len(s.names))
     key = {"data": "celeba", "names": list(s.names), "n_train": len(s.train)}
@@ -126,6 +125,6 @@ def run(P: Mapping[str, Any], cfg: training.CrisprConfig, dev: torch.device, n_s
     i = s.names.index("Smiling")
     ref, query = s.test_x[s.test_y[:, i] == 1][:n_show], s.test_x[s.test_y[:, i] == 0][:n_show]
     k = min(len(ref), len(query))
-    codes = cr.borrow_codes(encode(model, query[:k]), encode(model, ref[:k]), i) if k else None
+    codes = crispr.borrow_codes(encode(model, query[:k]), encode(model, ref[:k]), i) if k else None
     out = decode(model, codes) if codes is not None else query[:0]
     return CelebARun(swaps, div, (ref[:k], query[:k], out), s.oracle_accuracy, time.perf_counter() - t0)

@@ -22,29 +22,30 @@ import torch
 from sklearn.neural_network import MLPClassifier
 from torch import Tensor
 
-from ...data import synthetic_styles as ss
-from ...models import crispr as cr
+from ...data import synthetic_styles
+from ...data.synthetic_styles import StyledDigits
+from ...models import crispr
 from .setup import Judged, Oracle, judge
 
 
 def _check_attr(i: int) -> None:
-    if i not in range(len(ss.ATTRIBUTES)):
-        raise ValueError(f"attribute index must be 0..{len(ss.ATTRIBUTES) - 1}, got {i}")
+    if i not in range(len(synthetic_styles.ATTRIBUTES)):
+        raise ValueError(f"attribute index must be 0..{len(synthetic_styles.ATTRIBUTES) - 1}, got {i}")
 
 
 @torch.no_grad()
-def encode(model: cr.Crispr, x: Tensor, batch: int = 500) -> cr.Codes:
+def encode(model: crispr.Crispr, x: Tensor, batch: int = 500) -> crispr.Codes:
     dev = model.mu.device
     parts = [model.encode(x[k : k + batch].to(dev)) for k in range(0, len(x), batch)]
-    return cr.Codes(torch.cat([c.z for c in parts]).cpu(), torch.cat([c.a for c in parts]).cpu())
+    return crispr.Codes(torch.cat([c.z for c in parts]).cpu(), torch.cat([c.a for c in parts]).cpu())
 
 
 @torch.no_grad()
-def decode(model: cr.Crispr, codes: cr.Codes, batch: int = 500) -> Tensor:
+def decode(model: crispr.Crispr, codes: crispr.Codes, batch: int = 500) -> Tensor:
     dev = model.mu.device
     out = []
     for k in range(0, len(codes.z), batch):
-        part = cr.Codes(codes.z[k : k + batch].to(dev), codes.a[k : k + batch].to(dev))
+        part = crispr.Codes(codes.z[k : k + batch].to(dev), codes.a[k : k + batch].to(dev))
         out.append(model.decode(part).cpu())
     return torch.cat(out)
 
@@ -69,7 +70,7 @@ class RoundTrip:
         return tuple(int(k) for k in self.style_same.sum(0))
 
 
-def round_trip_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits) -> RoundTrip:
+def round_trip_eval(model: crispr.Crispr, oracle: Oracle, data: synthetic_styles.StyledDigits) -> RoundTrip:
     """Reconstruct every image: what a swap cannot do better than, since it decodes the same z."""
     out = decode(model, encode(model, data.x))
     got = judge(oracle, out)
@@ -95,16 +96,16 @@ class SwapResult:
         return int(self.digit_same.sum())
 
 
-def swap_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int) -> SwapResult:
+def swap_eval(model: crispr.Crispr, oracle: Oracle, data: StyledDigits, i: int) -> SwapResult:
     """Swap attribute ``i`` of every image to the class it does not have."""
     _check_attr(i)
     codes = encode(model, data.x)
     target = 1 - data.y[:, i]
     a = codes.a.clone()
     a[:, i] = model.mu[i].cpu()[target]
-    out = decode(model, cr.Codes(codes.z, a))
+    out = decode(model, crispr.Codes(codes.z, a))
     j, got = 1 - i, judge(oracle, out)
-    return SwapResult(ss.ATTRIBUTES[i], len(data), int((got.present[:, i] == target).sum()),
+    return SwapResult(synthetic_styles.ATTRIBUTES[i], len(data), int((got.present[:, i] == target).sum()),
                       int((got.styles[:, j] == data.styles[:, j]).sum()),
                       got.digit == judge(oracle, data.x).digit, out)
 
@@ -133,11 +134,11 @@ def _pairwise(s: Tensor, mask: Tensor) -> float:
 
 def non_atomic(x: Tensor, i: int) -> Tensor:
     """True where the two halves of attribute ``i``'s region show different styles."""
-    parts = ss.style_parts(x)[:, i]
+    parts = synthetic_styles.style_parts(x)[:, i]
     return parts[:, 0] != parts[:, 1]
 
 
-def diversity_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int, scale: float,
+def diversity_eval(model: crispr.Crispr, oracle: Oracle, data: StyledDigits, i: int, scale: float,
                    n_samples: int, generator: torch.Generator) -> DiversityResult:
     """``n_samples`` Diverse Swaps of every image of ``data`` that lacks attribute ``i``, to present."""
     _check_attr(i)
@@ -145,17 +146,17 @@ def diversity_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: i
         raise ValueError(f"need at least 2 samples per image, got {n_samples}")
     x = data.x[data.y[:, i] == 0]
     codes, sig, mu = encode(model, x), model.sigmas().detach().cpu(), model.mu.cpu()
-    draws = [decode(model, cr.diverse_swap_codes(codes, mu, sig, i, 1, scale, generator))
+    draws = [decode(model, crispr.diverse_swap_codes(codes, mu, sig, i, 1, scale, generator))
              for _ in range(n_samples)]
     samples = torch.stack(draws, 1)  # (N, K, 1, 32, 32)
-    mask = ss.region_masks()[ss.ATTRIBUTES[i]]
+    mask = synthetic_styles.region_masks()[synthetic_styles.ATTRIBUTES[i]]
     inside = np.array([_pairwise(s, mask) for s in samples])
     outside = np.array([_pairwise(s, ~mask) for s in samples])
     flat = samples.flatten(0, 1)
     got = judge(oracle, flat)
     styles = got.styles[:, i].reshape(len(x), n_samples)
     distinct = np.array([len(set(r.tolist()) - {0}) for r in styles])
-    return DiversityResult(ss.ATTRIBUTES[i], samples, inside, outside, len(flat),
+    return DiversityResult(synthetic_styles.ATTRIBUTES[i], samples, inside, outside, len(flat),
                            int((got.present[:, i] == 1).sum()), int(non_atomic(flat, i).sum()), distinct)
 
 
@@ -174,7 +175,7 @@ class BorrowResult:
     images: Tensor
 
 
-def borrow_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int,
+def borrow_eval(model: crispr.Crispr, oracle: Oracle, data: synthetic_styles.StyledDigits, i: int,
                 generator: torch.Generator) -> BorrowResult:
     """Every image borrows attribute ``i`` from a random image that has it (never itself)."""
     _check_attr(i)
@@ -185,11 +186,11 @@ def borrow_eval(model: cr.Crispr, oracle: Oracle, data: ss.StyledDigits, i: int,
     keep = pick != every
     q_idx, e_idx = every[keep], pick[keep]
     q, e = encode(model, data.x[q_idx]), encode(model, data.x[e_idx])
-    out = decode(model, cr.borrow_codes(q, e, i))
+    out = decode(model, crispr.borrow_codes(q, e, i))
     j, got = 1 - i, judge(oracle, out)
     want = data.styles[e_idx, i]
-    chance = float(np.mean([(want == s).float().mean() for s in range(1, ss.N_STYLES)]))
-    return BorrowResult(ss.ATTRIBUTES[i], len(q_idx), int((got.styles[:, i] == want).sum()),
+    chance = float(np.mean([(want == s).float().mean() for s in range(1, synthetic_styles.N_STYLES)]))
+    return BorrowResult(synthetic_styles.ATTRIBUTES[i], len(q_idx), int((got.styles[:, i] == want).sum()),
                         int((got.styles[:, j] == data.styles[q_idx, j]).sum()),
                         int((got.digit == judge(oracle, data.x[q_idx]).digit).sum()), chance,
                         data.x[q_idx], data.x[e_idx], out)
@@ -213,10 +214,10 @@ def _probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y:
     return int((clf.predict(test_x) == test_y).sum())
 
 
-def probes(model: cr.Crispr, train: ss.StyledDigits, test: ss.StyledDigits, seed: int = 0) -> list[Probe]:
+def probes(model: crispr.Crispr, train: StyledDigits, test: StyledDigits, seed: int = 0) -> list[Probe]:
     """MLP probes (64 hidden units) for y_i from z, y_j from a_i (i != j), y_i from a_i, digit from z."""
     ctr, cte = encode(model, train.x), encode(model, test.x)
-    names = ss.ATTRIBUTES
+    names = synthetic_styles.ATTRIBUTES
     out = []
 
     def add(source: str, target: str, xtr: Tensor, ytr: Tensor, xte: Tensor, yte: Tensor) -> None:
@@ -233,14 +234,14 @@ def probes(model: cr.Crispr, train: ss.StyledDigits, test: ss.StyledDigits, seed
     return out
 
 
-def style_probes(model: cr.Crispr, train: ss.StyledDigits, test: ss.StyledDigits,
+def style_probes(model: crispr.Crispr, train: StyledDigits, test: StyledDigits,
                  seed: int = 0) -> list[Probe]:
     """Where an attribute's *style* lives: MLP probes reading which of the three styles an image
     has (images with the attribute only) from z and from a_i. The invariance losses act on the
     binary label y_i only, so nothing keeps the style itself out of z."""
     ctr, cte = encode(model, train.x), encode(model, test.x)
     out = []
-    for k, name in enumerate(ss.ATTRIBUTES):
+    for k, name in enumerate(synthetic_styles.ATTRIBUTES):
         tr, te = train.styles[:, k] > 0, test.styles[:, k] > 0
         ytr, yte = train.styles[tr, k], test.styles[te, k]
         chance = float(max(np.bincount(yte.numpy()) / len(yte)))
@@ -250,23 +251,23 @@ def style_probes(model: cr.Crispr, train: ss.StyledDigits, test: ss.StyledDigits
     return out
 
 
-def oracle_accuracy(oracle: Oracle, data: ss.StyledDigits) -> dict[str, float]:
+def oracle_accuracy(oracle: Oracle, data: synthetic_styles.StyledDigits) -> dict[str, float]:
     """The judge's accuracy on real (not generated) test images: digit and each attribute's style."""
     got: Judged = judge(oracle, data.x)
     res = {"digit": float((got.digit == data.digit).float().mean())}
-    for k, name in enumerate(ss.ATTRIBUTES):
+    for k, name in enumerate(synthetic_styles.ATTRIBUTES):
         res[f"{name} style"] = float((got.styles[:, k] == data.styles[:, k]).float().mean())
     return res
 
 
 @torch.no_grad()
-def adversaries(model: cr.Crispr, test: ss.StyledDigits) -> list[Probe]:
+def adversaries(model: crispr.Crispr, test: synthetic_styles.StyledDigits) -> list[Probe]:
     """The training adversaries' own accuracy on the test set: C_inv reading y from z, C_attr
     reading y_j from a_i (j != i). Fooling them is what L_inv and L_attr ask of the encoder."""
     codes, dev = encode(model, test.x), model.mu.device
     inv = (model.C_inv(codes.z.to(dev)) > 0).long().cpu()
     att = (model.C_attr(codes.a.to(dev)) > 0).long().cpu()  # (N, L_i, L_j)
-    names, out = ss.ATTRIBUTES, []
+    names, out = synthetic_styles.ATTRIBUTES, []
     for t in range(len(names)):
         yt = test.y[:, t]
         chance = float(max(np.bincount(yt.numpy()) / len(yt)))

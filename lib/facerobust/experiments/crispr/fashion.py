@@ -14,22 +14,21 @@ judged by chapter 1's attribute networks.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
+from torch.nn import functional
 
 from ... import cache, params
 from ...data.digits import FASHION_CLASSES, fashion_mnist
 from ...data.fashion_attributes import ATTRIBUTES, class_to_attributes
 from ...data.types import AttributeSet
 from ...models import attribute_nets as nets
-from ...models import crispr as cr
-from ...models import small_nets
+from ...models import crispr, small_nets
 from ...models.base import embed
 from ..attributes import setup as attr_setup
 from ..attributes import training as attr_training
@@ -40,7 +39,7 @@ UPPER_BODY = ("T-shirt/top", "Pullover", "Coat", "Shirt")
 
 def pad32(x: Tensor) -> Tensor:
     """28x28 -> 32x32 with a 2-pixel black border (CRISPR's nets take 32 or 64)."""
-    return F.pad(x, (2, 2, 2, 2))
+    return functional.pad(x, (2, 2, 2, 2))
 
 
 def crop28(x: Tensor) -> Tensor:
@@ -91,13 +90,11 @@ def chapter1_bank(profile: str,
     if profile not in ("ci", "default"):
         raise ValueError(f"chapter 1's Fashion-MNIST networks come from profile 'ci' or 'default', "
                          f"got {profile!r}")
-    P1 = params.load("01_attribute_networks", profile, {})
-    data = attr_setup.attribute_data(P1)
-    mem = {k: v for k, v in data.items() if isinstance(v, AttributeSet)}
-    assert len(mem) == len(data), "chapter 1's Fashion-MNIST sets are in memory"
-    cfg = {k: P1[k] for k in attr_setup.TRAIN_KEYS}
-    snap, meta = attr_training.trained_snapshots("softmax", data["train"], data["valid"], cfg,
-                                                 attr_setup.data_key(P1, mem), device)
+    chapter1 = params.load("01_attribute_networks", profile, {})
+    data = attr_setup.attribute_data(chapter1)
+    assert all(isinstance(v, AttributeSet) for v in data.values()), "chapter 1's Fashion-MNIST sets in memory"
+    cfg = attr_training.TrainConfig.from_params(chapter1)
+    snap, meta = attr_training.trained_snapshots("softmax", data["train"], data["valid"], cfg, device)
     bank = snap.converged.eval()
     assert isinstance(bank, nets.AttributeBank)
     return bank, tuple(data["train"].names), meta
@@ -108,17 +105,11 @@ def class_classifier(n_train: int, epochs: int, seed: int) -> tuple[nn.Module, d
     if n_train < 10 or epochs < 1:
         raise ValueError(f"need n_train >= 10 and epochs >= 1, got {n_train}, {epochs}")
 
-    def make() -> nn.Module:
-        torch.manual_seed(seed)
-        return small_nets.lenet5(10, 1)
-
-    def run(m: nn.Module) -> dict[str, Any]:
-        data = fashion_mnist("train")
-        return small_nets.fit_classifier(m, data.x[:n_train], data.y[:n_train], epochs=epochs, seed=seed)
-
+    data = fashion_mnist("train")
+    fit = partial(small_nets.fit_classifier, x=data.x[:n_train], y=data.y[:n_train], epochs=epochs, seed=seed)
     cfg = {"n_train": n_train, "epochs": epochs, "seed": seed}
-    code = [small_nets, sys.modules[__name__]]
-    return cache.cached_module("crispr-fashion-lenet5", cfg, make, run, code=code)
+    make = cache.seeded(partial(small_nets.lenet5, 10, 1), seed)
+    return cache.cached_module("crispr-fashion-lenet5", cfg, make, fit)
 
 
 @dataclass(frozen=True)
@@ -168,7 +159,7 @@ class FashionSwap:
     consistent: int
 
 
-def swap_eval(model: cr.Crispr, oracles: Oracles, data: Garments, i: int) -> FashionSwap:
+def swap_eval(model: crispr.Crispr, oracles: Oracles, data: Garments, i: int) -> FashionSwap:
     """Swap attribute ``i`` of every image to the class it lacks, judged by chapter 1's networks."""
     s = attr_swap.swap_eval(model, oracles.judge(data.names), data.x, data.y, i, data.names[i])
     want_y = data.y.clone()
@@ -190,7 +181,7 @@ def oracle_accuracy(oracles: Oracles, data: Garments) -> dict[str, float]:
 
 
 def train(data: Garments, cfg: training.CrisprConfig, name: str,
-          dev: torch.device) -> tuple[cr.Crispr, dict[str, Any]]:
+          dev: torch.device) -> tuple[crispr.Crispr, dict[str, Any]]:
     """CRISPR on the garments (one code block per attribute; ``cfg``'s image shape and attribute
     count are set from the data), cached."""
     cfg = replace(cfg, channels=1, size=32, n_attr=len(data.names))

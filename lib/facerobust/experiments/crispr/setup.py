@@ -7,17 +7,17 @@ CRISPR's batches) and never see a CRISPR output while training.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
+from torch.nn import functional
 
 from ... import cache
-from ...data import synthetic_styles as ss
+from ...data import synthetic_styles
 from ...progress import progress
 
 
@@ -25,8 +25,8 @@ def batch_sampler(canvas: Tensor, batch: int) -> Callable[[torch.Generator], tup
     """Draw ``batch`` training digits with fresh random styles: returns (x, y binary labels)."""
     def sample(g: torch.Generator) -> tuple[Tensor, Tensor]:
         idx = torch.randint(0, len(canvas), (batch,), generator=g, device=g.device)
-        styles, inten = ss.sample_styles(batch, g)
-        return ss.compose(canvas[idx], styles, inten), (styles > 0).long()
+        styles, inten = synthetic_styles.sample_styles(batch, g)
+        return synthetic_styles.compose(canvas[idx], styles, inten), (styles > 0).long()
     return sample
 
 
@@ -41,11 +41,11 @@ class Oracle(nn.Module):
             nn.Conv2d(2 * width, 4 * width, 3, 2, 1), nn.ReLU(),
             nn.Flatten(), nn.Linear(4 * width * 16, 128), nn.ReLU())
         self.digit = nn.Linear(128, 10)
-        self.style = nn.Linear(128, 2 * ss.N_STYLES)
+        self.style = nn.Linear(128, 2 * synthetic_styles.N_STYLES)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         h = self.body(x * 2 - 1)
-        return self.digit(h), self.style(h).reshape(len(x), 2, ss.N_STYLES)
+        return self.digit(h), self.style(h).reshape(len(x), 2, synthetic_styles.N_STYLES)
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,15 @@ def fit_oracle(oracle: Oracle, canvas: Tensor, digits: Tensor, iters: int, seed:
     losses = []
     for _ in progress(range(iters), desc="oracle"):
         idx = torch.randint(0, len(canvas), (128,), generator=g, device=g.device)
-        styles, inten = ss.sample_styles(128, g)
+        styles, inten = synthetic_styles.sample_styles(128, g)
         # a little pixel noise so the judge does not rely on perfectly clean backgrounds
-        noise = 0.05 * torch.randn(128, 1, ss.SIZE, ss.SIZE, generator=g, device=g.device).to(canvas.device)
-        x = (ss.compose(canvas[idx], styles, inten) + noise).clamp(0, 1)
+        size = synthetic_styles.SIZE
+        noise = 0.05 * torch.randn(128, 1, size, size, generator=g, device=g.device).to(canvas.device)
+        x = (synthetic_styles.compose(canvas[idx], styles, inten) + noise).clamp(0, 1)
         d, s = oracle(x)
-        loss = F.cross_entropy(d, digits[idx]) + F.cross_entropy(s.reshape(-1, ss.N_STYLES), styles.flatten())
+        per_style = s.reshape(-1, synthetic_styles.N_STYLES)
+        loss = functional.cross_entropy(d, digits[idx]) + \
+            functional.cross_entropy(per_style, styles.flatten())
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -90,16 +93,10 @@ def fit_oracle(oracle: Oracle, canvas: Tensor, digits: Tensor, iters: int, seed:
 
 
 def trained_oracle(canvas: Tensor, digits: Tensor, iters: int, seed: int) -> tuple[Oracle, dict[str, Any]]:
-    """The oracle from the cache, or trained now."""
-    def make() -> Oracle:
-        torch.manual_seed(seed)
-        return Oracle()
-
-    def run(m: nn.Module) -> dict[str, Any]:
-        assert isinstance(m, Oracle)
-        return fit_oracle(m, canvas, digits, iters, seed)
-
+    """The oracle from the cache (key: the settings, this module's code, the training digits), or
+    trained now."""
+    fit = partial(fit_oracle, canvas=canvas, digits=digits, iters=iters, seed=seed)
     cfg = {"iters": iters, "seed": seed, "n_train": len(canvas)}
-    model, meta = cache.cached_module("crispr-oracle", cfg, make, run, code=[ss, sys.modules[__name__]])
+    model, meta = cache.cached_module("crispr-oracle", cfg, cache.seeded(Oracle, seed), fit)
     assert isinstance(model, Oracle)
     return model, meta

@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from ...attacks.fgsm import fgsm
 from ...defenses.defense_gan import DefenseGAN, ProjectionPath
-from ...models.classifiers import accuracy
+from ...models.base import accuracy
 from .range_study import sent
 from .whitebox_exp import adv_column
 from .zoo import Bundle

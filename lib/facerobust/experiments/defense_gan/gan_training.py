@@ -3,14 +3,16 @@
 Settings follow the official Defense-GAN code: gradient penalty 10, 5 critic steps per
 generator step, Adam(1e-4, betas 0.5/0.9), batch 50, z ~ N(0, I). The number of generator
 iterations and the network width are the chapter's parameters (the official code runs 200k
-iterations at width 64 on a GPU). A run interrupted mid-way resumes from its last checkpoint;
-a finished run is loaded from :mod:`facerobust.cache` (key = config + source code).
+iterations at width 64 on a GPU). A run interrupted mid-way resumes from its last checkpoint
+(:mod:`facerobust.checkpoint`); a finished run is loaded from :mod:`facerobust.cache` (key: the
+config, the code of this module and the training images).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import torch
 from torch import Tensor
 
 from ... import cache
+from ... import checkpoint as checkpoints
 from ...device import of as device_of
 from ...models import gan as gan_mod
 from ...paths import cache_dir
@@ -48,35 +51,21 @@ class GANConfig:
             raise ValueError(f"snapshots must lie in [1, iters={self.iters}], got {self.snapshots}")
 
 
-def _checkpoint_path(cfg: GANConfig) -> Path:
-    return cache_dir() / "checkpoints" / f"{cache.key('wgan-ckpt', asdict(cfg), _code())}.pt"
+def _snapshot_path(x: Tensor, cfg: GANConfig, it: int) -> Path:
+    """Where the generator of this run (images ``x``, ``cfg``) is kept after ``it`` iterations."""
+    return cache_dir() / "snapshots" / f"{cache.key('wgan-snap', cfg, partial(_train, x=x))}-{it}.pt"
 
 
-def _snapshot_path(cfg: GANConfig, it: int) -> Path:
-    return cache_dir() / "snapshots" / f"{cache.key('wgan-snap', asdict(cfg), _code())}-{it}.pt"
-
-
-def _code() -> list[Any]:
-    import sys
-
-    return [gan_mod, sys.modules[__name__]]
-
-
-def _train(G: gan_mod.Generator, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
+def _train(G: torch.nn.Module, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
+    assert isinstance(G, gan_mod.Generator)
     dev = device_of(G)  # the critic and the batches follow the generator's device
     D = gan_mod.Critic(cfg.width).to(dev)
     opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=(0.5, 0.9))
     rng = torch.Generator().manual_seed(cfg.seed)
-    hist: dict[str, list[float]] = {"iter": [], "wdist": [], "gp": []}
-    start = 0
-    ckpt = _checkpoint_path(cfg)
-    if ckpt.exists():  # resume an interrupted run
-        s = cache.load_state(ckpt)
-        G.load_state_dict(s["G"]), D.load_state_dict(s["D"])
-        opt_g.load_state_dict(s["opt_g"]), opt_d.load_state_dict(s["opt_d"])
-        rng.set_state(s["rng"])
-        start, hist = int(s["iter"]), {k: list(v) for k, v in s["hist"].items()}
+    ckpt = checkpoints.for_entry("wgan", cfg, partial(_train, x=x), every=cfg.checkpoint_every)
+    parts = {"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d}
+    start, hist = ckpt.resume(parts, rng, {"iter": [], "wdist": [], "gp": []})  # an interrupted run goes on
     t0 = time.perf_counter()
     bar = progress(range(start, cfg.iters), desc=f"WGAN-GP {cfg.dataset}", initial=start, total=cfg.iters)
     for it in bar:
@@ -98,12 +87,9 @@ def _train(G: gan_mod.Generator, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
             hist["wdist"].append(float(wdist.detach()))
             hist["gp"].append(float(gp.detach()))
         if it + 1 in cfg.snapshots:
-            cache.save_state(_snapshot_path(cfg, it + 1), G.state_dict())
-        if (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
-            cache.save_state(ckpt, {"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
-                                    "opt_d": opt_d.state_dict(), "rng": rng.get_state(), "iter": it + 1,
-                                    "hist": hist})
-    ckpt.unlink(missing_ok=True)
+            cache.save_state(_snapshot_path(x, cfg, it + 1), G.state_dict())
+        ckpt.step(it + 1, cfg.iters, parts, rng, hist)
+    ckpt.finish()
     return {"history": hist, "seconds": time.perf_counter() - t0, "resumed_from": start}
 
 
@@ -115,17 +101,15 @@ def train_generator(x: Tensor, cfg: GANConfig) -> tuple[gan_mod.Generator, dict[
     """
     if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
         raise ValueError(f"expected (N, 1, 28, 28) images, got {tuple(x.shape)}")
-    torch.manual_seed(cfg.seed)  # the initial weights
-    loaded = {"fresh": False}
+    make = cache.seeded(partial(gan_mod.Generator, cfg.width, cfg.latent), cfg.seed)  # the initial weights
+    trained_now: list[bool] = []
 
     def fit(G: torch.nn.Module) -> dict[str, Any]:
-        loaded["fresh"] = True
-        assert isinstance(G, gan_mod.Generator)
+        trained_now.append(True)
         return _train(G, x, cfg)
 
-    G, meta = cache.cached_module("wgan-gp", asdict(cfg), lambda: gan_mod.Generator(cfg.width, cfg.latent),
-                                  fit, code=_code())
-    meta["from_cache"] = not loaded["fresh"]
+    G, meta = cache.cached_module("wgan-gp", cfg, make, fit)
+    meta["from_cache"] = not trained_now
     G.requires_grad_(False)
     assert isinstance(G, gan_mod.Generator)
     return G, meta
@@ -137,7 +121,7 @@ def snapshots(x: Tensor, cfg: GANConfig) -> dict[int, gan_mod.Generator]:
     G, _ = train_generator(x, cfg)
     out: dict[int, gan_mod.Generator] = {}
     for it in cfg.snapshots:
-        path = _snapshot_path(cfg, it)
+        path = _snapshot_path(x, cfg, it)
         if it == cfg.iters and not path.exists():
             out[it] = G
             continue

@@ -17,13 +17,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
-import torch
 from torch import Tensor, nn
 
-from ...attacks.base import AttackResult
+from ...attacks.base import AttackResult, in_chunks
 from ...attacks.fgsm import fgsm
 from ...defenses.defense_gan import CloserPoint, DefenseGAN, closer_point
-from ...models.classifiers import accuracy
+from ...models.base import accuracy
 
 
 def sent(res: AttackResult) -> Tensor:
@@ -134,12 +133,8 @@ def whitebox_adv(
 ) -> Tensor:
     """FGSM through the L-step unrolled projection (the attacker draws its own starts, ``seed``),
     ``chunk`` images at a time: the graph of L*R steps per image is what bounds memory."""
-    if chunk < 1:
-        raise ValueError(f"chunk must be >= 1, got {chunk}")
     view = nn.Sequential((variant or Variant()).defense(G, L, R, seed), rec_clf)
-    return torch.cat(
-        [sent(fgsm(view, x[i : i + chunk], y[i : i + chunk], eps=eps)) for i in range(0, len(x), chunk)]
-    )
+    return sent(in_chunks(fgsm, view, x, y, chunk, eps=eps))
 
 
 @dataclass(frozen=True)

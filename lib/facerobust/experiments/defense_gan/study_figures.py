@@ -1,8 +1,7 @@
-"""Figures of the Defense-GAN chapter's by-hand batch, range study and budget study (issue 20)."""
+"""Figures of the Defense-GAN chapter's range study and budget study (issue 20); its by-hand batch is
+drawn by :func:`facerobust.experiments.figures_by_hand.by_hand_figure` (titles: :func:`decisions`)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -12,29 +11,6 @@ from matplotlib.ticker import NullFormatter
 from torch import Tensor
 
 ATTACKS = ("white-box FGSM", "FGSM on classifier", "black-box FGSM")
-
-
-def by_hand_figure(
-    rows: Mapping[str, Tensor], labels: Mapping[str, Sequence[int]], amplify: float = 1.0
-) -> Figure:
-    """One column per image, one row per stage (e.g. input, perturbation, attacked, reconstructions);
-    a row named "perturbation" is shown as 0.5 + amplify * delta; titles give the decision."""
-    names = list(rows)
-    n = len(next(iter(rows.values())))
-    fig, axes = plt.subplots(len(names), n, figsize=(1.2 * n, 1.3 * len(names)), squeeze=False)
-    for i, name in enumerate(names):
-        imgs = rows[name]
-        if name == "perturbation":
-            imgs = (0.5 + amplify * imgs).clamp(0, 1)
-        for j in range(n):
-            ax = axes[i, j]
-            ax.imshow(imgs[j, 0].detach(), cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([]), ax.set_yticks([])
-            if name in labels:
-                ax.set_title(str(int(labels[name][j])), fontsize=8)
-        axes[i, 0].set_ylabel(name, fontsize=7)
-    fig.tight_layout()
-    return fig
 
 
 def budget_figure(df: pd.DataFrame, target: float = 0.90) -> Figure:
@@ -76,6 +52,8 @@ def screen_figure(df: pd.DataFrame) -> Figure:
     return fig
 
 
-def decisions(model: torch.nn.Module, x: Tensor) -> list[int]:
+def decisions(model: torch.nn.Module, x: Tensor) -> list[str]:
+    """The model's decision on each image, as the titles of a by-hand figure row
+    (:class:`facerobust.experiments.figures_by_hand.Row`)."""
     with torch.no_grad():
-        return model(x).argmax(1).tolist()
+        return [str(c) for c in model(x).argmax(1).tolist()]

@@ -21,10 +21,10 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from ...attacks.base import AttackResult
+from ...attacks.base import AttackResult, in_chunks
 from ...attacks.fgsm import fgsm, rand_fgsm
 from ...defenses.defense_gan import DefenseGAN
-from ...models.classifiers import accuracy
+from ...models.base import accuracy
 from .range_study import sent
 from .zoo import Bundle
 
@@ -80,12 +80,6 @@ def attacks(P: Mapping[str, Any]) -> list[WhiteBoxAttack]:
     return out
 
 
-def _chunked(attack: Attack, model: nn.Module, x: Tensor, y: Tensor, chunk: int) -> Tensor:
-    return torch.cat(
-        [sent(attack(model, x[i : i + chunk], y[i : i + chunk])) for i in range(0, len(x), chunk)]
-    )
-
-
 def run(b: Bundle, P: Mapping[str, Any], arch: str = "A") -> pd.DataFrame:
     """Table 5.4 rows for classifier ``arch``: accuracy with no attack / no defense / Defense-GAN-Rec /
     MagNet / adversarial training at each ``adv_eps``, each attacked white-box on the first
@@ -103,7 +97,7 @@ def run(b: Bundle, P: Mapping[str, Any], arch: str = "A") -> pd.DataFrame:
             "No attack": accuracy(clf, x, y),
             "No defense": accuracy(clf, a.run(clf, x, y).x_adv, y),
         }
-        xa = _chunked(a.run, attacker_view, x, y, P["wb_chunk"])
+        xa = sent(in_chunks(a.run, attacker_view, x, y, P["wb_chunk"]))
         row["Defense-GAN-Rec"] = accuracy(rec_clf, defense.project(xa).x_rec, y)
         row["L"], row["R"] = a.L, a.R
         row["MagNet"] = accuracy(magnet_model, a.run(magnet_model, x, y).x_adv, y)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from ... import cache
-from ...attacks import blackbox, fgsm
+from ...attacks import blackbox
 from ...data import digits
 from ...defenses import adversarial_training as advtr
 from ...defenses import defense_gan, magnet
@@ -78,51 +79,33 @@ def load_split(dataset: str, n_train: int, n_test: int, n_holdout: int = 150, se
     return tr.x[itr], tr.y[itr], te.x[hold], te.x[test], te.y[test]
 
 
-def _seeded(build: Callable[[], nn.Module], seed: int) -> Callable[[], nn.Module]:
-    """``build`` with the global torch seed fixed first, so initial weights do not depend on call order."""
-    def make() -> nn.Module:
-        torch.manual_seed(seed)
-        return build()
-    return make
-
-
-# The code each cached model depends on (its source is hashed into the model's cache key).
-_CLF_CODE = [classifiers, advtr, fgsm]
-_REC_CODE = [*_CLF_CODE, defense_gan, gan, gan_training]
-_SUB_CODE = [*_CLF_CODE, blackbox]
-_MAGNET_CODE = [magnet, gan]
-
-
-def _classifier(b: Bundle, kind: str, arch: str, P: Mapping[str, Any],
-                data: Callable[[], tuple[Tensor, Tensor]], n: int, epochs: int,
+def _classifier(dataset: str, kind: str, arch: str, seed: int, fit: cache.Fit, n_train: int, epochs: int,
                 extra: Mapping[str, Any]) -> nn.Module:
-    cfg = {"dataset": b.name, "kind": kind, "arch": arch, "n_train": n, "epochs": epochs,
-           "seed": P["seed"], **extra}
-
-    def fit(m: nn.Module) -> dict[str, Any]:
-        x, y = data()
-        eps = float(extra.get("adv_eps", 0.0))
-        return {"loss": advtr.train_classifier(m, x, y, epochs=epochs, seed=P["seed"], adv_eps=eps,
-                                               desc=f"{b.name} {kind} {arch}")}
-
-    code = _REC_CODE if kind == "rec" else _CLF_CODE
-    model, _ = cache.cached_module("dgan-clf", cfg, _seeded(lambda: classifiers.build(arch), P["seed"]), fit,
-                                   code=code)
+    """Classifier ``arch`` trained by ``fit`` (its data in it), cached (key: the settings, the code of
+    ``fit``, the images and models it holds), frozen."""
+    cfg = {"dataset": dataset, "kind": kind, "arch": arch, "n_train": n_train, "epochs": epochs, "seed": seed,
+           **extra}
+    model, _ = cache.cached_module("dgan-clf", cfg, cache.seeded(partial(classifiers.build, arch), seed), fit)
     return model.requires_grad_(False)
+
+
+def plain_classifier(b: Bundle, arch: str, epochs: int, seed: int, adv_eps: float = 0.0) -> nn.Module:
+    """Classifier ``arch`` on the bundle's training split: plain, or FGSM-adversarially trained
+    (``adv_eps`` > 0)."""
+    kind, extra = ("adv", {"adv_eps": adv_eps}) if adv_eps > 0 else ("orig", {})
+    train = partial(advtr.train_classifier, x=b.x_train, y=b.y_train, epochs=epochs, seed=seed,
+                    adv_eps=adv_eps, desc=f"{b.name} {kind} {arch}")
+    return _classifier(b.name, kind, arch, seed, cache.recorded("loss", train), len(b.x_train), epochs, extra)
 
 
 def _substitute(b: Bundle, arch: str, target: nn.Module, P: Mapping[str, Any]) -> nn.Module:
     cfg = {"dataset": b.name, "arch": arch, "rounds": P["sub_rounds"], "lmbda": P["sub_lambda"],
-           "epochs": P["sub_epochs"], "seed": P["seed"], "n_hold": len(b.x_hold), "n_train": len(b.x_train),
-           "target_epochs": P["epochs"]}
-
-    def fit(m: nn.Module) -> dict[str, Any]:
-        def fit_round(sub: nn.Module, x: Tensor, y: Tensor, rho: int) -> object:
-            return advtr.train_classifier(sub, x, y, epochs=P["sub_epochs"], seed=P["seed"] + rho)
-        return blackbox.train_substitute(target, m, b.x_hold, fit_round, P["sub_rounds"], P["sub_lambda"])
-
-    model, _ = cache.cached_module("dgan-sub", cfg, _seeded(lambda: classifiers.build(arch), P["seed"]), fit,
-                                   code=_SUB_CODE)
+           "epochs": P["sub_epochs"], "seed": P["seed"], "n_hold": len(b.x_hold), "n_train": len(b.x_train)}
+    rounds = advtr.per_round(P["sub_epochs"], P["seed"])
+    fit = partial(blackbox.train_substitute, target, x_seed=b.x_hold, fit=rounds, rounds=P["sub_rounds"],
+                  lmbda=P["sub_lambda"])
+    make = cache.seeded(partial(classifiers.build, arch), P["seed"])
+    model, _ = cache.cached_module("dgan-sub", cfg, make, fit)
     return model.requires_grad_(False)
 
 
@@ -140,11 +123,9 @@ def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
     b.seconds["gan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     for arch in P["classifiers"]:
-        n = len(xtr)
-        b.classifiers[arch] = _classifier(b, "orig", arch, P, lambda: (xtr, ytr), n, P["epochs"], {})
+        b.classifiers[arch] = plain_classifier(b, arch, P["epochs"], P["seed"])
         for eps in P["adv_eps"]:
-            b.classifiers[f"{arch}-adv{eps}"] = _classifier(b, "adv", arch, P, lambda: (xtr, ytr), n,
-                                                             P["adv_epochs"], {"adv_eps": eps})
+            b.classifiers[f"{arch}-adv{eps}"] = plain_classifier(b, arch, P["adv_epochs"], P["seed"], eps)
         b.classifiers[f"{arch}-rec"] = rec_classifier(b, P, arch, G, gcfg, gcfg.iters)
     b.seconds["classifiers"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -156,13 +137,11 @@ def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
     rcfg = {"dataset": dataset, "width": P["gan_width"], "epochs": P["magnet_epochs"], "n_train": len(xtr),
             "seed": P["seed"]}
 
-    def fit_reformer(m: nn.Module) -> dict[str, Any]:
-        assert isinstance(m, magnet.MagNetReformer)
-        return {"loss": magnet.train_reformer(m, xtr, epochs=P["magnet_epochs"], seed=P["seed"])}
-
+    fit_reformer = cache.recorded("loss", partial(magnet.train_reformer, x=xtr, epochs=P["magnet_epochs"],
+                                                  seed=P["seed"]))
     b.reformer, _ = cache.cached_module(
-        "dgan-magnet", rcfg, _seeded(lambda: magnet.MagNetReformer(P["gan_width"]), P["seed"]), fit_reformer,
-        code=_MAGNET_CODE)
+        "dgan-magnet", rcfg, cache.seeded(partial(magnet.MagNetReformer, P["gan_width"]), P["seed"]),
+        fit_reformer)
     b.reformer.requires_grad_(False)
     b.seconds["magnet"] = time.perf_counter() - t0
     return b
@@ -184,13 +163,11 @@ def rec_classifier(b: Bundle, P: Mapping[str, Any], arch: str, G: nn.Module, gcf
     """The Defense-GAN-Rec classifier for generator ``G`` (run ``gcfg`` after ``iters`` iterations),
     trained on reconstructions of ``n_rec_train`` training images; cached."""
     idx = _rec_subset(b, P)
-
-    def rec_data() -> tuple[Tensor, Tensor]:
-        d = defense_gan.DefenseGAN(G, L=P["rec_train_L"], R=P["rec_train_R"], seed=P["seed"] + 1)
-        return d.project(b.x_train[idx]).x_rec, b.y_train[idx]
-
-    return _classifier(b, "rec", arch, P, rec_data, len(idx), P["rec_epochs"],
-                       {"gan": asdict(gcfg), "gan_at": iters, "rec_L": P["rec_train_L"],
+    train = partial(defense_gan.train_rec_classifier, generator=G, x=b.x_train[idx], y=b.y_train[idx],
+                    L=P["rec_train_L"], R=P["rec_train_R"], projection_seed=P["seed"] + 1,
+                    epochs=P["rec_epochs"], seed=P["seed"], desc=f"{b.name} rec {arch}")
+    return _classifier(b.name, "rec", arch, P["seed"], cache.recorded("loss", train), len(idx),
+                       P["rec_epochs"], {"gan": asdict(gcfg), "gan_at": iters, "rec_L": P["rec_train_L"],
                         "rec_R": P["rec_train_R"], "subset": "random"})
 
 

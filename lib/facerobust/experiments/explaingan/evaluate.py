@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from ...models.explaingan_losses import mask_area
 from . import zoo
+from .blackbox import retrained_blackbox
 from .data import PairData
 from .training import split_by_prediction
 
@@ -103,7 +104,7 @@ def substitutability(trained: zoo.Trained, pair: PairData, columns: tuple[str, .
     out = {}
     for col in columns:
         xs, ys = substituted_sets(trained, pair, col)
-        m = zoo.retrained_blackbox(xs, ys, epochs, seed)
+        m = retrained_blackbox(xs, ys, epochs, seed)
         pred = _pred(m, pair.test.x)
         out[col] = Score(int((pred == pair.test.y).sum()), len(pair.test))
     return out

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ...metrics import aospc as A
+from ...metrics import aospc
 from ...metrics.attribution import METHODS, attribute
 from ...models.explaingan import BlackBox
 from ...progress import progress
@@ -59,7 +59,7 @@ def _scorer(bb: BlackBox, kind: str):
 class AOSPCRun:
     """Per (method, score, t): the AOSPC result (per-image curves)."""
 
-    results: dict[tuple[str, str, float], A.AOSPC]
+    results: dict[tuple[str, str, float], aospc.AOSPC]
 
     def frame(self) -> pd.DataFrame:
         rows = [{"method": m, "f": s, "t": t, "AOSPC": r.value,
@@ -84,8 +84,8 @@ class AOSPCRun:
         if not runs:
             raise ValueError("pooled needs at least one run")
         keys = runs[0].results.keys()
-        return AOSPCRun({k: A.AOSPC(np.concatenate([r.results[k].drops for r in runs]),
-                                    np.concatenate([r.results[k].n_segments for r in runs]))
+        return AOSPCRun({k: aospc.AOSPC(np.concatenate([r.results[k].drops for r in runs]),
+                                        np.concatenate([r.results[k].n_segments for r in runs]))
                          for k in keys})
 
 
@@ -98,5 +98,5 @@ def run(bb: BlackBox, x: Tensor, maps: dict[str, Tensor], thresholds: tuple[floa
         score = _scorer(bb, kind)
         for m, mp in maps.items():
             for t in thresholds:
-                res[(m, kind, t)] = A.aospc(score, x, mp, pred, t, k_max, seed=seed)
+                res[(m, kind, t)] = aospc.aospc(score, x, mp, pred, t, k_max, seed=seed)
     return AOSPCRun(res)

@@ -11,7 +11,7 @@ from torch import Tensor
 
 from ...metrics.aospc import normalise
 from . import zoo
-from .paper import METHOD_NAMES
+from .printed import METHOD_NAMES
 
 
 def grid(trained: zoo.Trained, x: Tensor, j: int, maps: dict[str, Tensor], title: str) -> Figure:

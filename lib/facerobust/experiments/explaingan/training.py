@@ -12,9 +12,9 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
+from torch.nn import functional
 
-from ...models import explaingan_losses as L
+from ...models import explaingan_losses as losses
 from ...models.explaingan import ExplainGAN, Explanation, TwoGenerators
 from ...progress import progress
 
@@ -30,7 +30,7 @@ class TrainConfig:
     lr: float = 5e-4
     width: int = 16
     z_dim: int = 32
-    weights: L.LossWeights = field(default_factory=L.LossWeights)
+    weights: losses.LossWeights = field(default_factory=losses.LossWeights)
     variant: str = "full"
     cycle: float = 10.0
     seed: int = 0
@@ -81,23 +81,23 @@ def _fakes(model: ExplainGAN, e: tuple[Explanation, Explanation], j: int, detach
 
 def explaingan_step(model: ExplainGAN, blackbox: nn.Module, x: tuple[Tensor, Tensor],
                     opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-                    w: L.LossWeights) -> dict[str, float]:
+                    w: losses.LossWeights) -> dict[str, float]:
     """One alternating update of D_0, D_1 and then of E_0, E_1, G; returns the loss terms."""
     e = (model.explain(x[0], 0), model.explain(x[1], 1))
     n = len(x[0])
     pick = [torch.randperm(3 * n, device=x[0].device)[:n] for _ in (0, 1)]
-    d_loss = _total([L.gan_d_loss(model.discriminate(x[j], j), _fakes(model, e, j, True, pick[j]))
+    d_loss = _total([losses.gan_d_loss(model.discriminate(x[j], j), _fakes(model, e, j, True, pick[j]))
                      for j in (0, 1)])
     opt_d.zero_grad()
     d_loss.backward()
     opt_d.step()
     terms = {
-        "gan": _total([L.gan_g_loss(_fakes(model, e, j, False, pick[j])) for j in (0, 1)]),
-        "classifier": _total([L.classifier_loss(blackbox(e[j].composite), 1 - j) for j in (0, 1)]),
-        "recon": _total([L.recon_loss(e[j].recon, x[j]) for j in (0, 1)]),
+        "gan": _total([losses.gan_g_loss(_fakes(model, e, j, False, pick[j])) for j in (0, 1)]),
+        "classifier": _total([losses.classifier_loss(blackbox(e[j].composite), 1 - j) for j in (0, 1)]),
+        "recon": _total([losses.recon_loss(e[j].recon, x[j]) for j in (0, 1)]),
     }
     if model.use_mask:
-        terms["prior"] = _total([L.prior_loss(x[j], e[j].transformed, e[j].mask, w) for j in (0, 1)])
+        terms["prior"] = _total([losses.prior_loss(x[j], e[j].transformed, e[j].mask, w) for j in (0, 1)])
     weight = {"gan": w.gan, "classifier": w.classifier, "recon": w.recon, "prior": 1.0}
     g_loss = _total([weight[k] * v for k, v in terms.items()])
     opt_g.zero_grad()
@@ -112,13 +112,13 @@ def cyclegan_step(model: TwoGenerators, x: tuple[Tensor, Tensor], opt_g: torch.o
                   opt_d: torch.optim.Optimizer, cycle: float) -> dict[str, float]:
     """One CycleGAN update: adversarial terms per direction plus cycle = ``cycle`` * L1."""
     t = [model.translate(x[j], j) for j in (0, 1)]      # t[j]: class-j image made to look 1-j
-    d_loss = _total([L.gan_d_loss(model.discriminate(x[1 - j], 1 - j),
-                                  [model.discriminate(t[j].detach(), 1 - j)]) for j in (0, 1)])
+    d_loss = _total([losses.gan_d_loss(model.discriminate(x[1 - j], 1 - j),
+                                       [model.discriminate(t[j].detach(), 1 - j)]) for j in (0, 1)])
     opt_d.zero_grad()
     d_loss.backward()
     opt_d.step()
-    gan = _total([L.gan_g_loss([model.discriminate(t[j], 1 - j)]) for j in (0, 1)])
-    cyc = _total([F.l1_loss(model.gens[1 - j](t[j]), x[j]) for j in (0, 1)])
+    gan = _total([losses.gan_g_loss([model.discriminate(t[j], 1 - j)]) for j in (0, 1)])
+    cyc = _total([functional.l1_loss(model.gens[1 - j](t[j]), x[j]) for j in (0, 1)])
     g_loss = gan + cycle * cyc
     opt_g.zero_grad()
     g_loss.backward()
@@ -158,8 +158,8 @@ def build(cfg: TrainConfig, channels: int = 1) -> ExplainGAN | TwoGenerators:
     return ExplainGAN(channels, cfg.width, cfg.z_dim, use_mask=cfg.variant != "nomask")
 
 
-def variant_weights(w: L.LossWeights, variant: str) -> L.LossWeights:
+def variant_weights(w: losses.LossWeights, variant: str) -> losses.LossWeights:
     """The ablation's weights: ``norec`` drops L_recon; the others keep ``w``."""
     if variant == "norec":
-        return L.LossWeights(**{**asdict(w), "recon": 0.0})
+        return losses.LossWeights(**{**asdict(w), "recon": 0.0})
     return w

@@ -1,8 +1,8 @@
-"""Cached models of the ExplainGAN chapter: the black box per pair and every ExplainGAN variant.
+"""Cached ExplainGAN variants of the chapter (the black boxes they explain: :mod:`.blackbox`).
 
 Each model is one :func:`facerobust.cache.cached_module` entry keyed by its data (pair, split sizes,
-seed) and training configuration plus the source of the modules that build and train it, so an
-interrupted cold run keeps every model that finished.
+seed; the images and the black box's weights) and training configuration plus the source the
+callables that build and train it import, so an interrupted cold run keeps every model that finished.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ... import cache
-from ...models import explaingan as eg_models
-from ...models import explaingan_losses, small_nets
-from ...models.explaingan import BlackBox, ExplainGAN, Explanation, TwoGenerators
-from . import data as eg_data
+from ...models.explaingan import ExplainGAN, Explanation, TwoGenerators
 from . import training
 from .data import PairData
 
@@ -43,36 +40,6 @@ def _data_config(pair: PairData, seed: int) -> dict[str, Any]:
     return {"pair": pair.key, "sizes": pair.sizes(), "seed": seed}
 
 
-def blackbox(pair: PairData, epochs: int, seed: int = 0,
-             device: torch.device | None = None) -> tuple[BlackBox, dict[str, Any]]:
-    """The frozen classifier C of ``pair``, trained on its classifier-train split."""
-    cfg = {**_data_config(pair, seed), "epochs": epochs}
-    channels = pair.clf_train.x.shape[1]
-
-    def fit(m: nn.Module) -> dict[str, Any]:
-        torch.manual_seed(seed)
-        hist = small_nets.fit_classifier(m, pair.clf_train.x, pair.clf_train.y, epochs=epochs, batch=64,
-                                         seed=seed)
-        return {"history": hist, "test_accuracy": small_nets.accuracy(m, pair.test.x, pair.test.y)}
-
-    torch.manual_seed(seed)
-    model, meta = cache.cached_module(f"explaingan-bb-{pair.key}", cfg, lambda: BlackBox(channels), fit,
-                                      code=[BlackBox, small_nets.fit_classifier, eg_data])
-    if not isinstance(model, BlackBox):
-        raise TypeError(f"cached black box is a {type(model).__name__}")
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model.to(device or torch.device("cpu")), meta
-
-
-def retrained_blackbox(x: Tensor, y: Tensor, epochs: int, seed: int = 0) -> BlackBox:
-    """The black-box architecture trained on a substituted set (not cached: seconds)."""
-    torch.manual_seed(seed)
-    m = BlackBox(x.shape[1])
-    small_nets.fit_classifier(m, x, y, epochs=epochs, batch=64, seed=seed)
-    return m.eval()
-
-
 def explaingan(pair: PairData, bb: nn.Module, cfg: training.TrainConfig, bb_epochs: int,
                data_seed: int = 0, device: torch.device | None = None) -> Trained:
     """An ExplainGAN variant trained on ``pair``'s ExplainGAN-train split, split by ``bb``."""
@@ -84,6 +51,5 @@ def explaingan(pair: PairData, bb: nn.Module, cfg: training.TrainConfig, bb_epoc
     torch.manual_seed(cfg.seed)
     model, meta = cache.cached_module(
         f"explaingan-{cfg.variant}-{pair.key}", config, lambda: training.build(cfg, channels).to(dev),
-        lambda m: training.fit_gan(m, bb, x0, x1, cfg, desc),  # type: ignore[arg-type]
-        code=[eg_models, explaingan_losses, training, eg_data])
+        lambda m: training.fit_gan(m, bb, x0, x1, cfg, desc))  # type: ignore[arg-type]
     return Trained(model.to(dev), cfg, meta)  # type: ignore[arg-type]

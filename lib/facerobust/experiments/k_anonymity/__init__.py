@@ -1,8 +1,9 @@
 """Experiments of the K-anonymity chapter (``notebooks/09_k_anonymity.py``)."""
 
-from .paper import PAPER_FOR, PAPER_TABLE1, claims_rows, claims_table
+from .claims_table import claims_rows, claims_table
 from .plots import gallery, pmf_figure
-from .run import (
+from .printed import PAPER_FOR, PAPER_TABLE1
+from .stages import (
     Setting,
     attack_all,
     face_setting,

@@ -1,7 +1,7 @@
 """The paper's headline claims for chapters 01-03, judged with the shared claims module.
 
 Every builder returns a list of :class:`~facerobust.experiments.claims.Claim` (the chapter shows
-``claims.table(rows)``); paper values come from :data:`.paper.QUOTES` with their lines. Rates are
+``claims.table(rows)``); paper values come from :data:`.printed.QUOTES` with their lines. Rates are
 judged on Wilson or Newcombe 95% intervals over (image, attribute) pairs, means over attributes on
 paired bootstrap intervals. A claim that compares differently trained networks (softmax vs
 Euclidean, two epochs vs converged) rests on training randomness: it is judged on every training
@@ -16,8 +16,25 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from torch import Tensor
 
-from .. import claims as C
-from .paper import GOATEE_NO_BEARD, QUOTES
+from ..claims import (
+    FAILS,
+    HOLDS,
+    Claim,
+    Judgement,
+    across_seeds,
+    all_of,
+    claim,
+    equals,
+    greater,
+    rate_at_least,
+    rate_at_most,
+    rate_between,
+    rate_greater,
+    seeded,
+    similar,
+    untestable,
+)
+from .printed import GOATEE_NO_BEARD, QUOTES
 from .results import AttributeResults
 
 MIN_SEEDS = 3  # training seeds needed before a claim that rests on training randomness gets a verdict
@@ -33,11 +50,11 @@ SPREAD = 0.3  # real faces: FFA+ shares of the most and least robust models diff
 Res = AttributeResults
 
 
-def _over_seeds(per_seed: Sequence[C.Judgement], seeds: Sequence[int], training: bool) -> C.Judgement:
+def _over_seeds(per_seed: Sequence[Judgement], seeds: Sequence[int], training: bool) -> Judgement:
     """Seeds agree (``across_seeds``); a training-randomness claim needs MIN_SEEDS (``seeded``)."""
     if training:
-        return C.seeded(per_seed, seeds, min_seeds=MIN_SEEDS)
-    return per_seed[0] if len(seeds) == 1 else C.across_seeds(per_seed, seeds)
+        return seeded(per_seed, seeds, min_seeds=MIN_SEEDS)
+    return per_seed[0] if len(seeds) == 1 else across_seeds(per_seed, seeds)
 
 
 def _count(res: Res, loss: str, stage: str, method: str, mask: Tensor | None = None) -> int:
@@ -48,20 +65,20 @@ def _count(res: Res, loss: str, stage: str, method: str, mask: Tensor | None = N
 # ---------------------------------------------------------------- chapter 01: the networks
 
 
-def _beats_trivial(err: pd.DataFrame, n_test: int) -> C.Judgement:
+def _beats_trivial(err: pd.DataFrame, n_test: int) -> Judgement:
     """Every attribute's converged Euclidean test error below Trivial's (Newcombe per attribute)."""
     k = lambda col: [round(v / 100 * n_test) for v in err[col]]  # noqa: E731
-    parts = [C.rate_greater(t, n_test, e, n_test, names=("Trivial", "Euclidean"))
+    parts = [rate_greater(t, n_test, e, n_test, names=("Trivial", "Euclidean"))
              for t, e in zip(k("trivial"), k("euclidean (converged)"), strict=True)]
-    verdict = C.all_of(parts, list(err.index)).verdict
-    below = sum(p.verdict == C.HOLDS for p in parts)
-    worse = [a for a, p in zip(err.index, parts, strict=True) if p.verdict == C.FAILS]
+    verdict = all_of(parts, list(err.index)).verdict
+    below = sum(p.verdict == HOLDS for p in parts)
+    worse = [a for a, p in zip(err.index, parts, strict=True) if p.verdict == FAILS]
     ours = f"{below} of {len(parts)} attributes clearly below Trivial" + (f"; worse: {', '.join(worse)}"
                                                                           if worse else "")
-    return C.Judgement(verdict, ours, f"{parts[0].rule}, on every attribute (n={n_test} test images)")
+    return Judgement(verdict, ours, f"{parts[0].rule}, on every attribute (n={n_test} test images)")
 
 
-def network_claims(errs: Mapping[int, pd.DataFrame], n_test: int, celeba: bool = False) -> list[C.Claim]:
+def network_claims(errs: Mapping[int, pd.DataFrame], n_test: int, celeba: bool = False) -> list[Claim]:
     """Claims about the classifiers (chapter 01) from the error tables of every training seed
     (``tables.error_table``: errors in %, one row per attribute)."""
     seeds = list(errs)
@@ -71,20 +88,20 @@ def network_claims(errs: Mapping[int, pd.DataFrame], n_test: int, celeba: bool =
     gain = [1 - e[s].mean() / errs[s]["trivial"].mean() for s in seeds]
     gain_text = ", ".join(f"{g:.0%}" for g in gain)
     return [
-        C.claim("N1", "Euclidean networks beat Trivial on every attribute", QUOTES["beats_trivial"],
-                _over_seeds([_beats_trivial(errs[s], n_test) for s in seeds], seeds, training=True)),
-        C.claim("N2", "Relative gain over Trivial", QUOTES["relative_gain"],
-                C.equals(gain[0], 0.54, tol=0.05, fmt=".2f") if celeba else
-                C.untestable("the gain depends on CelebA's label balance; CelebA is not obtainable offline",
-                             gain_text)),
-        C.claim("N3", "Training past two epochs lowers the mean error", QUOTES["convergence"],
-                _over_seeds([C.greater(e2[s], e[s], paired=True, names=("two epochs", "converged"))
-                             for s in seeds], seeds, training=True),
-                note="bootstrap over attributes (the paper: paired T-test, pairing not stated)"),
-        C.claim("N4", "Softmax and Euclidean networks reach similar error", QUOTES["softmax_error"],
-                _over_seeds([C.similar(soft[s], e[s], margin=SIMILAR_POINTS, paired=True,
-                                       names=("softmax", "Euclidean")) for s in seeds], seeds, training=True),
-                note="errors in %, margin in percentage points"),
+        claim("N1", "Euclidean networks beat Trivial on every attribute", QUOTES["beats_trivial"],
+              _over_seeds([_beats_trivial(errs[s], n_test) for s in seeds], seeds, training=True)),
+        claim("N2", "Relative gain over Trivial", QUOTES["relative_gain"],
+              equals(gain[0], 0.54, tol=0.05, fmt=".2f") if celeba else
+              untestable("the gain depends on CelebA's label balance; CelebA is not obtainable offline",
+                         gain_text)),
+        claim("N3", "Training past two epochs lowers the mean error", QUOTES["convergence"],
+              _over_seeds([greater(e2[s], e[s], paired=True, names=("two epochs", "converged"))
+                           for s in seeds], seeds, training=True),
+              note="bootstrap over attributes (the paper: paired T-test, pairing not stated)"),
+        claim("N4", "Softmax and Euclidean networks reach similar error", QUOTES["softmax_error"],
+              _over_seeds([similar(soft[s], e[s], margin=SIMILAR_POINTS, paired=True,
+                                   names=("softmax", "Euclidean")) for s in seeds], seeds, training=True),
+              note="errors in %, margin in percentage points"),
     ]
 
 
@@ -92,24 +109,24 @@ def network_claims(errs: Mapping[int, pd.DataFrame], n_test: int, celeba: bool =
 
 
 def _more(res: Res, a: tuple[str, str, str], b: tuple[str, str, str], names: tuple[str, str],
-          margin: float = 0.0) -> C.Judgement:
+          margin: float = 0.0) -> Judgement:
     """Rate of (loss, stage, method) ``a`` above ``b`` over all (image, attribute) pairs (Newcombe)."""
     n = res.n_pairs
-    return C.rate_greater(_count(res, *a), n, _count(res, *b), n, margin=margin, names=names)
+    return rate_greater(_count(res, *a), n, _count(res, *b), n, margin=margin, names=names)
 
 
-def _spread(res: Res) -> C.Judgement:
+def _spread(res: Res) -> Judgement:
     """The most robust attribute's FFA+ rate <= ROBUST and the least robust one's >= MOST."""
     ok = res.scores("euclidean", "converged").correct
     k, n = (res.run("euclidean", "converged", "ffa").adversarial() & ok).sum(0), ok.sum(0)
     rate = k / n.clamp_min(1)
     lo, hi = int(rate.argmin()), int(rate.argmax())
-    return C.all_of([C.rate_at_most(int(k[lo]), int(n[lo]), ROBUST, what="FFA+ rate"),
-                     C.rate_at_least(int(k[hi]), int(n[hi]), MOST, what="FFA+ rate")],
-                    ["most robust attribute", "least robust"])
+    return all_of([rate_at_most(int(k[lo]), int(n[lo]), ROBUST, what="FFA+ rate"),
+                   rate_at_least(int(k[hi]), int(n[hi]), MOST, what="FFA+ rate")],
+                  ["most robust attribute", "least robust"])
 
 
-def _one_seed_attacks(res: Res) -> dict[str, C.Judgement]:
+def _one_seed_attacks(res: Res) -> dict[str, Judgement]:
     ok = res.scores("euclidean", "converged").correct
     fgs, ffa = (res.run("euclidean", "converged", m).adversarial() for m in ("fgs", "ffa"))
     wrong_c, wrong_2 = ~ok, ~res.scores("euclidean", "epoch2").correct
@@ -117,26 +134,26 @@ def _one_seed_attacks(res: Res) -> dict[str, C.Judgement]:
     lost = nat_2 & ~(ffa & wrong_c)
     combos = [(lo, m) for lo in ("euclidean", "softmax") for m in ("fgs", "ffa")]
     eucl = ("euclidean", "converged")
-    rate_pm = [C.rate_greater(_count(res, *eucl, m, wrong_c), int(wrong_c.sum()), _count(res, *eucl, m, ok),
-                              int(ok.sum()), names=("rate(-)", "rate(+)")) for m in ("fgs", "ffa")]
+    rate_pm = [rate_greater(_count(res, *eucl, m, wrong_c), int(wrong_c.sum()), _count(res, *eucl, m, ok),
+                            int(ok.sum()), names=("rate(-)", "rate(+)")) for m in ("fgs", "ffa")]
     more_training = [_more(res, (lo, "converged", m), (lo, "epoch2", m), ("converged", "two epochs"),
                            NOT_FEWER) for lo, m in combos]
     softmax = [_more(res, ("softmax", "converged", m), (*eucl, m), ("softmax", "Euclidean"))
                for m in ("ffa", "fgs")]
     return {
         "R1": _more(res, (*eucl, "ffa"), (*eucl, "fgs"), ("FFA", "FGS")),
-        "R2": C.rate_at_least(int((fgs & ffa).sum()), int(fgs.sum()), ALMOST_ALL,
-                              what="FGS adversarials also FFA"),
+        "R2": rate_at_least(int((fgs & ffa).sum()), int(fgs.sum()), ALMOST_ALL,
+                            what="FGS adversarials also FFA"),
         "R3": _spread(res),
-        "R4": C.all_of(rate_pm, ["FGS", "FFA"]),
-        "R5": C.all_of(more_training, [f"{lo[:4]}. {m.upper()}" for lo, m in combos]),
-        "R6": C.all_of(softmax, ["FFA", "FGS"]),
-        "R7": C.rate_at_least(int((ffa & wrong_c).sum()), int(wrong_c.sum()), NATURAL_COMMON,
-                              what="misclassified pairs FFA corrects"),
-        "R8": C.rate_between(int((nat_2 & wrong_c).sum()), int(nat_2.sum()), *HALF_BAND,
-                             what="two-epoch natural FFA adversarials still misclassified at convergence"),
-        "R9": C.rate_at_least(int((lost & ok).sum()), int(lost.sum()), 0.5,
-                              what="no-longer-natural adversarials classified correctly"),
+        "R4": all_of(rate_pm, ["FGS", "FFA"]),
+        "R5": all_of(more_training, [f"{lo[:4]}. {m.upper()}" for lo, m in combos]),
+        "R6": all_of(softmax, ["FFA", "FGS"]),
+        "R7": rate_at_least(int((ffa & wrong_c).sum()), int(wrong_c.sum()), NATURAL_COMMON,
+                            what="misclassified pairs FFA corrects"),
+        "R8": rate_between(int((nat_2 & wrong_c).sum()), int(nat_2.sum()), *HALF_BAND,
+                           what="two-epoch natural FFA adversarials still misclassified at convergence"),
+        "R9": rate_at_least(int((lost & ok).sum()), int(lost.sum()), 0.5,
+                            what="no-longer-natural adversarials classified correctly"),
     }
 
 
@@ -156,11 +173,11 @@ ATTACK_CLAIMS = {  # id: (statement, quote, rests on training randomness)
 }
 
 
-def attack_claims(res_by_seed: Mapping[int, Res]) -> list[C.Claim]:
+def attack_claims(res_by_seed: Mapping[int, Res]) -> list[Claim]:
     """Claims about adversarials (chapter 02) from the attack results of every training seed run."""
     seeds = list(res_by_seed)
     per = {s: _one_seed_attacks(r) for s, r in res_by_seed.items()}
-    return [C.claim(cid, text, QUOTES[q], _over_seeds([per[s][cid] for s in seeds], seeds, training))
+    return [claim(cid, text, QUOTES[q], _over_seeds([per[s][cid] for s in seeds], seeds, training))
             for cid, (text, q, training) in ATTACK_CLAIMS.items()]
 
 
@@ -179,7 +196,7 @@ def _counts(m: pd.DataFrame, diagonal: bool) -> tuple[int, int]:
     return k, n
 
 
-def portability_claims(left: pd.DataFrame, right: pd.DataFrame) -> list[C.Claim]:
+def portability_claims(left: pd.DataFrame, right: pd.DataFrame) -> list[Claim]:
     """Fig. 4 claims: ``left`` (converged adversarials) and ``right`` (two-epoch adversarials) from
     :func:`.portability.portability`, tested on the converged networks."""
     stacked = [(float(left.iat[i, j]), left.columns[j], left.index[i]) for i in range(len(left.index))
@@ -187,23 +204,23 @@ def portability_claims(left: pd.DataFrame, right: pd.DataFrame) -> list[C.Claim]
     top = max(stacked, default=(float("nan"), "-", "-"))
     n_top = int(left.attrs["n"][top[1]]) if stacked else 0
     return [
-        C.claim("P1", "Over 30% of two-epoch adversarials stay adversarial after training",
-                QUOTES["still_adversarial"], C.rate_at_least(*_counts(right, True), STILL,
-                                                             what="still adversarial (pooled)")),
-        C.claim("P2", "Most perturbations for one attribute do not flip another", QUOTES["mostly_specific"],
-                C.rate_at_most(*_counts(left, False), SPECIFIC, what="off-diagonal flips (pooled)")),
-        C.claim("P3", f"The most portable pair ({top[1]} -> {top[2]}) flips as often as Goatee -> No_Beard",
-                QUOTES["goatee"], C.rate_at_least(round(top[0] / 100 * n_top) if stacked else 0, n_top,
-                                                  GOATEE_NO_BEARD, what="largest off-diagonal cell"),
-                note="the largest of many cells: selected, so biased upward"),
-        C.claim("P4", "Two-epoch adversarials port to other attributes more than converged ones",
-                QUOTES["portability_rises"], C.rate_greater(*_counts(right, False), *_counts(left, False),
-                                                            names=("two-epoch", "converged"))),
+        claim("P1", "Over 30% of two-epoch adversarials stay adversarial after training",
+              QUOTES["still_adversarial"], rate_at_least(*_counts(right, True), STILL,
+                                                         what="still adversarial (pooled)")),
+        claim("P2", "Most perturbations for one attribute do not flip another", QUOTES["mostly_specific"],
+              rate_at_most(*_counts(left, False), SPECIFIC, what="off-diagonal flips (pooled)")),
+        claim("P3", f"The most portable pair ({top[1]} -> {top[2]}) flips as often as Goatee -> No_Beard",
+              QUOTES["goatee"], rate_at_least(round(top[0] / 100 * n_top) if stacked else 0, n_top,
+                                              GOATEE_NO_BEARD, what="largest off-diagonal cell"),
+              note="the largest of many cells: selected, so biased upward"),
+        claim("P4", "Two-epoch adversarials port to other attributes more than converged ones",
+              QUOTES["portability_rises"], rate_greater(*_counts(right, False), *_counts(left, False),
+                                                        names=("two-epoch", "converged"))),
     ]
 
 
 def real_face_claims(summary: pd.DataFrame, transfer: pd.DataFrame,
-                     attribute_of: Mapping[str, str]) -> list[C.Claim]:
+                     attribute_of: Mapping[str, str]) -> list[Claim]:
     """Claims checked on the real pretrained models and faces (chapter 03, experiment 6):
     ``summary`` per model (faces, correct, FGS+/-, FFA+/-), ``transfer`` flip rates (%) tested x source."""
     n = int(summary["faces"].sum())
@@ -215,17 +232,17 @@ def real_face_claims(summary: pd.DataFrame, transfer: pd.DataFrame,
              for t in transfer.index if s != t and transfer.loc[t, s] == transfer.loc[t, s]]
     same, cross = [v for v, k in cells if k], [v for v, k in cells if not k]
     return [
-        C.claim("F1", "Real faces: FFA finds more adversarials than FGS", QUOTES["ffa_vs_fgs"],
-                C.rate_greater(ffa, n, fgs, n, names=("FFA", "FGS")), note="(face, model) pairs"),
-        C.claim("F2", "Real faces: robustness differs between models", QUOTES["robust_spread"],
-                C.rate_greater(int(summary.loc[hi, "FFA+"]), int(summary.loc[hi, "correct"]),
-                               int(summary.loc[lo, "FFA+"]), int(summary.loc[lo, "correct"]),
-                               margin=SPREAD, names=(str(hi), str(lo))),
-                note="FFA+ share of the least and the most robust model (selected: biased apart)"),
-        C.claim("F3", "Real faces: natural adversarials are common", QUOTES["natural_share"],
-                C.rate_at_least(int(summary["FFA-"].sum()), wrong, NATURAL_COMMON,
-                                what="misclassified faces FFA corrects")),
-        C.claim("F4", "Real faces: perturbations are attribute-specific", QUOTES["mostly_specific"],
-                C.greater(same, cross, paired=False, names=("same-attribute", "cross-attribute"), fmt=".1f"),
-                note="flip rates (%) of the transfer matrix's off-diagonal cells"),
+        claim("F1", "Real faces: FFA finds more adversarials than FGS", QUOTES["ffa_vs_fgs"],
+              rate_greater(ffa, n, fgs, n, names=("FFA", "FGS")), note="(face, model) pairs"),
+        claim("F2", "Real faces: robustness differs between models", QUOTES["robust_spread"],
+              rate_greater(int(summary.loc[hi, "FFA+"]), int(summary.loc[hi, "correct"]),
+                           int(summary.loc[lo, "FFA+"]), int(summary.loc[lo, "correct"]),
+                           margin=SPREAD, names=(str(hi), str(lo))),
+              note="FFA+ share of the least and the most robust model (selected: biased apart)"),
+        claim("F3", "Real faces: natural adversarials are common", QUOTES["natural_share"],
+              rate_at_least(int(summary["FFA-"].sum()), wrong, NATURAL_COMMON,
+                            what="misclassified faces FFA corrects")),
+        claim("F4", "Real faces: perturbations are attribute-specific", QUOTES["mostly_specific"],
+              greater(same, cross, paired=False, names=("same-attribute", "cross-attribute"), fmt=".1f"),
+              note="flip rates (%) of the transfer matrix's off-diagonal cells"),
     ]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...attacks.advhat.eot import HALF_WIDTHS
 from ...attacks.advhat.projection import Placement
-from .. import claims as C
+from ..claims import Claim, Judgement, Paper, all_of, at_least, claim, greater, inconclusive, trend
 
 DROP_MIN = 0.2  # A1: every face's mean held-out cosine drop below grey
 RATIO_MIN = 0.5  # A2: drop outside the EOT range >= half the drop inside
@@ -24,13 +24,13 @@ DROP_MARGIN = 0.01  # A3, A4: a drop (or a difference of drops) must exceed 0.01
 MIN_FACES = 3  # claims about faces need at least three faces
 ABSTRACT = "Komkov & Petiushko, abstract (seed komkov2019, l. 5)"
 PAPER = {
-    "A1": C.Paper("the sticker 'confuses' ArcFace R100 (numbers not recovered)", ABSTRACT),
-    "A2": C.Paper("works 'in different shooting conditions' (numbers not recovered)", ABSTRACT),
-    "A3": C.Paper("implied by the off-plane model (no ablation recovered)",
-                  "spec papers.md, A3, l. 642"),
-    "A4": C.Paper("'transferable to other Face ID models' (numbers not recovered)", ABSTRACT),
-    "A5": C.Paper("TV loss for printable, smooth stickers (w_tv = 1e-4)",
-                  "official code; spec papers.md, l. 546"),
+    "A1": Paper("the sticker 'confuses' ArcFace R100 (numbers not recovered)", ABSTRACT),
+    "A2": Paper("works 'in different shooting conditions' (numbers not recovered)", ABSTRACT),
+    "A3": Paper("implied by the off-plane model (no ablation recovered)",
+                "spec papers.md, A3, l. 642"),
+    "A4": Paper("'transferable to other Face ID models' (numbers not recovered)", ABSTRACT),
+    "A5": Paper("TV loss for printable, smooth stickers (w_tv = 1e-4)",
+                "official code; spec papers.md, l. 546"),
 }
 STATEMENTS = {
     "A1": "An adversarial hat sticker lowers the cosine to the anchor on every face",
@@ -41,13 +41,13 @@ STATEMENTS = {
 }
 
 
-def a1(summary: pd.DataFrame) -> C.Judgement:
+def a1(summary: pd.DataFrame) -> Judgement:
     """The smallest per-face mean drop (grey - adversarial cosine) is at least DROP_MIN."""
     drop, rej = summary["drop"], summary["rejected (d >= 0.6)"]
-    j = C.at_least(float(drop.min()), DROP_MIN, what=f"smallest per-face drop ({len(drop)} faces)")
+    j = at_least(float(drop.min()), DROP_MIN, what=f"smallest per-face drop ({len(drop)} faces)")
     ours = (f"drop {drop.min():.3f}-{drop.max():.3f} (mean {drop.mean():.3f}) on {len(drop)} faces; "
             f"dlib rejects {rej.mean():.0%} of adversarial views")
-    return C.Judgement(j.verdict, ours, j.rule)
+    return Judgement(j.verdict, ours, j.rule)
 
 
 def _inside(name: str, value: float) -> bool:
@@ -73,52 +73,52 @@ def a2_table(rob: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def a2(t: pd.DataFrame) -> C.Judgement:
+def a2(t: pd.DataFrame) -> Judgement:
     """Every swept parameter's outside/inside drop ratio (:func:`a2_table`) is at least RATIO_MIN."""
-    j = C.at_least(float(t["ratio"].min()), RATIO_MIN, what="smallest outside/inside drop ratio")
+    j = at_least(float(t["ratio"].min()), RATIO_MIN, what="smallest outside/inside drop ratio")
     ours = "ratio " + ", ".join(f"{k} {v:.2f}" for k, v in t["ratio"].items())
-    return C.Judgement(j.verdict, ours, j.rule)
+    return Judgement(j.verdict, ours, j.rule)
 
 
-def a3(offplane: Sequence[float], flat: Sequence[float]) -> C.Judgement:
+def a3(offplane: Sequence[float], flat: Sequence[float]) -> Judgement:
     """Per-face drops of the off-plane and the flat sticker (same held-out off-plane views): paired
     bootstrap over faces, margin DROP_MARGIN; inconclusive with fewer than MIN_FACES faces."""
     if len(offplane) < MIN_FACES:
         pairs = zip(offplane, flat, strict=True)
         ours = "; ".join(f"{o:.3f} (off-plane) vs {f:.3f} (flat)" for o, f in pairs)
-        return C.inconclusive(ours, f"off-plane drop - flat drop > {DROP_MARGIN:g} over faces",
-                              f"{len(offplane)} face(s); {MIN_FACES} needed (views of one face are not a "
-                              "sample of faces)")
-    return C.greater(offplane, flat, paired=True, margin=DROP_MARGIN, names=("off-plane drop", "flat drop"))
+        return inconclusive(ours, f"off-plane drop - flat drop > {DROP_MARGIN:g} over faces",
+                            f"{len(offplane)} face(s); {MIN_FACES} needed (views of one face are not a "
+                            "sample of faces)")
+    return greater(offplane, flat, paired=True, margin=DROP_MARGIN, names=("off-plane drop", "flat drop"))
 
 
-def a4(faceres_drops: Sequence[float]) -> C.Judgement:
+def a4(faceres_drops: Sequence[float]) -> Judgement:
     """faceres's per-face drop (grey - adversarial cosine to its own anchor) above DROP_MARGIN, on a
     bootstrap interval over faces. Not compared with dlib's drop: the two cosine scales differ."""
     if len(faceres_drops) < MIN_FACES:
-        return C.inconclusive(", ".join(f"{d:.3f}" for d in faceres_drops), f"faceres drop > {DROP_MARGIN:g}",
-                              f"{len(faceres_drops)} face(s); {MIN_FACES} needed")
+        return inconclusive(", ".join(f"{d:.3f}" for d in faceres_drops), f"faceres drop > {DROP_MARGIN:g}",
+                            f"{len(faceres_drops)} face(s); {MIN_FACES} needed")
     zero = [0.0] * len(faceres_drops)
-    return C.greater(faceres_drops, zero, paired=True, margin=DROP_MARGIN, names=("faceres drop", "0"))
+    return greater(faceres_drops, zero, paired=True, margin=DROP_MARGIN, names=("faceres drop", "0"))
 
 
-def a5(stats: pd.DataFrame) -> C.Judgement:
+def a5(stats: pd.DataFrame) -> Judgement:
     """TV(S) and the high-frequency share fall with the TV weight: fitted slopes against the weights'
     rank (needs >= 3 weights; one sticker per weight, so the slopes' errors come from the residuals)."""
     s = stats.sort_values("w_tv")
     ours_tail = "; drop " + ", ".join(f"{d:.3f}" for d in s["drop"]) + " for w_tv " + \
         ", ".join(f"{w:g}" for w in s["w_tv"])
     if len(s) < 3:
-        return C.inconclusive("TV " + ", ".join(f"{v:.0f}" for v in s["TV(S)"]) + ours_tail,
-                              "TV(S) falls with w_tv", f"{len(s)} TV weights; 3 needed for a slope")
+        return inconclusive("TV " + ", ".join(f"{v:.0f}" for v in s["TV(S)"]) + ours_tail,
+                            "TV(S) falls with w_tv", f"{len(s)} TV weights; 3 needed for a slope")
     x = list(range(len(s)))
-    j = C.all_of([C.trend(x, s["TV(S)"].tolist(), up=False, fmt=".0f", what="TV(S) vs rank of w_tv"),
-                  C.trend(x, s["high-frequency share"].tolist(), up=False, fmt=".3f",
-                          what="high-frequency share vs rank of w_tv")], ["TV", "high frequencies"])
-    return C.Judgement(j.verdict, j.ours + ours_tail, j.rule)
+    j = all_of([trend(x, s["TV(S)"].tolist(), up=False, fmt=".0f", what="TV(S) vs rank of w_tv"),
+                trend(x, s["high-frequency share"].tolist(), up=False, fmt=".3f",
+                      what="high-frequency share vs rank of w_tv")], ["TV", "high frequencies"])
+    return Judgement(j.verdict, j.ours + ours_tail, j.rule)
 
 
-def rows(judgements: Mapping[str, C.Judgement], notes: Mapping[str, str] | None = None) -> list[C.Claim]:
+def rows(judgements: Mapping[str, Judgement], notes: Mapping[str, str] | None = None) -> list[Claim]:
     """The closing table's claims, in the order given."""
     notes = notes or {}
-    return [C.claim(k, STATEMENTS[k], PAPER[k], j, notes.get(k, "")) for k, j in judgements.items()]
+    return [claim(k, STATEMENTS[k], PAPER[k], j, notes.get(k, "")) for k, j in judgements.items()]

@@ -30,7 +30,7 @@ from ...data.types import ImageSet
 from ...metrics import ranking, ssim
 from ...metrics.cw_ssim import cw_ssim, luma_cw_ssim
 from ...models import small_nets
-from ...models.base import embed
+from ...models.base import accuracy, embed
 from ...models.face_descriptor import MATCH_THRESHOLD, face_descriptor
 from ...models.gallery import GalleryClassifier, templates
 from ...progress import progress
@@ -53,14 +53,19 @@ class Setting:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def classifier_fit(x: Tensor, y: Tensor, epochs: int, lr: float, seed: int) -> cache.Fit:
+    """How a setting's classifier trains: :func:`small_nets.fit_classifier` on ``(x, y)``."""
+    return partial(small_nets.fit_classifier, x=x, y=y, epochs=epochs, lr=lr, seed=seed)
+
+
 def _train(name: str, make: Callable[[], nn.Module], data: ImageSet, cfg: Mapping[str, Any]) -> nn.Module:
+    """The classifier ``make()`` trained on ``cfg['n_train']`` images of ``data`` drawn with the seed,
+    cached (key: ``cfg``, the code of ``make`` and :func:`small_nets.fit_classifier`, the images)."""
     n = int(cfg["n_train"])
     g = torch.Generator().manual_seed(int(cfg["seed"]))
     idx = torch.randperm(len(data), generator=g, device=g.device)[:n]
-    fit = lambda m: small_nets.fit_classifier(
-        m, data.x[idx], data.y[idx], epochs=int(cfg["epochs"]), lr=float(cfg["lr"]), seed=int(cfg["seed"])
-    )
-    model, _ = cache.cached_module(name, dict(cfg), make, fit, code=[small_nets])
+    fit = classifier_fit(data.x[idx], data.y[idx], int(cfg["epochs"]), float(cfg["lr"]), int(cfg["seed"]))
+    model, _ = cache.cached_module(name, cfg, make, fit)
     return model
 
 
@@ -74,8 +79,8 @@ def _attacked(
         ok = model(train.x[idx]).argmax(1) == train.y[idx]
     pick = idx[ok][:n]
     info = {
-        "test_accuracy": small_nets.accuracy(model, test.x, test.y),
-        "train_accuracy": small_nets.accuracy(model, train.x[idx], train.y[idx]),
+        "test_accuracy": accuracy(model, test.x, test.y),
+        "train_accuracy": accuracy(model, train.x[idx], train.y[idx]),
     }
     return Setting(name, model, train.x[pick], train.y[pick], train.classes, similarity, info)
 

@@ -9,8 +9,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ...data import synthetic_styles as ss
-from ...models import crispr as cr
+from ...data import synthetic_styles
+from ...models import crispr
 from . import setup, training
 
 
@@ -20,8 +20,8 @@ class Setting:
 
     canvas: Tensor
     digits: Tensor
-    test: ss.StyledDigits
-    probe_train: ss.StyledDigits
+    test: synthetic_styles.StyledDigits
+    probe_train: synthetic_styles.StyledDigits
     oracle: setup.Oracle
     oracle_meta: dict[str, Any]
 
@@ -29,9 +29,9 @@ class Setting:
 def styled_setting(P: Mapping[str, Any]) -> Setting:
     """Styled MNIST-5k digits: fresh stylings of the 4000 training digits for training, one fixed
     styling of the first ``n_test`` test digits, ``n_probe`` fixed training stylings for probes."""
-    canvas, digits = ss.digits_32("train")
-    test = ss.styled_digits("test", seed=P["seed"] + 1, limit=P["n_test"])
-    probe = ss.styled_digits("train", seed=P["seed"] + 2, limit=P["n_probe"])
+    canvas, digits = synthetic_styles.digits_32("train")
+    test = synthetic_styles.styled_digits("test", seed=P["seed"] + 1, limit=P["n_test"])
+    probe = synthetic_styles.styled_digits("train", seed=P["seed"] + 2, limit=P["n_probe"])
     oracle, meta = setup.trained_oracle(canvas, digits, P["oracle_iters"], P["seed"])
     return Setting(canvas, digits, test, probe, oracle, meta)
 
@@ -51,7 +51,7 @@ def _key(setting: Setting) -> dict[str, Any]:
 
 
 def train(setting: Setting, cfg: training.CrisprConfig, name: str,
-          dev: torch.device | None = None) -> tuple[cr.Crispr, dict[str, Any]]:
+          dev: torch.device | None = None) -> tuple[crispr.Crispr, dict[str, Any]]:
     """A trained CRISPR (cached) on fresh stylings of the setting's training digits."""
     return training.trained(name, cfg, setup.batch_sampler(setting.canvas, cfg.batch), _key(setting), dev)
 
@@ -60,9 +60,9 @@ def train(setting: Setting, cfg: training.CrisprConfig, name: str,
 class Models:
     """The chapter's CRISPR, its training record, and the ablation without L_inv / L_attr (or None)."""
 
-    model: cr.Crispr
+    model: crispr.Crispr
     meta: dict[str, Any]
-    ablation: cr.Crispr | None
+    ablation: crispr.Crispr | None
 
 
 def train_models(setting: Setting, P: Mapping[str, Any], dev: torch.device | None = None) -> Models:

@@ -12,7 +12,7 @@ import torch
 
 from ...models.explaingan import BlackBox
 from ...models.explaingan_losses import LossWeights
-from . import data, evaluate, training, zoo
+from . import blackbox, data, evaluate, training, zoo
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,6 @@ class Task:
     bb_meta: dict[str, Any]
 
 
-def device(name: str) -> torch.device:
-    """``auto``: CUDA when available, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def task(P: Mapping[str, Any], dataset: str, pair: Sequence[Any], dev: torch.device | None = None) -> Task:
     """Load the pair (a CelebA pair is ``[no <attribute>, <attribute>]``) and its black box."""
     if dataset == "celeba":
@@ -39,7 +32,7 @@ def task(P: Mapping[str, Any], dataset: str, pair: Sequence[Any], dev: torch.dev
     else:
         sizes = P["mnist_sizes"] if dataset == "mnist5k" else P["fashion_sizes"]
         pd_ = data.load_pair(dataset, [str(c) for c in pair], sizes, P["seed"])
-    bb, meta = zoo.blackbox(pd_, P["bb_epochs"], P["seed"], dev)
+    bb, meta = blackbox.blackbox(pd_, P["bb_epochs"], P["seed"], dev)
     return Task(data.to_device(pd_, dev) if dev is not None else pd_, bb, meta)
 
 

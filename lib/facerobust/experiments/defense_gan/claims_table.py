@@ -1,7 +1,7 @@
 """The closing "Paper vs this book" table of the Defense-GAN chapter, on the shared claims module.
 
 Every row is built with :mod:`facerobust.experiments.claims` from the chapter's computed results
-(:class:`Results`) and the paper values of :mod:`.paper` (document, table and line). Accuracies are
+(:class:`Results`) and the paper values of :mod:`.printed` (document, table and line). Accuracies are
 rates over the test images, judged on their Wilson intervals; trends on the fitted slope's
 interval; a reproduction "reaches the paper's accuracy" when the whole interval lies above the
 paper's value minus ``MARGIN`` (shown in the rule). Two settings make a row inconclusive rather
@@ -19,9 +19,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import claims as C
-from . import paper
-from . import whitebox_exp as wb
+from .. import claims
+from ..claims import (
+    FAILS,
+    Claim,
+    Judgement,
+    Paper,
+    at_most,
+    claim,
+    greater,
+    inconclusive,
+    newcombe,
+    not_run,
+    rate_at_least,
+    rate_at_most,
+    rate_greater,
+    rate_trend,
+    within_factor,
+)
+from . import printed, whitebox_exp
 
 MARGIN = 0.05  # "reaches the paper's accuracy": the interval lies above paper - MARGIN
 PAPER_L, PAPER_R = 200, 10
@@ -84,26 +100,27 @@ def _k(acc: float, n: int) -> int:
 
 
 def _reaches(
-    acc: float, n: int, value: paper.Value, L: int, R: int, budget: Budget, ds: str, what: str
-) -> C.Judgement:
+    acc: float, n: int, value: printed.Value, L: int, R: int, budget: Budget, ds: str, what: str
+) -> Judgement:
     """Rec reaches the paper's accuracy: Wilson interval above paper - MARGIN; another L, R than the
     dissertation's, or a failure at a budget far below the official one, is inconclusive."""
     if math.isnan(acc):
-        return C.not_run(f"{what} >= {value.value - MARGIN:.3f}", "not in this profile")
-    j = C.rate_at_least(_k(acc, n), n, value.value - MARGIN, what=what)
+        return not_run(f"{what} >= {value.value - MARGIN:.3f}", "not in this profile")
+    j = rate_at_least(_k(acc, n), n, value.value - MARGIN, what=what)
     if (L, R) != (PAPER_L, PAPER_R):
-        return C.inconclusive(
+        return inconclusive(
             j.ours, j.rule, f"our projection runs L={L}, R={R}, not L={PAPER_L}, R={PAPER_R}"
         )
-    if j.verdict == C.FAILS and not budget.official(ds):
-        return C.inconclusive(j.ours, j.rule, f"at our budget: {budget.text(ds)}")
+    if j.verdict == FAILS and not budget.official(ds):
+        return inconclusive(j.ours, j.rule, f"at our budget: {budget.text(ds)}")
     return j
 
 
-def _whitebox(r: Results) -> list[C.Claim]:
+def _whitebox(r: Results) -> list[Claim]:
     rows = []
-    attack_row = {"FGSM": wb.fgsm_label(r.eps), "RAND+FGSM": wb.rand_fgsm_label(r.eps), "CW-L2": "CW-L2"}
-    for (ds, attack), values in paper.WHITEBOX.items():
+    attack_row = {"FGSM": whitebox_exp.fgsm_label(r.eps), "RAND+FGSM": whitebox_exp.rand_fgsm_label(r.eps),
+                  "CW-L2": "CW-L2"}
+    for (ds, attack), values in printed.WHITEBOX.items():
         df = r.wb.get(ds)
         if df is None:
             continue
@@ -119,18 +136,18 @@ def _whitebox(r: Results) -> list[C.Claim]:
                 text = f"{NAMES[ds]} white-box {label}, model A: Defense-GAN-Rec reaches the paper's accuracy"
             else:
                 j = (
-                    C.rate_at_most(_k(ours, r.wb_n), r.wb_n, value.value + MARGIN, what=f"accuracy ({label})")
+                    rate_at_most(_k(ours, r.wb_n), r.wb_n, value.value + MARGIN, what=f"accuracy ({label})")
                     if not math.isnan(ours)
-                    else C.not_run("accuracy <= paper + margin", "not in this profile")
+                    else not_run("accuracy <= paper + margin", "not in this profile")
                 )
                 text = f"{NAMES[ds]} white-box {label}, model A: {col} stays low"
             if attack != "CW-L2" and r.eps != 0.3:
-                j = C.inconclusive(j.ours, j.rule, f"run at eps={r.eps:g}, the paper's is 0.3")
+                j = inconclusive(j.ours, j.rule, f"run at eps={r.eps:g}, the paper's is 0.3")
             rows.append(
-                C.claim(
+                claim(
                     cid,
                     text,
-                    C.Paper(value.text, value.source),
+                    Paper(value.text, value.source),
                     j,
                     f"first {r.wb_n} test images; margin {MARGIN}",
                 )
@@ -138,40 +155,40 @@ def _whitebox(r: Results) -> list[C.Claim]:
     return rows
 
 
-def _blackbox(r: Results) -> list[C.Claim]:
+def _blackbox(r: Results) -> list[Claim]:
     rows = []
-    for (ds, pair), (rec_v, orig_v) in paper.BLACKBOX.items():
+    for (ds, pair), (rec_v, orig_v) in printed.BLACKBOX.items():
         df, n = r.bb.get(ds), r.n_test.get(ds, 0)
         if df is None or pair not in df.index:
             continue
         rec, orig, nodef = (_get(df, pair, c) for c in ("Defense-GAN-Rec", "Defense-GAN-Orig", "No defense"))
         name = NAMES[ds]
         rows.append(
-            C.claim(
+            claim(
                 f"B-{name}-{pair}-Rec",
                 f"{name} black-box FGSM eps={r.eps:g} {pair}: Defense-GAN-Rec reaches the paper's accuracy",
-                C.Paper(rec_v.text, rec_v.source),
+                Paper(rec_v.text, rec_v.source),
                 _reaches(rec, n, rec_v, r.bb_L, r.bb_R, r.budget, ds, "Rec accuracy"),
             )
         )
-        lo, hi = C.newcombe(_k(rec, n), n, _k(orig, n), n)
+        lo, hi = newcombe(_k(rec, n), n, _k(orig, n), n)
         span = (0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
         rows.append(
-            C.claim(
+            claim(
                 f"B-{name}-{pair}-RecOrig",
                 f"{name} black-box {pair}: Rec and Orig within 0.01",
-                C.Paper(
+                Paper(
                     f"|{rec_v.text} - {orig_v.text}| = {abs(rec_v.value - orig_v.value):.4f}", rec_v.source
                 ),
-                C.at_most(abs(rec - orig), 0.01, interval=span, what="|Rec - Orig| (Newcombe)"),
+                at_most(abs(rec - orig), 0.01, interval=span, what="|Rec - Orig| (Newcombe)"),
             )
         )
         rows.append(
-            C.claim(
+            claim(
                 f"B-{name}-{pair}-helps",
                 f"{name} black-box {pair}: Defense-GAN-Rec beats no defense",
-                C.Paper(f"{rec_v.text} vs no defense (same row)", rec_v.source),
-                C.rate_greater(_k(rec, n), n, _k(nodef, n), n, names=("Rec", "no defense")),
+                Paper(f"{rec_v.text} vs no defense (same row)", rec_v.source),
+                rate_greater(_k(rec, n), n, _k(nodef, n), n, names=("Rec", "no defense")),
             )
         )
     return rows
@@ -186,7 +203,7 @@ _SWEEPS = (
 
 
 def _sweep_claim(r: Results, ds: str, name: str, spec: tuple[str, str, str, str, str, str, bool],
-                 note: str) -> C.Claim | None:
+                 note: str) -> Claim | None:
     suffix, statement, key, attr, column, axis, up = spec
     table = getattr(r, attr).get(ds)
     if table is None or len(table) < 2:
@@ -194,13 +211,13 @@ def _sweep_claim(r: Results, ds: str, name: str, spec: tuple[str, str, str, str,
     n = r.n_eps if attr == "eps_sweep" else r.n_test.get(ds, 0)
     x = table.index.to_numpy(float)
     acc = list(table[column])
-    v = paper.SWEEPS[(ds, key)]
-    judgement = C.rate_trend(np.log2(x) if axis == "log2 L" else x, [_k(a, n) for a in acc],
-                             [n] * len(acc), up=up, what=f"accuracy vs {axis}")
-    return C.claim(f"T-{name}-{suffix}", f"{name}: {statement}", C.Paper(v.text, v.source), judgement, note)
+    v = printed.SWEEPS[(ds, key)]
+    judgement = rate_trend(np.log2(x) if axis == "log2 L" else x, [_k(a, n) for a in acc],
+                           [n] * len(acc), up=up, what=f"accuracy vs {axis}")
+    return claim(f"T-{name}-{suffix}", f"{name}: {statement}", Paper(v.text, v.source), judgement, note)
 
 
-def _trends(r: Results) -> list[C.Claim]:
+def _trends(r: Results) -> list[Claim]:
     rows = []
     for ds, name in NAMES.items():
         note = "paper: Model F (not built here); ours: model A, substitute E"
@@ -208,28 +225,28 @@ def _trends(r: Results) -> list[C.Claim]:
         if ds in r.det_mse:
             clean, adv = r.det_mse[ds]
             rows.append(
-                C.claim(
+                claim(
                     f"D-{name}",
                     f"{name}: the reconstruction error of attacked images exceeds that of "
                     "clean ones (a detector better than chance)",
-                    C.Paper(paper.DETECTION.text, paper.DETECTION.source),
-                    C.greater(adv, clean, paired=True, names=("MSE adversarial", "MSE clean")),
+                    Paper(printed.DETECTION.text, printed.DETECTION.source),
+                    greater(adv, clean, paired=True, names=("MSE adversarial", "MSE clean")),
                     note,
                 )
             )
     return rows
 
 
-def claims(r: Results) -> list[C.Claim]:
+def claim_rows(r: Results) -> list[Claim]:
     """Every row of the chapter's table."""
     rows = _whitebox(r) + _blackbox(r) + _trends(r)
-    t = paper.TIME_R10_R1
+    t = printed.TIME_R10_R1
     rows.append(
-        C.claim(
+        claim(
             "Time-R",
             f"Time of R=10 over R=1 (L={r.time_L}, this CPU)",
-            C.Paper(t.text, t.source),
-            C.within_factor(r.time_ratio, paper.TIME_R10_R1_VALUE, 2.0),
+            Paper(t.text, t.source),
+            within_factor(r.time_ratio, printed.TIME_R10_R1_VALUE, 2.0),
             "a CPU has no idle parallel units: restarts cost time here",
         )
     )
@@ -238,7 +255,7 @@ def claims(r: Results) -> list[C.Claim]:
 
 def table(r: Results) -> pd.DataFrame:
     """The chapter's claims table (the shared columns)."""
-    return C.table(claims(r))
+    return claims.table(claim_rows(r))
 
 
 def recovery(no_attack: float, no_defense: float, defended: float) -> tuple[float, str]:
