@@ -73,12 +73,28 @@ def _port(values: np.ndarray, n: int) -> pd.DataFrame:
 def test_portability_claims_can_fail():
     specific = _port(np.eye(4) * 100 + 2, 100)
     still = _port(np.eye(4) * 60 + 2, 100)
-    v = _verdicts(AC.portability_claims(specific, still))
+    v = _verdicts(AC.portability_claims(dict.fromkeys(range(3), (specific, still))))
     assert v["P1"] == C.HOLDS and v["P2"] == C.HOLDS and v["P3"] == C.FAILS
     assert v["P4"] == C.INCONCLUSIVE  # 2% vs 2% off the diagonal
     tangled = _port(np.full((4, 4), 80.0), 100)
-    v = _verdicts(AC.portability_claims(tangled, _port(np.full((4, 4), 10.0), 100)))
+    flat = _port(np.full((4, 4), 10.0), 100)
+    v = _verdicts(AC.portability_claims(dict.fromkeys(range(3), (tangled, flat))))
     assert v["P2"] == C.FAILS and v["P1"] == C.FAILS and v["P4"] == C.FAILS
+
+
+def test_portability_claims_are_judged_on_every_seed():
+    specific, still = _port(np.eye(4) * 100 + 2, 100), _port(np.eye(4) * 60 + 2, 100)
+    one = _verdicts(AC.portability_claims({0: (specific, still)}))
+    assert one["P1"] == one["P4"] == C.INCONCLUSIVE  # two snapshots compared: one training seed is not enough
+    assert one["P2"] == C.HOLDS and one["P3"] == C.FAILS  # judged on one network: its verdict
+    tangled = _port(np.full((4, 4), 80.0), 100)
+    mixed = _verdicts(AC.portability_claims({0: (specific, still), 1: (tangled, still), 2: (specific, still)}))
+    assert mixed["P2"] == C.INCONCLUSIVE  # the seeds disagree
+    ab, cd = np.eye(4) * 100 + 2, np.eye(4) * 100 + 2
+    ab[1, 0], cd[3, 2] = 30.0, 40.0  # the largest off-diagonal cell: a -> b on seed 0, c -> d on seed 1
+    rows = AC.portability_claims({0: (_port(ab, 100), still), 1: (_port(cd, 100), still)})
+    p3 = next(r for r in rows if r.id == "P3")
+    assert "seed 0: a -> b:" in p3.judgement.ours and "seed 1: c -> d:" in p3.judgement.ours
 
 
 def test_real_face_claims_on_a_small_sample_are_inconclusive():

@@ -79,3 +79,14 @@ def seed_summary(panels: Mapping[int, tuple[pd.DataFrame, pd.DataFrame]]) -> pd.
             "largest (%)": float(top["flipped (%)"].iloc[0]) if len(top) else float("nan"),
         }
     return pd.DataFrame(rows).T
+
+
+def panels(res_by_seed: Mapping[int, AttributeResults], converged: Mapping[int, Any],
+           names: tuple[str, ...]) -> dict[int, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Both panels of Fig. 4 for every attacked training seed: ``{seed: (left, right)}``, each tested
+    on that seed's converged Euclidean networks (``converged[seed]``)."""
+    out = {}
+    for s, r in res_by_seed.items():
+        conv = converged[s]
+        out[s] = (portability(r, conv, "converged", names), portability(r, conv, "epoch2", names))
+    return out
