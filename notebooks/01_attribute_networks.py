@@ -63,7 +63,9 @@ from facerobust.experiments.attributes import claims_table, phrases, plots, prin
 t_start = time.perf_counter()
 glued.show(**{f"rz1_p_{key}": f"{printed.ERRORS[col]:.2f}" for key, col in {
     "eucl": "Euclidean (converged)", "lnet": "LNet+ANet", "triv": "Trivial", "soft": "Softmax (converged)"}.items()})
-data = setup.attribute_data(P)
+data = setup.attribute_data(setup.DataConfig(attributes=tuple(P.attributes) if P.attributes else None,
+                                             n_train=P.n_train, n_valid=P.n_valid, n_test=P.n_test,
+                                             celeba_root=P.celeba_root, image_size=P.image_size), arch=P.arch)
 names = data["train"].names
 train = setup.TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
                           batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
@@ -179,8 +181,8 @@ glued.show(rz1_hand_n=n, rz1_hand_errors=phrases.count(k, "error"), rz1_hand_lo=
 # epochs. The tables and figures show the first seed.
 
 # %%
-seeds = setup.training_seeds(P)
-runs = {s: setup.attribute_models(train, data, compute, seed=s) for s in seeds}
+seeds = setup.training_seeds(P.seed, P.n_seeds)
+runs = setup.seed_models(train, data, seeds, compute)  # {seed: {loss: (snapshots, history)}}, one fan-out
 models = runs[seeds[0]]
 hist = {(s, loss): meta for s, m in runs.items() for loss, (_, meta) in m.items()}
 print({k: (m["epochs_run"], round(m["seconds"])) for k, m in hist.items()}, "(epochs run, s)")

@@ -93,7 +93,9 @@ from facerobust import glued
 from facerobust.experiments.attributes import adversarial, claims_table, phrases, plots, setup, tables
 
 t_start = time.perf_counter()
-data = setup.attribute_data(P)
+data = setup.attribute_data(setup.DataConfig(attributes=tuple(P.attributes) if P.attributes else None,
+                                             n_train=P.n_train, n_valid=P.n_valid, n_test=P.n_test,
+                                             celeba_root=P.celeba_root, image_size=P.image_size), arch=P.arch)
 names = data["train"].names
 train = setup.TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
                           batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)

@@ -47,7 +47,9 @@ from facerobust import glued
 from facerobust.experiments.attributes import claims_table, phrases, plots, portability, printed, setup, tables
 
 t_start = time.perf_counter()
-data = setup.attribute_data(P)
+data = setup.attribute_data(setup.DataConfig(attributes=tuple(P.attributes) if P.attributes else None,
+                                             n_train=P.n_train, n_valid=P.n_valid, n_test=P.n_test,
+                                             celeba_root=P.celeba_root, image_size=P.image_size), arch=P.arch)
 names = data["train"].names
 train = setup.TrainConfig(arch=P.arch, lr=P.lr, rms_decay=P.rms_decay, lr_gamma=P.lr_gamma, lr_power=P.lr_power,
                           batch=P.batch, max_epochs=P.max_epochs, patience=P.patience, seed=P.seed)
@@ -129,7 +131,7 @@ glued.show(rz3_hand_src=names[src], rz3_hand_valid=int(valid.sum()), rz3_hand_st
 # adversarial after training. Empty columns: no adversarial for that source.
 
 # %% mystnb={"figure": {"caption": "Portability (Fig. 4).", "name": "fig-rozsa-portability"}}
-conv = {s: setup.attribute_models(train, data, compute, seed=s)["euclidean"][0].converged for s in res_by_seed}
+conv = {s: m["euclidean"][0].converged for s, m in setup.seed_models(train, data, list(res_by_seed), compute).items()}
 panels = portability.panels(res_by_seed, conv, names)  # {seed: (left, right)}, every attacked seed
 left, right = panels[P.seed]
 plots.heatmaps(left, right)
@@ -187,7 +189,8 @@ from facerobust.experiments.attributes import real_faces as rf
 from facerobust.models.registry import attribute_models
 
 face_models = rf.to_device(attribute_models(P.face_models), P.device)  # the chapter's device
-summary, face_res = rf.attack_models(face_models, lru_cache(None)(real_faces), P)
+search = rf.LineSearch(w0=P.w0, w_max=P.w_max, tol=P.tol)  # chapter 2's line search
+summary, face_res = rf.attack_models(face_models, lru_cache(None)(real_faces), search)
 summary.round(3)
 
 # %% mystnb={"figure": {"caption": "Transfer between real face models.", "name": "fig-rozsa-transfer"}}
@@ -225,7 +228,8 @@ plt.show()
 # NBVAL_CHECK_OUTPUT
 from facerobust.experiments import claims as C
 
-errs = {s: tables.error_table(setup.attribute_models(train, data, compute, seed=s), data) for s in setup.training_seeds(P)}
+seed_banks = setup.seed_models(train, data, setup.training_seeds(P.seed, P.n_seeds), compute)  # chapter 1's
+errs = {s: tables.error_table(m, data) for s, m in seed_banks.items()}
 attr_of = {k: m.attribute for k, m in face_models.items()}
 closing = [*claims_table.network_claims(errs, len(data["test"]), celeba=bool(P.celeba_root)),
         *claims_table.attack_claims(res_by_seed), *claims_table.portability_claims(panels),

@@ -88,7 +88,8 @@ def test_portability_claims_are_judged_on_every_seed():
     assert one["P1"] == one["P4"] == C.INCONCLUSIVE  # two snapshots compared: one training seed is not enough
     assert one["P2"] == C.HOLDS and one["P3"] == C.FAILS  # judged on one network: its verdict
     tangled = _port(np.full((4, 4), 80.0), 100)
-    mixed = _verdicts(AC.portability_claims({0: (specific, still), 1: (tangled, still), 2: (specific, still)}))
+    seeds = {0: (specific, still), 1: (tangled, still), 2: (specific, still)}
+    mixed = _verdicts(AC.portability_claims(seeds))
     assert mixed["P2"] == C.INCONCLUSIVE  # the seeds disagree
     ab, cd = np.eye(4) * 100 + 2, np.eye(4) * 100 + 2
     ab[1, 0], cd[3, 2] = 30.0, 40.0  # the largest off-diagonal cell: a -> b on seed 0, c -> d on seed 1
