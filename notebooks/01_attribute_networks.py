@@ -63,6 +63,8 @@ from facerobust.experiments.attributes import claims_table, phrases, plots, prin
 t_start = time.perf_counter()
 glued.show(**{f"rz1_p_{key}": f"{printed.ERRORS[col]:.2f}" for key, col in {
     "eucl": "Euclidean (converged)", "lnet": "LNet+ANet", "triv": "Trivial", "soft": "Softmax (converged)"}.items()})
+
+# %%
 data = setup.attribute_data(setup.DataConfig(attributes=tuple(P.attributes) if P.attributes else None,
                                              n_train=P.n_train, n_valid=P.n_valid, n_test=P.n_test,
                                              celeba_root=P.celeba_root, image_size=P.image_size), arch=P.arch)

@@ -47,6 +47,8 @@ from facerobust import glued
 from facerobust.experiments.attributes import claims_table, phrases, plots, portability, printed, setup, tables
 
 t_start = time.perf_counter()
+
+# %%
 data = setup.attribute_data(setup.DataConfig(attributes=tuple(P.attributes) if P.attributes else None,
                                              n_train=P.n_train, n_valid=P.n_valid, n_test=P.n_test,
                                              celeba_root=P.celeba_root, image_size=P.image_size), arch=P.arch)
