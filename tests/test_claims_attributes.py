@@ -106,3 +106,17 @@ def test_real_face_claims_on_a_small_sample_are_inconclusive():
     assert v["F1"] == C.INCONCLUSIVE  # 21 vs 19 of 58
     assert v["F2"] == C.FAILS  # shares 0.41 vs 0.38 cannot differ by 30 points
     assert v["F4"] == C.INCONCLUSIVE  # no cross-attribute cell
+
+
+def test_open_rows_say_what_would_decide_them():
+    from facerobust.experiments.attributes import open_rows
+
+    close = _res(soft_extra=0.0)  # softmax and Euclidean rates equal up to noise
+    parts = open_rows.open_parts(close, AC.HALF_BAND)
+    assert parts["R6"] and all("x" in p or "no sample size" in p for p in parts["R6"])
+    note = open_rows.open_note("R6", C.INCONCLUSIVE, {0: parts})
+    assert note.startswith("undecided on seed 0 (") and "n_attack" in note
+    assert open_rows.open_note("R6", C.HOLDS, {0: parts}) == ""  # decided rows carry no such note
+    assert open_rows.open_note("R1", C.INCONCLUSIVE, {0: parts}) == ""
+    assert open_rows._times(0.015, 0.003) == "about 25x"
+    assert open_rows._times(0.01, 0.0).startswith("no sample")

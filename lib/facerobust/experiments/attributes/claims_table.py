@@ -34,6 +34,7 @@ from ..claims import (
     similar,
     untestable,
 )
+from . import open_rows
 from .printed import GOATEE_NO_BEARD, QUOTES
 from .results import AttributeResults
 
@@ -177,8 +178,12 @@ def attack_claims(res_by_seed: Mapping[int, Res]) -> list[Claim]:
     """Claims about adversarials (chapter 02) from the attack results of every training seed run."""
     seeds = list(res_by_seed)
     per = {s: _one_seed_attacks(r) for s, r in res_by_seed.items()}
-    return [claim(cid, text, QUOTES[q], _over_seeds([per[s][cid] for s in seeds], seeds, training))
-            for cid, (text, q, training) in ATTACK_CLAIMS.items()]
+    parts = {s: open_rows.open_parts(r, HALF_BAND) for s, r in res_by_seed.items()}
+    rows = []
+    for cid, (text, q, training) in ATTACK_CLAIMS.items():
+        j = _over_seeds([per[s][cid] for s in seeds], seeds, training)
+        rows.append(claim(cid, text, QUOTES[q], j, note=open_rows.open_note(cid, j.verdict, parts)))
+    return rows
 
 
 # ---------------------------------------------------------------- chapter 03: portability, real faces
