@@ -374,16 +374,16 @@ print(f"paper, 2,500 x 10 iterations: x{inv_lr(1e-5, 1e-4, 0.75)(25_000):.3f}")
 # ```
 
 # %%
-by_seed = pd.DataFrame({s: e["euclidean (converged)"] for s, e in errs.items()})
-spread = by_seed.assign(range=by_seed.max(1) - by_seed.min(1)).sort_values("range", ascending=False)
+by_seed = pd.DataFrame({f"seed {s}": e["euclidean (converged)"] for s, e in errs.items()})
+spread = by_seed.assign(range=by_seed.max(axis=1) - by_seed.min(axis=1)).sort_values("range", ascending=False)
 spread.round(2).head(4)
 
 # %% [markdown]
-# The table lists the attributes whose error differs most between seeds, largest first
-# (with one seed, as in the `ci` profile, every range is 0). The attributes that hinge on a
-# detail carry the largest errors and, as a rule, the largest spread: a seed moves an error
-# rate more where more images sit near the decision boundary. This is why claims that compare
-# trained networks are judged on every seed.
+# The table lists the attributes whose error differs most between seeds, largest first (with
+# one seed, as in the `ci` profile, every range is 0); compare each range with the attribute's
+# error. A seed can move an error rate only through the images near the decision boundary, so
+# the attributes with many such images move most. This is why claims that compare trained
+# networks are judged on every seed.
 # ```{solution-end}
 # ```
 

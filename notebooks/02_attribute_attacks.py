@@ -289,10 +289,12 @@ by_seed_counts.round(3)
 # Newcombe's, and a claim holds only if the whole interval lies on the claimed side. The paper's
 # words are read as visible thresholds: "almost all" >= 0.95, "most" >= 0.5, "cannot be formed
 # at all" <= 0.05, "half" within [0.3, 0.7], "does not reduce" = the converged rate is not more
-# than 2 points below the two-epoch rate. Claims that compare differently trained networks
-# (rows R5, R6, R8, R9) rest on training randomness: they need at least three training seeds
-# (`n_attack_seeds`; {glue:text}`rz2_n_seeds` attacked here) and are inconclusive otherwise.
-# Chapter 3 adds the portability claims and gathers all of them.
+# than 2 points below the two-epoch rate. Every row is judged on each attacked training seed
+# ({glue:text}`rz2_n_seeds` here, `n_attack_seeds`) and holds, or does not, only if all seeds
+# agree; claims that compare differently trained networks (rows R5, R6, R8, R9) rest on training
+# randomness and need at least three seeds, else they are inconclusive. A row that stays
+# inconclusive says in its note which seed's part is undecided and how many times its attacked
+# pairs would decide it. Chapter 3 adds the portability claims and gathers all of them.
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -222,9 +222,12 @@ plt.show()
 # the numbers computed in chapters 1-3 (the Fashion-MNIST attribute networks: rows N, R, P) or,
 # for the rows F, in experiment 6. Rates carry Wilson 95% intervals, differences of rates
 # Newcombe's, means bootstrap intervals; a claim holds only when the interval lies wholly on the
-# claimed side. Claims that compare trained networks need three training seeds; "not testable
-# here" marks what needs CelebA itself. On a few dozen real faces most intervals are wide, so
-# "inconclusive" there means the sample is too small to tell.
+# claimed side. Rows N, R and P are judged on every training seed and hold only if all seeds
+# agree; those that compare two trainings (two epochs against converged, softmax against
+# Euclidean: N1, N3, N4, R5, R6, R8, R9, P1, P4) need three seeds. "Not testable here" marks
+# what needs CelebA itself. The rows F use every labelled face the book has; on a few dozen
+# faces most intervals are wide, so "inconclusive" there means the sample is too small to tell,
+# and only more labelled faces (none can be had offline) would decide them.
 
 # %%
 # NBVAL_CHECK_OUTPUT
