@@ -360,11 +360,11 @@ for tau in (0.90, TAU, 0.99):
     print(f"tau {tau:.2f}: {n_adv}")
 
 # %% [markdown]
-# The flips do not depend on $\tau$; only which of them count does. FGS moves every pixel by the
-# full weight $w$, so its flips sit at lower PASS and a looser cut-off admits relatively more of
-# them; FFA's flips concentrate the change on few pixels and mostly pass already. The count at
-# $\tau$ is exactly what the claims table judges, so a reader who prefers another cut-off can
-# rerun every verdict with it.
+# The flips do not depend on $\tau$; only which of them count does. A method gains the more from
+# a looser cut-off the more of its flips sit just below $\tau$ (the median PASS of each method's
+# flips is in the table of Experiment 2), so the ranking of FGS and FFA can hold at one cut-off
+# and narrow or widen at another. The count at $\tau$ is what the claims table judges; a reader
+# who prefers another cut-off can rerun every verdict with it.
 # ```{solution-end}
 # ```
 #
@@ -388,10 +388,11 @@ for m in ("fgs", "ffa"):
           f"with w_max {P.w_max:g}: {hand[m].success[:, a].int().tolist()}")
 
 # %% [markdown]
-# A flip survives the cap only if the doubling search reaches a flipping weight below 16;
-# the flips the figure shows at larger $w$ are lost. Those large-$w$ flips are mostly the ones
-# PASS rejects anyway, so the cap changes the flip counts more than the adversarial counts: the
-# budget that matters for "imperceptible" is PASS, not $w$.
+# A flip survives the cap only if the doubling search reaches a flipping weight of at most 16
+# grey levels; the flips the figure shows at larger $w$ are lost. Check in the figure's titles
+# whether PASS had accepted those: a flip at a large $w$ usually has a low PASS, in which case the
+# cap changes the flip count but not the adversarial count, because the budget that decides
+# "imperceptible" is PASS, not $w$.
 # ```{solution-end}
 # ```
 #
@@ -417,10 +418,13 @@ print(f"FFA-only adversarials: {int(only_ffa.sum())}, of which overshooting: "
       f"{float(over[net.correct].float().mean()):.2f}")
 
 # %% [markdown]
-# Where the first share is the larger, the overshoot failure of FGS (its direction
+# If the first share is the larger, the overshoot failure of FGS (its direction
 # $\operatorname{sign}(f - y)$ points away from the boundary when $y f > 1$) explains part of
-# FFA's lead; the overshoot table of Experiment 2 shows the same from the other side (flip rates
-# with and without overshoot). A share of nan means FFA found no adversarial that FGS missed.
+# FFA's lead. If it is smaller, FFA's extra adversarials come from elsewhere: an overshooting
+# output sits far from the boundary, so even FFA needs a large weight there, which PASS tends to
+# reject, and FFA's lead then comes from scaling each pixel by its gradient. The overshoot table
+# of Experiment 2 shows the flips (PASS aside). A share of nan means FFA found no adversarial
+# that FGS missed.
 # ```{solution-end}
 # ```
 
