@@ -295,7 +295,7 @@ glued.show(rz3_runtime=round(time.perf_counter() - t_start))
 
 # %%
 own = portability.portability(res, models["euclidean"][0].epoch2, "epoch2", names)
-print("diagonal (%):", [round(own.iat[i, i], 1) for i in range(len(names))])
+print("diagonal (%):", [round(float(own.iat[i, i]), 1) for i in range(len(names))])
 
 # %% [markdown]
 # 100 % wherever the source has adversarials (nan where it has none): an adversarial is by

@@ -120,3 +120,19 @@ def test_open_rows_say_what_would_decide_them():
     assert open_rows.open_note("R1", C.INCONCLUSIVE, {0: parts}) == ""
     assert open_rows._times(0.015, 0.003) == "about 25x"
     assert open_rows._times(0.01, 0.0).startswith("no sample")
+
+
+def test_seed_tables_give_every_seed_and_the_range():
+    from facerobust.experiments.attributes import portability, tables
+
+    counts = tables.seed_counts({s: _res(seed=s) for s in range(3)})
+    assert list(counts.index) == ["seed 0", "seed 1", "seed 2", "range"]
+    ffa = counts["euclidean FFA"]
+    assert ffa["range"] == ffa.iloc[:3].max() - ffa.iloc[:3].min() and counts["pairs"].iloc[0] == 1600
+    means = tables.seed_means({0: _err(), 1: _err(shift=1.0)})
+    assert means.loc["range", "euclidean (epoch2)"] == 1.0 and means.loc["range", "trivial"] == 0.0
+    left, right = _port(np.eye(4) * 100 + 2, 100), _port(np.eye(4) * 60 + 2, 100)
+    assert portability.still_adversarial(right) == 62.0
+    assert np.isnan(portability.still_adversarial(_port(np.full((4, 4), np.nan), 0)))
+    summary = portability.seed_summary({0: (left, right), 1: (left, right)})
+    assert list(summary.index) == ["seed 0", "seed 1"] and summary["still adversarial (%)"].dtype == float

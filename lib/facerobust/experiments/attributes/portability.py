@@ -78,7 +78,7 @@ def seed_summary(panels: Mapping[int, tuple[pd.DataFrame, pd.DataFrame]]) -> pd.
             "largest pair": f"{top['source'].iloc[0]} -> {top['tested'].iloc[0]}" if len(top) else "none",
             "largest (%)": float(top["flipped (%)"].iloc[0]) if len(top) else float("nan"),
         }
-    return pd.DataFrame(rows).T
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def panels(res_by_seed: Mapping[int, AttributeResults], converged: Mapping[int, Any],

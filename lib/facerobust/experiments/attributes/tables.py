@@ -209,5 +209,5 @@ def seed_counts(res_by_seed: Mapping[int, AttributeResults]) -> pd.DataFrame:
         nat = res.run("euclidean", "converged", "ffa").adversarial() & wrong
         row["natural share (FFA)"] = float(nat.sum() / wrong.sum().clamp_min(1))
         rows[f"seed {s}"] = row
-    df = pd.DataFrame(rows).T
+    df = pd.DataFrame.from_dict(rows, orient="index")
     return pd.concat([df, (df.max() - df.min()).to_frame("range").T])
