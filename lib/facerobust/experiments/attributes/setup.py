@@ -17,8 +17,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from ... import cache
 from ... import cluster as clusters
 from ... import device as devices
@@ -142,9 +140,10 @@ def cached_attacks(train: TrainConfig, attack: AttackConfig, models: Mapping[str
 
 
 def _run_attacks(produce: Callable[[], AttributeResults], threads: int) -> AttributeResults:
-    """One seed's attacks as a unit of work (in-process or a Ray task): its own thread count."""
-    torch.set_num_threads(threads)
-    return produce()
+    """One seed's attacks as a unit of work (in-process or a Ray task) on its own thread count
+    (restored afterwards, so an in-process run leaves the chapter's count as it was)."""
+    with devices.threads(threads):
+        return produce()
 
 
 def attacked_seeds(train: TrainConfig, attack: AttackConfig, data: Mapping[str, AnyAttributeSet],
