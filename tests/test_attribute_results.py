@@ -149,3 +149,28 @@ def test_face_models_move_to_the_chapter_device():
     assert next(models["m"].model.parameters()).device.type == "cpu"
     with pytest.raises(ValueError, match="device"):
         real_faces.to_device(models, "gpu0")
+
+
+def test_attacked_seeds_cache_every_seed_and_leave_the_thread_count(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    from facerobust.data.types import AttributeSet
+    from facerobust.experiments.attributes import setup
+
+    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand(40, 1, 28, 28, generator=g) * 255).round() / 255
+    a = torch.where(x.mean((1, 2, 3))[:, None] > torch.tensor([0.49, 0.51]), 1, -1)
+    sets = [AttributeSet(x[:24], a[:24], ("A", "B")), AttributeSet(x[24:], a[24:], ("A", "B"))]
+    data = {"train": sets[0], "valid": sets[1], "test": sets[1]}
+    train = setup.TrainConfig(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75, batch=8,
+                              max_epochs=2, patience=1, seed=5)
+    attack = setup.AttackConfig(n_attack=4, w0=4.0, w_max=64.0, tol=8.0, seed=0)
+    before = torch.get_num_threads()
+    first = setup.attacked_seeds(train, attack, data, setup.Compute("cpu", None, 1), 2)
+    assert sorted(first) == [5, 6] and torch.get_num_threads() == before
+    assert len(list((tmp_path / "artefacts").glob("*.pt"))) == 2  # one entry per training seed
+    again = setup.attacked_seeds(train, attack, data, setup.Compute("cpu", None, 1), 2)  # from the cache
+    same = [torch.equal(first[s].runs[k].flip, again[s].runs[k].flip) for s in first for k in first[s].runs]
+    assert all(same)
+    with pytest.raises(ValueError, match="n_seeds must be >= 1"):
+        setup.attacked_seeds(train, attack, data, None, 0)

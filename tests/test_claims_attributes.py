@@ -73,12 +73,29 @@ def _port(values: np.ndarray, n: int) -> pd.DataFrame:
 def test_portability_claims_can_fail():
     specific = _port(np.eye(4) * 100 + 2, 100)
     still = _port(np.eye(4) * 60 + 2, 100)
-    v = _verdicts(AC.portability_claims(specific, still))
+    v = _verdicts(AC.portability_claims(dict.fromkeys(range(3), (specific, still))))
     assert v["P1"] == C.HOLDS and v["P2"] == C.HOLDS and v["P3"] == C.FAILS
     assert v["P4"] == C.INCONCLUSIVE  # 2% vs 2% off the diagonal
     tangled = _port(np.full((4, 4), 80.0), 100)
-    v = _verdicts(AC.portability_claims(tangled, _port(np.full((4, 4), 10.0), 100)))
+    flat = _port(np.full((4, 4), 10.0), 100)
+    v = _verdicts(AC.portability_claims(dict.fromkeys(range(3), (tangled, flat))))
     assert v["P2"] == C.FAILS and v["P1"] == C.FAILS and v["P4"] == C.FAILS
+
+
+def test_portability_claims_are_judged_on_every_seed():
+    specific, still = _port(np.eye(4) * 100 + 2, 100), _port(np.eye(4) * 60 + 2, 100)
+    one = _verdicts(AC.portability_claims({0: (specific, still)}))
+    assert one["P1"] == one["P4"] == C.INCONCLUSIVE  # two snapshots compared: one training seed is not enough
+    assert one["P2"] == C.HOLDS and one["P3"] == C.FAILS  # judged on one network: its verdict
+    tangled = _port(np.full((4, 4), 80.0), 100)
+    seeds = {0: (specific, still), 1: (tangled, still), 2: (specific, still)}
+    mixed = _verdicts(AC.portability_claims(seeds))
+    assert mixed["P2"] == C.INCONCLUSIVE  # the seeds disagree
+    ab, cd = np.eye(4) * 100 + 2, np.eye(4) * 100 + 2
+    ab[1, 0], cd[3, 2] = 30.0, 40.0  # the largest off-diagonal cell: a -> b on seed 0, c -> d on seed 1
+    rows = AC.portability_claims({0: (_port(ab, 100), still), 1: (_port(cd, 100), still)})
+    p3 = next(r for r in rows if r.id == "P3")
+    assert "seed 0: a -> b:" in p3.judgement.ours and "seed 1: c -> d:" in p3.judgement.ours
 
 
 def test_real_face_claims_on_a_small_sample_are_inconclusive():
@@ -89,3 +106,33 @@ def test_real_face_claims_on_a_small_sample_are_inconclusive():
     assert v["F1"] == C.INCONCLUSIVE  # 21 vs 19 of 58
     assert v["F2"] == C.FAILS  # shares 0.41 vs 0.38 cannot differ by 30 points
     assert v["F4"] == C.INCONCLUSIVE  # no cross-attribute cell
+
+
+def test_open_rows_say_what_would_decide_them():
+    from facerobust.experiments.attributes import open_rows
+
+    close = _res(soft_extra=0.0)  # softmax and Euclidean rates equal up to noise
+    parts = open_rows.open_parts(close, AC.HALF_BAND)
+    assert parts["R6"] and all("x" in p or "no sample size" in p for p in parts["R6"])
+    note = open_rows.open_note("R6", C.INCONCLUSIVE, {0: parts})
+    assert note.startswith("undecided on seed 0 (") and "n_attack" in note
+    assert open_rows.open_note("R6", C.HOLDS, {0: parts}) == ""  # decided rows carry no such note
+    assert open_rows.open_note("R1", C.INCONCLUSIVE, {0: parts}) == ""
+    assert open_rows._times(0.015, 0.003) == "about 25x"
+    assert open_rows._times(0.01, 0.0).startswith("no sample")
+
+
+def test_seed_tables_give_every_seed_and_the_range():
+    from facerobust.experiments.attributes import portability, tables
+
+    counts = tables.seed_counts({s: _res(seed=s) for s in range(3)})
+    assert list(counts.index) == ["seed 0", "seed 1", "seed 2", "range"]
+    ffa = counts["euclidean FFA"]
+    assert ffa["range"] == ffa.iloc[:3].max() - ffa.iloc[:3].min() and counts["pairs"].iloc[0] == 1600
+    means = tables.seed_means({0: _err(), 1: _err(shift=1.0)})
+    assert means.loc["range", "euclidean (epoch2)"] == 1.0 and means.loc["range", "trivial"] == 0.0
+    left, right = _port(np.eye(4) * 100 + 2, 100), _port(np.eye(4) * 60 + 2, 100)
+    assert portability.still_adversarial(right) == 62.0
+    assert np.isnan(portability.still_adversarial(_port(np.full((4, 4), np.nan), 0)))
+    summary = portability.seed_summary({0: (left, right), 1: (left, right)})
+    assert list(summary.index) == ["seed 0", "seed 1"] and summary["still adversarial (%)"].dtype == float

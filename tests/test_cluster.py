@@ -52,7 +52,7 @@ def _chapter1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | None)
     monkeypatch.setenv("FACEROBUST_CACHE", str(root))
     P = dict(params.load("01_attribute_networks", "ci")) | {"cluster": spec, "device": "auto"}
     session.start(P["seed"], threads=P["threads"])
-    data = setup.attribute_data(P)
+    data = setup.attribute_data(setup.DataConfig.from_params(P), arch=P["arch"])
     t0 = time.perf_counter()
     compute = training.Compute(P["device"], P["cluster"], P["threads"])
     models = setup.attribute_models(training.TrainConfig.from_params(P), data, compute)

@@ -216,3 +216,66 @@ def test_threads_sets_and_restores() -> None:
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="threads must be a positive integer"), device.threads(bad):  # type: ignore[arg-type]
             pass
+
+
+# -- chapters 1-3: training, attacks, tables, portability and real faces follow the device -------------
+
+
+class _ScoredFace:
+    """A tiny real-face stand-in: a linear score of the chip on its network's device."""
+
+    name, attribute, input_size, chip_padding = "Male/tiny", "Male", 16, 0.25
+
+    def __init__(self, dev: torch.device) -> None:
+        torch.manual_seed(0)
+        self.model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 1)).to(dev)
+
+    def score(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x - 0.5).squeeze(1)
+
+
+def _attribute_chapters(dev: torch.device) -> dict[str, Callable[[], object]]:
+    """Chapters 1-3's stages on tiny data, networks on ``dev`` and inputs on the CPU (as the data
+    layer gives them): each stage must move what it computes on to the networks' device."""
+    import pandas as pd
+    from facerobust.experiments.attributes import adversarial, portability, real_faces, tables
+
+    train, valid = _tiny_sets()
+    cfg = training.TrainConfig(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75, batch=16,
+                               max_epochs=2, patience=1, seed=0)
+    u = training.unit("euclidean", train, valid, cfg, str(dev))
+    snaps = {loss: (training.unit(loss, train, valid, cfg, str(dev)).make().to(dev).eval(), {})
+             for loss in training.LOSSES}
+    attack = adversarial.AttackConfig(n_attack=4, w0=4.0, w_max=64.0, tol=8.0, seed=0)
+    data = {"train": train, "valid": valid, "test": valid}
+    res = adversarial.attack_training_sample(snaps, train, attack)
+    face = _ScoredFace(dev)
+    chips = (torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(2)) * 255).round() / 255
+    labels = pd.DataFrame({"gender": ["male", "female", "male"]})
+    faces = lambda size, pad: type("F", (), {"x": chips, "labels": labels})()  # noqa: E731
+    search = real_faces.LineSearch(w0=4.0, w_max=64.0, tol=8.0)
+    return {
+        "rozsa_training": lambda: fanout.train_one(u.make, u.fit, 1),
+        "rozsa_errors": lambda: tables.error_table(snaps, data),
+        "rozsa_attacks": lambda: adversarial.attack_training_sample(snaps, train, attack),
+        "rozsa_portability": lambda: portability.portability(res, snaps["euclidean"][0].converged, "epoch2",
+                                                             train.names),
+        "rozsa_real_faces": lambda: real_faces.transfer(
+            {"m": face}, real_faces.attack_models({"m": face}, faces, search)[1]),
+    }
+
+
+def test_attribute_chapters_create_no_default_device_tensors() -> None:
+    runs = _attribute_chapters(device.resolve("auto"))
+    mode = _DefaultDeviceFactories()
+    with mode:
+        for run in runs.values():
+            run()
+    assert not mode.calls, "tensor factories called without a device:\n" + "\n".join(sorted(set(mode.calls)))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (runs where a task has a GPU)")
+def test_attribute_chapters_run_on_cuda() -> None:
+    """On a GPU, every stage of chapters 1-3 runs with its networks on CUDA and CPU inputs."""
+    for run in _attribute_chapters(torch.device("cuda")).values():
+        run()

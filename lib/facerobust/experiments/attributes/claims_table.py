@@ -34,6 +34,7 @@ from ..claims import (
     similar,
     untestable,
 )
+from . import open_rows
 from .printed import GOATEE_NO_BEARD, QUOTES
 from .results import AttributeResults
 
@@ -177,8 +178,12 @@ def attack_claims(res_by_seed: Mapping[int, Res]) -> list[Claim]:
     """Claims about adversarials (chapter 02) from the attack results of every training seed run."""
     seeds = list(res_by_seed)
     per = {s: _one_seed_attacks(r) for s, r in res_by_seed.items()}
-    return [claim(cid, text, QUOTES[q], _over_seeds([per[s][cid] for s in seeds], seeds, training))
-            for cid, (text, q, training) in ATTACK_CLAIMS.items()]
+    parts = {s: open_rows.open_parts(r, HALF_BAND) for s, r in res_by_seed.items()}
+    rows = []
+    for cid, (text, q, training) in ATTACK_CLAIMS.items():
+        j = _over_seeds([per[s][cid] for s in seeds], seeds, training)
+        rows.append(claim(cid, text, QUOTES[q], j, note=open_rows.open_note(cid, j.verdict, parts)))
+    return rows
 
 
 # ---------------------------------------------------------------- chapter 03: portability, real faces
@@ -196,27 +201,47 @@ def _counts(m: pd.DataFrame, diagonal: bool) -> tuple[int, int]:
     return k, n
 
 
-def portability_claims(left: pd.DataFrame, right: pd.DataFrame) -> list[Claim]:
-    """Fig. 4 claims: ``left`` (converged adversarials) and ``right`` (two-epoch adversarials) from
-    :func:`.portability.portability`, tested on the converged networks."""
+def _named(name: str, j: Judgement) -> Judgement:
+    """``j`` with ``name`` in front of the value it shows (e.g. which cell a seed's largest one is)."""
+    return Judgement(j.verdict, f"{name}: {j.ours}", j.rule)
+
+
+def _one_seed_portability(left: pd.DataFrame, right: pd.DataFrame) -> dict[str, Judgement]:
+    """P1-P4 on one training seed's panels (:func:`.portability.panels`)."""
     stacked = [(float(left.iat[i, j]), left.columns[j], left.index[i]) for i in range(len(left.index))
                for j in range(len(left.columns)) if i != j and left.iat[i, j] == left.iat[i, j]]
     top = max(stacked, default=(float("nan"), "-", "-"))
     n_top = int(left.attrs["n"][top[1]]) if stacked else 0
-    return [
-        claim("P1", "Over 30% of two-epoch adversarials stay adversarial after training",
-              QUOTES["still_adversarial"], rate_at_least(*_counts(right, True), STILL,
-                                                         what="still adversarial (pooled)")),
-        claim("P2", "Most perturbations for one attribute do not flip another", QUOTES["mostly_specific"],
-              rate_at_most(*_counts(left, False), SPECIFIC, what="off-diagonal flips (pooled)")),
-        claim("P3", f"The most portable pair ({top[1]} -> {top[2]}) flips as often as Goatee -> No_Beard",
-              QUOTES["goatee"], rate_at_least(round(top[0] / 100 * n_top) if stacked else 0, n_top,
-                                              GOATEE_NO_BEARD, what="largest off-diagonal cell"),
-              note="the largest of many cells: selected, so biased upward"),
-        claim("P4", "Two-epoch adversarials port to other attributes more than converged ones",
-              QUOTES["portability_rises"], rate_greater(*_counts(right, False), *_counts(left, False),
-                                                        names=("two-epoch", "converged"))),
-    ]
+    k_top = round(top[0] / 100 * n_top) if stacked else 0
+    return {
+        "P1": rate_at_least(*_counts(right, True), STILL, what="still adversarial (pooled)"),
+        "P2": rate_at_most(*_counts(left, False), SPECIFIC, what="off-diagonal flips (pooled)"),
+        "P3": _named(f"{top[1]} -> {top[2]}", rate_at_least(k_top, n_top, GOATEE_NO_BEARD,
+                                                           what="largest off-diagonal cell")),
+        "P4": rate_greater(*_counts(right, False), *_counts(left, False), names=("two-epoch", "converged")),
+    }
+
+
+PORTABILITY_CLAIMS = {  # id: (statement, quote, rests on training randomness, note)
+    "P1": ("Over 30% of two-epoch adversarials stay adversarial after training", "still_adversarial", True,
+           ""),
+    "P2": ("Most perturbations for one attribute do not flip another", "mostly_specific", False, ""),
+    "P3": ("The most portable pair (each seed's own) flips as often as Goatee -> No_Beard", "goatee", False,
+           "the largest of many cells: selected, so biased upward"),
+    "P4": ("Two-epoch adversarials port to other attributes more than converged ones", "portability_rises",
+           True, ""),
+}
+
+
+def portability_claims(panels: Mapping[int, tuple[pd.DataFrame, pd.DataFrame]]) -> list[Claim]:
+    """Fig. 4 claims from every attacked training seed's panels ``{seed: (left, right)}``: ``left``
+    (converged adversarials) and ``right`` (two-epoch adversarials) from
+    :func:`.portability.portability`, tested on that seed's converged networks. Claims comparing the
+    two snapshots (P1, P4) rest on training randomness; the others must agree on every seed."""
+    seeds = list(panels)
+    per = {s: _one_seed_portability(*panels[s]) for s in seeds}
+    return [claim(cid, text, QUOTES[q], _over_seeds([per[s][cid] for s in seeds], seeds, training), note=note)
+            for cid, (text, q, training, note) in PORTABILITY_CLAIMS.items()]
 
 
 def real_face_claims(summary: pd.DataFrame, transfer: pd.DataFrame,

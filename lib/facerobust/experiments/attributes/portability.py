@@ -11,6 +11,7 @@ holds the number of adversarials behind each column (the sample size of its rate
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -55,3 +56,37 @@ def top_offdiagonal(m: pd.DataFrame, k: int = 5) -> pd.DataFrame:
     return pd.DataFrame(
         {"source": [j for _, j in s.index], "tested": [i for i, _ in s.index], "flipped (%)": s.values}
     )
+
+
+def still_adversarial(right: pd.DataFrame) -> float:
+    """Mean (%) of the right panel's diagonal over the source attributes that have adversarials:
+    the share of two-epoch adversarials still adversarial on the converged network (NaN if none)."""
+    diag = [float(right.iat[i, i]) for i in range(len(right.index)) if right.iat[i, i] == right.iat[i, i]]
+    return sum(diag) / len(diag) if diag else float("nan")
+
+
+def seed_summary(panels: Mapping[int, tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    """Per training seed, from its (left, right) panels: the share still adversarial (%), the mean
+    off-diagonal flip rate of the left panel (%) and its largest pair."""
+    rows = {}
+    for s, (left, right) in panels.items():
+        top = top_offdiagonal(left, 1)
+        off = left.where(~np.eye(len(left), dtype=bool)).stack()
+        rows[f"seed {s}"] = {
+            "still adversarial (%)": still_adversarial(right),
+            "mean off-diagonal (%)": float(off.mean()) if len(off) else float("nan"),
+            "largest pair": f"{top['source'].iloc[0]} -> {top['tested'].iloc[0]}" if len(top) else "none",
+            "largest (%)": float(top["flipped (%)"].iloc[0]) if len(top) else float("nan"),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def panels(res_by_seed: Mapping[int, AttributeResults], converged: Mapping[int, Any],
+           names: tuple[str, ...]) -> dict[int, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Both panels of Fig. 4 for every attacked training seed: ``{seed: (left, right)}``, each tested
+    on that seed's converged Euclidean networks (``converged[seed]``)."""
+    out = {}
+    for s, r in res_by_seed.items():
+        conv = converged[s]
+        out[s] = (portability(r, conv, "converged", names), portability(r, conv, "epoch2", names))
+    return out

@@ -135,9 +135,19 @@ def _scores(model: ScoredModel, x: Tensor, batch: int = 16) -> Tensor:
     return embed(lambda b: model.score(b.to(dev)).cpu(), x, batch)
 
 
-def _attack(m: ScoredModel, x: Tensor, method: str, P: Mapping[str, Any]) -> FaceAttack:
+@dataclass(frozen=True)
+class LineSearch:
+    """The line search of FGS and FFA on the faces (chapter 2's): first weight ``w0``, cap ``w_max``
+    (grey levels), bisection tolerance ``tol``."""
+
+    w0: float
+    w_max: float
+    tol: float
+
+
+def _attack(m: ScoredModel, x: Tensor, method: str, search: LineSearch) -> FaceAttack:
     """FGS or FFA with the line search on one model (``x`` on its device), PASS on the flips."""
-    res = dirs.flip_attack(ScoreBank(m), x, method=method, w0=P["w0"], w_max=P["w_max"], tol=P["tol"])
+    res = dirs.flip_attack(ScoreBank(m), x, method=method, w0=search.w0, w_max=search.w_max, tol=search.tol)
     flip, x_adv = res.success[:, 0].cpu(), res.x_adv[:, 0].cpu()  # one attribute
     score = torch.full_like(flip, float("nan"), dtype=torch.float64)
     if flip.any():
@@ -146,7 +156,7 @@ def _attack(m: ScoredModel, x: Tensor, method: str, P: Mapping[str, Any]) -> Fac
 
 
 def attack_models(
-    models: Mapping[str, ScoredModel], faces: Callable[[int, float], Any], P: Mapping[str, Any]
+    models: Mapping[str, ScoredModel], faces: Callable[[int, float], Any], search: LineSearch
 ) -> tuple[pd.DataFrame, dict[str, FaceResults]]:
     """FGS and FFA on every model; ``faces(size, padding)`` -> FaceSet (CPU chips, moved to the
     model's device). Returns a per-model summary table and, per model, its :class:`FaceResults`
@@ -157,7 +167,7 @@ def attack_models(
         x, y = fs.x, truth(fs.labels, m.attribute)
         f0 = _scores(m, x)
         ok = torch.where(f0 > 0, 1, -1) == y
-        attacks = {method: _attack(m, x.to(_device(m)), method, P) for method in ("fgs", "ffa")}
+        attacks = {method: _attack(m, x.to(_device(m)), method, search) for method in ("fgs", "ffa")}
         row: dict[str, Any] = {"model": name, "faces": len(x), "correct": int(ok.sum())}
         for method, r in attacks.items():
             adv, flip, up = r.adversarial(), r.flip, method.upper()

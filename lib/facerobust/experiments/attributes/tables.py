@@ -183,3 +183,31 @@ def pass_summary(
             "ECC fallbacks": int((flip & ~run.ecc).sum()),
         }
     return pd.DataFrame(rows).T
+
+
+def seed_means(errs: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """Mean test error (%) over attributes of every column of :func:`error_table`, one row per
+    training seed, and a last row ``range`` (max - min over the seeds): how far the chapter's
+    headline numbers move with the training seed."""
+    cols = ["euclidean (converged)", "euclidean (epoch2)", "softmax (converged)", "trivial"]
+    df = pd.DataFrame({s: e[cols].mean() for s, e in errs.items()}).T
+    df.index = [f"seed {s}" for s in errs]
+    return pd.concat([df, (df.max() - df.min()).to_frame("range").T])
+
+
+def seed_counts(res_by_seed: Mapping[int, AttributeResults]) -> pd.DataFrame:
+    """Chapter 02's headline numbers per training seed: PASS-valid adversarial pairs of the converged
+    networks (both losses, both methods), the share of misclassified pairs FFA corrects (Euclidean),
+    and a last row ``range`` (max - min over the seeds)."""
+    rows = {}
+    for s, res in res_by_seed.items():
+        row: dict[str, float] = {"pairs": res.n_pairs}
+        for loss in ("euclidean", "softmax"):
+            for m in METHODS:
+                row[f"{loss} {m.upper()}"] = int(res.run(loss, "converged", m).adversarial().sum())
+        wrong = ~res.scores("euclidean", "converged").correct
+        nat = res.run("euclidean", "converged", "ffa").adversarial() & wrong
+        row["natural share (FFA)"] = float(nat.sum() / wrong.sum().clamp_min(1))
+        rows[f"seed {s}"] = row
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    return pd.concat([df, (df.max() - df.min()).to_frame("range").T])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from functools import partial
 from typing import Any
 
@@ -168,16 +168,29 @@ def trained_banks(
     compute: Compute | None = None,
 ) -> dict[str, tuple[Snapshots, dict[str, Any]]]:
     """Both snapshots and the history of the bank of every loss, from the cache or trained now, on
-    ``compute.device``; with ``compute.cluster`` set, the banks missing from the cache train as
-    parallel Ray tasks (one GPU each on a CUDA device) and are cached as in-process."""
+    ``compute.device`` (:func:`trained_seed_banks` for the one seed of ``cfg``)."""
+    return trained_seed_banks(losses, train, valid, cfg, [cfg.seed], compute)[cfg.seed]
+
+
+def trained_seed_banks(
+    losses: Sequence[str], train: AnyAttributeSet, valid: AnyAttributeSet, cfg: TrainConfig,
+    seeds: Sequence[int], compute: Compute | None = None,
+) -> dict[int, dict[str, tuple[Snapshots, dict[str, Any]]]]:
+    """``{seed: {loss: (snapshots, history)}}``: the bank of every loss for every training seed (the
+    recipe ``cfg`` with its seed replaced), from the cache or trained now, on ``compute.device``. All
+    of them are one fan-out (:func:`facerobust.fanout.trained`): with ``compute.cluster`` set, the
+    banks missing from the cache train as parallel Ray tasks (one GPU each on a CUDA device) and are
+    cached as in-process."""
     compute = compute or Compute()
-    units = [unit(loss, train, valid, cfg, compute.device, compute.threads) for loss in losses]
+    keys = [(int(s), loss) for s in seeds for loss in losses]
+    units = [unit(loss, train, valid, replace(cfg, seed=s), compute.device, compute.threads)
+             for s, loss in keys]
     got = fanout.trained(units, compute.cluster)
     dev = devices.resolve(compute.device)
-    out = {}
-    for loss, (model, meta) in zip(losses, got, strict=True):
+    out: dict[int, dict[str, tuple[Snapshots, dict[str, Any]]]] = {int(s): {} for s in seeds}
+    for (s, loss), (model, meta) in zip(keys, got, strict=True):
         assert isinstance(model, Snapshots)
-        out[loss] = (model.to(dev), meta)
+        out[s][loss] = (model.to(dev), meta)
     return out
 
 

@@ -91,7 +91,7 @@ def chapter1_bank(profile: str,
         raise ValueError(f"chapter 1's Fashion-MNIST networks come from profile 'ci' or 'default', "
                          f"got {profile!r}")
     chapter1 = params.load("01_attribute_networks", profile, {})
-    data = attr_setup.attribute_data(chapter1)
+    data = attr_setup.attribute_data(attr_setup.DataConfig.from_params(chapter1), arch=chapter1.arch)
     assert all(isinstance(v, AttributeSet) for v in data.values()), "chapter 1's Fashion-MNIST sets in memory"
     cfg = attr_training.TrainConfig.from_params(chapter1)
     snap, meta = attr_training.trained_snapshots("softmax", data["train"], data["valid"], cfg, device)
