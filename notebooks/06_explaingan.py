@@ -111,7 +111,7 @@ P
 
 # %%
 import pandas as pd
-from myst_nb import glue
+from facerobust import glued
 from facerobust.experiments.explaingan import evaluate, explain, figures, run
 
 DEV = run.device(P.device)
@@ -120,8 +120,7 @@ specs += [("celeba", [f"no {a}", a]) for a in P.celeba_attributes if P.celeba_ro
 tasks = {(d, tuple(map(str, p))): run.task(P, d, p, DEV) for d, p in specs}
 bb_acc = pd.DataFrame([{"pair": t.pair.title, **t.pair.sizes(), "black-box test accuracy":
                         t.bb_meta["test_accuracy"]} for t in tasks.values()])
-glue("bb_min", float(bb_acc["black-box test accuracy"].min()), display=False)
-glue("bb_max", float(bb_acc["black-box test accuracy"].max()), display=False)
+glued.show(bb_min=float(bb_acc["black-box test accuracy"].min()), bb_max=float(bb_acc["black-box test accuracy"].max()))
 bb_acc
 
 # %% [markdown]
@@ -142,11 +141,11 @@ bb_acc
 T0 = time.perf_counter()
 grid_task = tasks[("mnist5k", tuple(map(str, P.grid_pair)))]
 chosen, grid = run.choose_weights(P, grid_task)
-glue("max_area", P.max_area, display=False)
+glued.show(max_area=P.max_area)
 grid
 
 # %%
-glue("n_cand", len(grid), display=False)
+glued.show(n_cand=len(grid))
 run.summary(run.weights(P, "mnist5k", chosen)).to_frame().T
 
 # %% [markdown]
@@ -194,9 +193,8 @@ trained = {k: run.train(P, t, run.weights(P, t.pair.dataset, chosen)) for k, t i
 flip = {k: evaluate.flips(trained[k], t.bb, t.pair.test.x) for k, t in tasks.items()}
 flips = pd.DataFrame([run.flip_row(t.pair.title, flip[k]) for k, t in tasks.items()])
 mn = flips[flips.pair.str.startswith("mnist")]
-glue("mnist_flip_min", float(mn["composite flip"].min()), display=False)
-glue("mnist_area_max", float(mn["mask area"].max()), display=False)
-glue("t_train", time.perf_counter() - T0, display=False)
+glued.show(mnist_flip_min=float(mn["composite flip"].min()), mnist_area_max=float(mn["mask area"].max()),
+           t_train=time.perf_counter() - T0)
 flips.style.format(precision=3).set_caption("Composite and transformation flip rates, mask area")
 
 # %% [markdown]
@@ -233,7 +231,7 @@ plt.show()
 # {cite}`kokhlikyan2020captum`.
 
 # %%
-glue("occ_w", P.occlusion_window, display=False)
+glued.show(occ_w=P.occlusion_window)
 grids = []
 for d, p in P.figure_pairs:
     k = (d, tuple(map(str, p)))
@@ -278,9 +276,7 @@ for k, t in tasks.items():
         maps = explain.all_maps(trained[k], t.bb, xs, window=P.occlusion_window, stride=P.occlusion_stride)
         aospc_runs.append(explain.run(t.bb, xs, maps, tuple(P.thresholds), P.K, seed=P.seed))
 aos = explain.AOSPCRun.pooled(aospc_runs)
-glue("aospc_K", P.K, display=False)
-glue("n_aospc", P.n_aospc, display=False)
-glue("t_aospc", time.perf_counter() - T1, display=False)
+glued.show(aospc_K=P.K, n_aospc=P.n_aospc, t_aospc=time.perf_counter() - T1)
 pd.concat({f: aos.table(f) for f in explain.SCORES}, axis=1).style.format(precision=3)
 
 # %% mystnb={"figure": {"caption": "AOSPC per method and threshold, MNIST pairs pooled; left with f the logit, right the probability.", "name": "fig-eg-aospc"}}
@@ -289,10 +285,9 @@ plt.show()
 
 # %%
 ranks = pd.DataFrame({f: [aos.best(f, t) for t in P.thresholds] for f in explain.SCORES}, index=P.thresholds)
-for f in explain.SCORES:
-    glue(f"best_{f}", ", ".join(f"{aos.best(f, t)} (t={t})" for t in P.thresholds), display=False)
-    glue(f"eg_rank_{f}", ", ".join(str(int(aos.table(f)[t].rank(ascending=False)["explaingan"]))
-                                   for t in P.thresholds), display=False)
+glued.show(**{f"best_{f}": ", ".join(f"{aos.best(f, t)} (t={t})" for t in P.thresholds) for f in explain.SCORES},
+           **{f"eg_rank_{f}": ", ".join(str(int(aos.table(f)[t].rank(ascending=False)["explaingan"]))
+                                        for t in P.thresholds) for f in explain.SCORES})
 ranks.rename_axis("best method at t")
 
 # %% [markdown]
@@ -324,10 +319,9 @@ cols = ("Transformed 0", "Transformed 1", "Composite 0", "Composite 1")
 subst = {k: evaluate.substitutability(trained[k], t.pair, cols, P.bb_epochs, P.seed) for k, t in tasks.items()}
 ceil = {k: evaluate.ceiling(t.bb, t.pair) for k, t in tasks.items()}
 sub = pd.DataFrame([run.substitution_rows(t.pair.title, subst[k], ceil[k]) for k, t in tasks.items()])
-glue("t_subst", time.perf_counter() - T2, display=False)
 gap = sub.assign(gap=sub["Ceiling"] - sub[list(cols)].min(axis=1))
-glue("gap_mnist", float(gap[gap.pair.str.startswith("mnist")].gap.max()), display=False)
-glue("gap_fashion", float(gap[gap.pair.str.startswith("fashion")].gap.max()), display=False)
+glued.show(t_subst=time.perf_counter() - T2, gap_mnist=float(gap[gap.pair.str.startswith("mnist")].gap.max()),
+           gap_fashion=float(gap[gap.pair.str.startswith("fashion")].gap.max()))
 sub.style.format(precision=1)
 
 # %% [markdown]
@@ -361,7 +355,7 @@ for d, p in P.ablation_pairs:
         fl = evaluate.flips(tr, tasks[k].bb, tasks[k].pair.test.x)
         abl_rows.append(run.substitution_rows(tasks[k].pair.title, abl[(k, v)], ceil[k], variant=v,
                                               **{"composite flip": fl.composite.mean()}))
-glue("t_ablation", time.perf_counter() - T3, display=False)
+glued.show(t_ablation=time.perf_counter() - T3)
 pd.DataFrame(abl_rows).style.format(precision=2)
 
 # %% [markdown]
@@ -382,8 +376,8 @@ from facerobust.experiments.explaingan import claims as eg_claims
 
 rows = eg_claims.rows(flip, sweep, aos, subst, ceil, abl, celeba=P.celeba_root is not None)
 counts = C.counts(rows)
-for v, name in ((C.HOLDS, "n_holds"), (C.FAILS, "n_fails"), (C.INCONCLUSIVE, "n_inconc"), (C.UNTESTABLE, "n_untest")):
-    glue(name, counts[v], display=False)
+glued.show(n_holds=counts[C.HOLDS], n_fails=counts[C.FAILS], n_inconc=counts[C.INCONCLUSIVE],
+           n_untest=counts[C.UNTESTABLE])
 C.table(rows)
 
 # %% [markdown]
@@ -414,12 +408,7 @@ C.table(rows)
 #   other class; the ceiling is the black box itself, one training run each (no seeds averaged).
 
 # %%
-glue("width", P.width, display=False)
-glue("zdim", P.z_dim, display=False)
-glue("steps", P.steps, display=False)
-glue("batch", P.batch, display=False)
-glue("lr", P.lr, display=False)
-glue("t_total", time.perf_counter() - T_START, display=False)
+glued.show(width=P.width, zdim=P.z_dim, steps=P.steps, batch=P.batch, lr=P.lr, t_total=time.perf_counter() - T_START)
 
 # %% [markdown]
 # ## Rerun it
