@@ -23,6 +23,7 @@ Both record the CPU they ran on and the CPU seconds they took.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import datetime as dt
 import json
@@ -83,8 +84,7 @@ def fit_snapshots(t: run.Task, cfg: training.TrainConfig, at: list[int]) -> dict
     for step in range(max(at)):
         training.explaingan_step(model, t.bb, draw(), opt_g, opt_d, cfg.weights)  # type: ignore[arg-type]
         if step + 1 in at:
-            snap = training.build(cfg, t.pair.gan_train.x.shape[1])
-            snap.load_state_dict(model.state_dict())
+            snap = copy.deepcopy(model)  # not a fresh build: that would draw from the global generator
             out[step + 1] = zoo.Trained(snap.eval(), dataclasses.replace(cfg, steps=step + 1), {})
     return out
 
