@@ -15,15 +15,22 @@ def _rate(r: float) -> dict[str, float]:
 
 
 def _seed(s: int, digit: float, verdict: str) -> dict:
-    return {"seed": s, "round_trip_digit_kept": _rate(digit + 0.01),
-            "swap": {"underline": {"digit_kept": _rate(digit)}, "frame": {"digit_kept": _rate(digit + 0.02)}},
-            "borrow": {"underline": {"digit_kept": _rate(digit), "style_matched": _rate(0.4)},
-                       "frame": {"digit_kept": _rate(digit), "style_matched": _rate(0.35)}},
-            "verdicts": {"S2": {"verdict": verdict, "ours": "-"}}}
+    return {
+        "seed": s,
+        "round_trip_digit_kept": _rate(digit + 0.01),
+        "swap": {"underline": {"digit_kept": _rate(digit)}, "frame": {"digit_kept": _rate(digit + 0.02)}},
+        "borrow": {
+            "underline": {"digit_kept": _rate(digit), "style_matched": _rate(0.4)},
+            "frame": {"digit_kept": _rate(digit), "style_matched": _rate(0.35)},
+        },
+        "verdicts": {"S2": {"verdict": verdict, "ours": "-"}},
+    }
 
 
-STUDY = {"per_seed": [_seed(0, 0.925, C.HOLDS), _seed(1, 0.86, C.FAILS), _seed(2, 0.91, C.INCONCLUSIVE)],
-         "across_seeds": {"S2": {"verdict": C.INCONCLUSIVE, "ours": "-", "rule": "-"}}}
+STUDY = {
+    "per_seed": [_seed(0, 0.925, C.HOLDS), _seed(1, 0.86, C.FAILS), _seed(2, 0.91, C.INCONCLUSIVE)],
+    "across_seeds": {"S2": {"verdict": C.INCONCLUSIVE, "ours": "-", "rule": "-"}},
+}
 
 
 def test_table_has_each_seed_and_the_decided_verdict() -> None:
@@ -50,8 +57,9 @@ def test_verdict_phrase_completes_the_sentence_for_every_verdict(verdict: str) -
         seeds.verdict_phrase("maybe", 3)
 
 
-def test_read_returns_none_without_the_file_and_refuses_a_bad_one(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_returns_none_without_the_file_and_refuses_a_bad_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(seeds, "repo_root", lambda: tmp_path)
     assert seeds.read() is None
     path = tmp_path / seeds.RESULT
@@ -69,4 +77,6 @@ def test_summary_reads_right_with_and_without_the_study() -> None:
     assert "seeds 0, 1 and 2" in text and "86.0% to 92.5%" in text
     assert "S2 is inconclusive" in text and text.endswith(".")
     one = {"per_seed": [_seed(0, 0.9, C.HOLDS)], "across_seeds": {}, "cpu": "X"}
-    assert seeds.summary(one) .startswith("Over training seeds 0 (on X)") and "90.0% of the test" in seeds.summary(one)
+    assert seeds.summary(one).startswith(
+        "Over training seeds 0 (on X)"
+    ) and "90.0% of the test" in seeds.summary(one)

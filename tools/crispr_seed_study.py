@@ -47,7 +47,11 @@ def cpu_kind() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith(("vendor_id", "model name")):
-                name = line.split(":", 1)[1].strip() if name == "?" else f"{name} {line.split(':', 1)[1].strip()}"
+                name = (
+                    line.split(":", 1)[1].strip()
+                    if name == "?"
+                    else f"{name} {line.split(':', 1)[1].strip()}"
+                )
                 if line.startswith("model name"):
                     break
     except OSError:
@@ -60,24 +64,51 @@ def _rate(k: int, n: int) -> dict[str, float]:
     return {"k": k, "n": n, "rate": k / n, "lo": lo, "hi": hi}
 
 
-def _values(swaps: list[ev.SwapResult], borrows: list[ev.BorrowResult], divs: list[ev.DiversityResult],
-            pr: list[ev.Probe], pr_ab: list[ev.Probe], rt: ev.RoundTrip) -> dict[str, Any]:
+def _values(
+    swaps: list[ev.SwapResult],
+    borrows: list[ev.BorrowResult],
+    divs: list[ev.DiversityResult],
+    pr: list[ev.Probe],
+    pr_ab: list[ev.Probe],
+    rt: ev.RoundTrip,
+) -> dict[str, Any]:
     k1, n1 = paper._pooled(pr_ab)
     k2, n2 = paper._pooled(pr)
     return {
         "round_trip_digit_kept": _rate(rt.digit_kept, rt.n),
-        "swap": {s.attribute: {"target_reached": _rate(s.target_reached, s.n), "digit_kept": _rate(s.digit_kept, s.n),
-                               "other_kept": _rate(s.other_kept, s.n)} for s in swaps},
-        "borrow": {b.attribute: {"style_matched": _rate(b.style_matched, b.n), "digit_kept": _rate(b.digit_kept, b.n)}
-                   for b in borrows},
-        "diverse": {d.attribute: {"target_reached": _rate(d.target_reached, d.n), "non_atomic": _rate(d.non_atomic, d.n)}
-                    for d in divs},
+        "swap": {
+            s.attribute: {
+                "target_reached": _rate(s.target_reached, s.n),
+                "digit_kept": _rate(s.digit_kept, s.n),
+                "other_kept": _rate(s.other_kept, s.n),
+            }
+            for s in swaps
+        },
+        "borrow": {
+            b.attribute: {
+                "style_matched": _rate(b.style_matched, b.n),
+                "digit_kept": _rate(b.digit_kept, b.n),
+            }
+            for b in borrows
+        },
+        "diverse": {
+            d.attribute: {
+                "target_reached": _rate(d.target_reached, d.n),
+                "non_atomic": _rate(d.non_atomic, d.n),
+            }
+            for d in divs
+        },
         "invariance_probes": {"with": _rate(k2, n2), "without": _rate(k1, n1)},
     }
 
 
-def judgements(swaps: list[ev.SwapResult], divs: list[ev.DiversityResult], borrows: list[ev.BorrowResult],
-               pr: list[ev.Probe], pr_ab: list[ev.Probe]) -> dict[str, C.Judgement]:
+def judgements(
+    swaps: list[ev.SwapResult],
+    divs: list[ev.DiversityResult],
+    borrows: list[ev.BorrowResult],
+    pr: list[ev.Probe],
+    pr_ab: list[ev.Probe],
+) -> dict[str, C.Judgement]:
     """Every synthetic-set row of the chapter judged on one training seed (I3 without its seed rule)."""
     rows, _ = paper.claims_table(swaps, divs, borrows, pr, pr_ab, [0, 1, 2])  # 3 seeds: I3 not held back
     out = {r.id: r.judgement for r in rows}
@@ -91,33 +122,57 @@ def measure(P: Mapping[str, Any], cluster: str | None, seeds: tuple[int, ...] = 
     """Train (or load) CRISPR and its ablation for every seed; judge every row per seed and across."""
     S = run.styled_setting(P)
     load0, t0 = os.getloadavg(), time.perf_counter()
-    jobs = [(name, dataclasses.replace(run.config(P, adversaries=adv), seed=s))
-            for s in seeds for name, adv in (("crispr-styled", True), ("crispr-styled-noadv", False))]
-    models = training.trained_many(jobs, setup.batch_sampler(S.canvas, jobs[0][1].batch), run._key(S), None,
-                                   cluster)
+    jobs = [
+        (name, dataclasses.replace(run.config(P, adversaries=adv), seed=s))
+        for s in seeds
+        for name, adv in (("crispr-styled", True), ("crispr-styled-noadv", False))
+    ]
+    models = training.trained_many(
+        jobs, setup.batch_sampler(S.canvas, jobs[0][1].batch), run._key(S), None, cluster
+    )
     per_seed, judged = [], {}
     for k, s in enumerate(seeds):
         (model, meta), (ablation, meta_ab) = models[2 * k], models[2 * k + 1]
         swaps = [ev.swap_eval(model, S.oracle, S.test, i) for i in range(2)]
         g_div = torch.Generator().manual_seed(P["seed"])  # as the chapter draws them
-        divs = [ev.diversity_eval(model, S.oracle, S.test, i, P["div_scale"], P["div_samples"], g_div)
-                for i in range(2)]
+        divs = [
+            ev.diversity_eval(model, S.oracle, S.test, i, P["div_scale"], P["div_samples"], g_div)
+            for i in range(2)
+        ]
         g_b = torch.Generator().manual_seed(P["seed"] + 1)
         borrows = [ev.borrow_eval(model, S.oracle, S.test, i, g_b) for i in range(2)]
-        pr, pr_ab = ev.probes(model, S.probe_train, S.test, P["seed"]), ev.probes(ablation, S.probe_train, S.test,
-                                                                                  P["seed"])
+        pr, pr_ab = (
+            ev.probes(model, S.probe_train, S.test, P["seed"]),
+            ev.probes(ablation, S.probe_train, S.test, P["seed"]),
+        )
         rt = ev.round_trip_eval(model, S.oracle, S.test)
         js = judgements(swaps, divs, borrows, pr, pr_ab)
         judged[s] = js
-        per_seed.append({"seed": s, "train_seconds": [meta["seconds"], meta_ab["seconds"]],
-                         **_values(swaps, borrows, divs, pr, pr_ab, rt),
-                         "verdicts": {cid: {"verdict": j.verdict, "ours": j.ours} for cid, j in js.items()}})
+        per_seed.append(
+            {
+                "seed": s,
+                "train_seconds": [meta["seconds"], meta_ab["seconds"]],
+                **_values(swaps, borrows, divs, pr, pr_ab, rt),
+                "verdicts": {cid: {"verdict": j.verdict, "ours": j.ours} for cid, j in js.items()},
+            }
+        )
     decided = {cid: C.across_seeds([judged[s][cid] for s in seeds], list(seeds)) for cid in judged[seeds[0]]}
-    return {"date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"), "cpu": cpu_kind(),
-            "threads_per_training": jobs[0][1].threads, "profile_seed": P["seed"], "seeds": list(seeds),
-            "iters": P["iters"], "width": P["width"], "load_avg_start": load0, "load_avg_end": os.getloadavg(),
-            "wall_seconds": time.perf_counter() - t0, "per_seed": per_seed,
-            "across_seeds": {cid: {"verdict": j.verdict, "ours": j.ours, "rule": j.rule} for cid, j in decided.items()}}
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
+        "cpu": cpu_kind(),
+        "threads_per_training": jobs[0][1].threads,
+        "profile_seed": P["seed"],
+        "seeds": list(seeds),
+        "iters": P["iters"],
+        "width": P["width"],
+        "load_avg_start": load0,
+        "load_avg_end": os.getloadavg(),
+        "wall_seconds": time.perf_counter() - t0,
+        "per_seed": per_seed,
+        "across_seeds": {
+            cid: {"verdict": j.verdict, "ours": j.ours, "rule": j.rule} for cid, j in decided.items()
+        },
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

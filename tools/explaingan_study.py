@@ -59,8 +59,13 @@ def cpu_kind() -> str:
 
 
 def _header(P: Mapping[str, Any]) -> dict[str, Any]:
-    return {"date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"), "cpu": cpu_kind(),
-            "threads": torch.get_num_threads(), "load_avg_start": os.getloadavg(), "profile_seed": P["seed"]}
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
+        "cpu": cpu_kind(),
+        "threads": torch.get_num_threads(),
+        "load_avg_start": os.getloadavg(),
+        "profile_seed": P["seed"],
+    }
 
 
 def _chosen(P: Mapping[str, Any]) -> dict[str, float]:
@@ -110,12 +115,28 @@ def steps_study(P: Mapping[str, Any], at: list[int]) -> dict[str, Any]:
         e7 = eg_claims._subst_rows(subst[s], ceil)[0]
         ks = sum(sc.correct for d in subst[s].values() for sc in d.values())
         ns = sum(sc.n for d in subst[s].values() for sc in d.values())
-        rows.append({"steps": s, "substituted_accuracy": ks / ns, "k": ks, "n": ns,
-                     "per_pair": {"/".join(k[1]): {c: sc.accuracy for c, sc in d.items()} for k, d in subst[s].items()},
-                     "E7": {"verdict": e7.verdict, "ours": e7.judgement.ours, "rule": e7.judgement.rule}})
+        rows.append(
+            {
+                "steps": s,
+                "substituted_accuracy": ks / ns,
+                "k": ks,
+                "n": ns,
+                "per_pair": {
+                    "/".join(k[1]): {c: sc.accuracy for c, sc in d.items()} for k, d in subst[s].items()
+                },
+                "E7": {"verdict": e7.verdict, "ours": e7.judgement.ours, "rule": e7.judgement.rule},
+            }
+        )
     kc, nc = sum(c.correct for c in ceil.values()), sum(c.n for c in ceil.values())
-    return {**head, "steps": at, "chapter_model_reproduced": same, "ceiling": kc / nc, "rows": rows, "cpu_seconds": time.process_time() - cpu0,
-            "load_avg_end": os.getloadavg()}
+    return {
+        **head,
+        "steps": at,
+        "chapter_model_reproduced": same,
+        "ceiling": kc / nc,
+        "rows": rows,
+        "cpu_seconds": time.process_time() - cpu0,
+        "load_avg_end": os.getloadavg(),
+    }
 
 
 def seeds_study(P: Mapping[str, Any], seeds: list[int]) -> dict[str, Any]:
@@ -133,13 +154,26 @@ def seeds_study(P: Mapping[str, Any], seeds: list[int]) -> dict[str, Any]:
                 abl[(k, v)] = evaluate.substitutability(tr, t.pair, ("Both transformed",), P["bb_epochs"], s)
         rows = eg_claims._ablation_rows(abl)
         judged[s] = {r.id: r.judgement for r in rows}
-        per_seed.append({"seed": s, "both_transformed": {f"{'/'.join(k[1])} {v}": sc["Both transformed"].accuracy
-                                                         for (k, v), sc in abl.items()},
-                         "verdicts": {r.id: {"verdict": r.verdict, "ours": r.judgement.ours} for r in rows}})
+        per_seed.append(
+            {
+                "seed": s,
+                "both_transformed": {
+                    f"{'/'.join(k[1])} {v}": sc["Both transformed"].accuracy for (k, v), sc in abl.items()
+                },
+                "verdicts": {r.id: {"verdict": r.verdict, "ours": r.judgement.ours} for r in rows},
+            }
+        )
     decided = {cid: C.across_seeds([judged[s][cid] for s in seeds], seeds) for cid in judged[seeds[0]]}
-    return {**head, "seeds": seeds, "per_seed": per_seed,
-            "across_seeds": {cid: {"verdict": j.verdict, "ours": j.ours, "rule": j.rule} for cid, j in decided.items()},
-            "cpu_seconds": time.process_time() - cpu0, "load_avg_end": os.getloadavg()}
+    return {
+        **head,
+        "seeds": seeds,
+        "per_seed": per_seed,
+        "across_seeds": {
+            cid: {"verdict": j.verdict, "ours": j.ours, "rule": j.rule} for cid, j in decided.items()
+        },
+        "cpu_seconds": time.process_time() - cpu0,
+        "load_avg_end": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,7 +189,11 @@ def main(argv: list[str] | None = None) -> None:
     result = steps_study(P, sorted(a.steps)) if a.study == "steps" else seeds_study(P, a.seeds)
     out = repo_root() / (a.out or f"benchmarks/results/explaingan_{a.study}.json")
     cache.atomic_write_bytes(out, (json.dumps(result, indent=1) + "\n").encode())
-    print(json.dumps({k: v for k, v in result.items() if k in ("rows", "across_seeds", "cpu_seconds")}, indent=1))
+    print(
+        json.dumps(
+            {k: v for k, v in result.items() if k in ("rows", "across_seeds", "cpu_seconds")}, indent=1
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,10 @@ def read() -> dict[str, Any] | None:
 
 def table(study: dict[str, Any]) -> pd.DataFrame:
     """One row per claim: its verdict on each seed and the verdict decided across seeds."""
-    rows = {cid: {f"seed {r['seed']}": r["verdicts"][cid]["verdict"] for r in study["per_seed"]}
-            for cid in study["across_seeds"]}
+    rows = {
+        cid: {f"seed {r['seed']}": r["verdicts"][cid]["verdict"] for r in study["per_seed"]}
+        for cid in study["across_seeds"]
+    }
     for cid, r in study["across_seeds"].items():
         rows[cid]["across seeds"] = r["verdict"]
     return pd.DataFrame(rows).T.rename_axis("claim")
@@ -75,10 +77,12 @@ def spread(study: dict[str, Any], what: str) -> Spread:
 
 def verdict_phrase(verdict: str, n_seeds: int) -> str:
     """A verb phrase that completes "Decided over the seeds, S2 ..." for every verdict."""
-    phrases = {HOLDS: f"holds on every one of the {n_seeds} seeds",
-               FAILS: f"does not hold on any of the {n_seeds} seeds",
-               INCONCLUSIVE: f"is inconclusive: the {n_seeds} seeds disagree, or one of them is within noise",
-               UNTESTABLE: "cannot be tested here"}
+    phrases = {
+        HOLDS: f"holds on every one of the {n_seeds} seeds",
+        FAILS: f"does not hold on any of the {n_seeds} seeds",
+        INCONCLUSIVE: f"is inconclusive: the {n_seeds} seeds disagree, or one of them is within noise",
+        UNTESTABLE: "cannot be tested here",
+    }
     if verdict not in phrases:
         raise ValueError(f"unknown verdict {verdict!r}")
     return phrases[verdict]
@@ -93,14 +97,25 @@ def summary(study: dict[str, Any] | None, rows: tuple[str, ...] = ("S2", "B2", "
     the verdicts decided over them, or, where the study has not been run, that the rows rest on one
     seed and what running it costs. A complete sentence for every case."""
     if study is None:
-        return ("The seed study has not been run for this commit (`tools/crispr_seed_study.py`, about "
-                "25 CPU-minutes), so every row below rests on one training seed.")
+        return (
+            "The seed study has not been run for this commit (`tools/crispr_seed_study.py`, about "
+            "25 CPU-minutes), so every row below rests on one training seed."
+        )
     seeds_run = [r["seed"] for r in study["per_seed"]]
-    names = ", ".join(map(str, seeds_run[:-1])) + f" and {seeds_run[-1]}" if len(seeds_run) > 1 else str(seeds_run[0])
-    moved = (f"Over training seeds {names} (on {study.get('cpu', 'this CPU')}), swaps keep the digit in "
-             f"{_pct(spread(study, 'swap digit kept'))} of the test images (the lower of the two attributes), "
-             f"borrows keep it in {_pct(spread(study, 'borrow digit kept'))} and copy the exemplar's style in "
-             f"{_pct(spread(study, 'borrow style copied'))}.")
-    decided = [f"{cid} {verdict_phrase(study['across_seeds'][cid]['verdict'], len(seeds_run))}"
-               for cid in rows if cid in study["across_seeds"]]
+    names = (
+        ", ".join(map(str, seeds_run[:-1])) + f" and {seeds_run[-1]}"
+        if len(seeds_run) > 1
+        else str(seeds_run[0])
+    )
+    moved = (
+        f"Over training seeds {names} (on {study.get('cpu', 'this CPU')}), swaps keep the digit in "
+        f"{_pct(spread(study, 'swap digit kept'))} of the test images (the lower of the two attributes), "
+        f"borrows keep it in {_pct(spread(study, 'borrow digit kept'))} and copy the exemplar's style in "
+        f"{_pct(spread(study, 'borrow style copied'))}."
+    )
+    decided = [
+        f"{cid} {verdict_phrase(study['across_seeds'][cid]['verdict'], len(seeds_run))}"
+        for cid in rows
+        if cid in study["across_seeds"]
+    ]
     return moved + (" Decided over the seeds, " + "; ".join(decided) + "." if decided else "")
