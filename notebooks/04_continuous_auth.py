@@ -517,9 +517,9 @@ pd.concat({f"margin {m:g}": labels.label_counts(labels.consensus(scores, m), fac
            for m in (P.label_margin, 2 * P.label_margin)}, axis=1)
 
 # %% [markdown]
-# A stricter margin keeps fewer, surer labels: every attribute loses faces, and an attribute whose
-# models disagree on many faces can drop below what a classifier can be trained on. With a dozen
-# identities, the margin trades label noise against label count.
+# A stricter margin keeps fewer, surer labels: faces move from "present" or "absent" to "not
+# confident", and an attribute whose models disagree on many faces can drop below what a classifier
+# can be trained on. With a dozen identities, the margin trades label noise against label count.
 # ```{solution-end}
 # ```
 #
@@ -542,18 +542,18 @@ print(f"beta * alpha for 12.85 h: {beta_alpha:.3f} (the text's alpha = {real['al
       f"beta = {real['beta']:g} give {real['alpha'] * real['beta']:.3f})")
 
 # %% [markdown]
-# The printed hours need a product of $\beta\alpha$ different from the text's 0.5 x 0.2: the realistic
-# case was computed with other values than the ones the text names (or the sum was rounded along the
-# way), as the table's own "hours (ours)" column already shows.
+# A product only a few percent above the text's 0.5 x 0.2 gives the printed hours: the realistic case
+# was most likely computed from rounded inputs, not with another detection rate, and the gap between
+# our "hours (ours)" and the printed value is that rounding carried through Eq. 2.10.
 # ```{solution-end}
 # ```
 #
 # ```{exercise-start}
 # :label: ex-04-ssc
 # ```
-# SSC recovers the synthetic subspaces almost perfectly at dimension 4 in $\mathbb R^{32}$. Make the
-# subspaces 12-dimensional (keeping their number and points per subspace): does clustering accuracy
-# hold up? Change `dim` in the cell below and run it.
+# SSC recovers the synthetic subspaces almost perfectly at dimension 4 in $\mathbb R^{32}$. Give each
+# subspace as many dimensions as it has points (`ssc_per`), keeping their number: does clustering
+# accuracy hold up? Change `dim` in the cell below and run it.
 # ```{exercise-end}
 # ```
 #
@@ -562,16 +562,17 @@ print(f"beta * alpha for 12.85 h: {beta_alpha:.3f} (the text's alpha = {real['al
 # ```
 
 # %%
-dim = 12
+dim = P.ssc_per
 big = part_b.ssc_synthetic(P.ssc_subspaces, dim, 32, P.ssc_per, alpha=P.ssc_alpha, sparsity=P.omp_sparsity,
                            seed=P.seed)
 print(f"dimension {P.ssc_dim}: accuracy {ssc.accuracy:.3f}; dimension {dim}: accuracy {big.accuracy:.3f}")
 
 # %% [markdown]
-# SSC relies on each point being a sparse combination of points of its own subspace. With
-# higher-dimensional subspaces that overlap in a 32-dimensional space, and few points per subspace,
-# points find sparse combinations across subspaces as well, and the affinity is no longer
-# block-diagonal.
+# SSC relies on each point being a sparse combination of the *other* points of its own subspace. With
+# as many dimensions as points, no point is in the span of the others of its subspace, so every
+# point borrows from other subspaces, the affinity is no longer block-diagonal and the clusters fall
+# apart. A subspace needs clearly more points than dimensions, which is one more reason SSC on a
+# handful of faces per region would not find attributes.
 # ```{solution-end}
 # ```
 

@@ -651,10 +651,11 @@ pd.DataFrame({f"s = {sc:g}": {"distinct styles per image": d_.distinct_styles.me
               for sc, d_ in ((P.div_scale, divs[0]), (3 * P.div_scale, wide))})
 
 # %% [markdown]
-# Farther from the centroid the generator meets codes it was rarely trained on: the samples vary
-# more, and the judge's reading of them (underlined or not, one style or two halves in different
-# styles) is what pays for it. Diversity and the target constraint of D2 pull against each other, so
-# $s$ is a trade-off that the dissertation does not state.
+# A wider draw reaches more distinct styles per image: the spread of $a_i$ around the centroid is
+# where Diverse Swap's diversity comes from. The other two rows say whether the generator still draws
+# a coherent underline that far from the centroid, where it was rarely trained: D2 (judged as the
+# target class) and D3 (atomic) can pay for the diversity, so $s$ is a trade-off that the
+# dissertation does not state, and the chapter keeps $s$ = 1.
 # ```{solution-end}
 # ```
 #
@@ -714,9 +715,9 @@ print(f"factor {factor}: underline switched {(got.present[:, 0] == target).float
 
 # %% [markdown]
 # The centroid is not the only point the class boundary admits: codes beyond it are still on the
-# target side of the linear classifier $H_i$, and the judge reads the switch about as often or more.
-# What the overshoot risks is the rest of the image: the generator was trained near the centroids,
-# so far outside them it may draw a heavier underline that covers part of the digit.
+# target side of the linear classifier $H_i$, and the judge reads the switch about as often or more
+# often. What the overshoot can cost is the rest of the image: the generator was trained near the
+# centroids, and the digit row says whether the reconstruction of $z$ survives a code that far out.
 # ```{solution-end}
 # ```
 

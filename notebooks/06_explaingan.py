@@ -493,9 +493,10 @@ for shift in (0, 4, 8):
 pd.Series(rows, name="composite flip rate").to_frame()
 
 # %% [markdown]
-# The unmoved mask is the chapter's composite. Moved by a few pixels, the same transformation
-# pasted through the same amount of mask flips the black box less often: the mask sits where the two
-# classes differ (the bar that closes a 4 into a 9), and the flip rate is the measure of that.
+# The unmoved mask is the chapter's composite. Moved by a few pixels, the same transformation pasted
+# through the same amount of mask almost never flips the black box: the mask sits where the two
+# classes differ (the bar that closes a 4 into a 9), and its place, not its size, is what crosses the
+# boundary.
 # ```{solution-end}
 # ```
 
