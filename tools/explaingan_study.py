@@ -10,6 +10,9 @@ substituted set) and judges E7 with the chapter's rule::
 
     .venv/bin/python tools/explaingan_study.py steps   # -> benchmarks/results/explaingan_steps.json
 
+or one pair per process, pooled afterwards (``--pair 3 8 --out /tmp/p38.json`` ..., then
+``merge /tmp/p38.json /tmp/p49.json ...``).
+
 ``seeds``: the ablation rows (E9-E11, "Both transformed": full beats norec / nomask / cyclegan)
 rest on one training. This trains every variant on the chapter's ablation pairs with training seeds
 0, 1 and 2 (seed 0 is the chapter's cache entry; the data split and the black box keep the
@@ -94,12 +97,52 @@ def fit_snapshots(t: run.Task, cfg: training.TrainConfig, at: list[int]) -> dict
     return out
 
 
-def steps_study(P: Mapping[str, Any], at: list[int]) -> dict[str, Any]:
+Key = tuple[str, tuple[str, ...]]
+
+
+def _rows(
+    subst: dict[int, dict[Key, dict[str, evaluate.Score]]], ceil: dict[Key, evaluate.Score]
+) -> list[dict]:
+    """Per step count: the pooled substituted accuracy of the MNIST pairs and E7 judged on it."""
+    rows = []
+    for s in sorted(subst):
+        e7 = eg_claims._subst_rows(subst[s], ceil)[0]
+        ks = sum(sc.correct for d in subst[s].values() for sc in d.values())
+        ns = sum(sc.n for d in subst[s].values() for sc in d.values())
+        per_pair = {"/".join(k[1]): {c: sc.accuracy for c, sc in d.items()} for k, d in subst[s].items()}
+        rows.append(
+            {
+                "steps": s,
+                "substituted_accuracy": ks / ns,
+                "k": ks,
+                "n": ns,
+                "per_pair": per_pair,
+                "E7": {"verdict": e7.verdict, "ours": e7.judgement.ours, "rule": e7.judgement.rule},
+            }
+        )
+    return rows
+
+
+def _result(subst: dict[int, dict[Key, dict[str, evaluate.Score]]], ceil: dict[Key, evaluate.Score]) -> dict:
+    kc, nc = sum(c.correct for c in ceil.values()), sum(c.n for c in ceil.values())
+    raw = {
+        "/".join(k[1]): {
+            "ceiling": [c.correct, c.n],
+            "scores": {str(s): {col: [sc.correct, sc.n] for col, sc in subst[s][k].items()} for s in subst},
+        }
+        for k, c in ceil.items()
+    }
+    return {"steps": sorted(subst), "ceiling": kc / nc, "rows": _rows(subst, ceil), "raw": raw}
+
+
+def steps_study(P: Mapping[str, Any], at: list[int], pairs: list[list[Any]] | None = None) -> dict[str, Any]:
+    """The steps study on ``pairs`` (default: the profile's MNIST pairs; one pair per process, then
+    ``merge``, spreads it over several cores)."""
     head, cpu0 = _header(P), time.process_time()
     chosen = _chosen(P)
-    tasks = {("mnist5k", tuple(map(str, p))): run.task(P, "mnist5k", p) for p in P["mnist_pairs"]}
+    tasks = {("mnist5k", tuple(map(str, p))): run.task(P, "mnist5k", p) for p in (pairs or P["mnist_pairs"])}
     ceil = {k: evaluate.ceiling(t.bb, t.pair) for k, t in tasks.items()}
-    subst: dict[int, dict[Any, dict[str, evaluate.Score]]] = {s: {} for s in at}
+    subst: dict[int, dict[Key, dict[str, evaluate.Score]]] = {s: {} for s in at}
     same = []
     for k, t in tasks.items():
         cfg = run.config(P, run.weights(P, "mnist5k", chosen))
@@ -110,32 +153,32 @@ def steps_study(P: Mapping[str, Any], at: list[int]) -> dict[str, Any]:
             same.append(all(torch.equal(ref[n], got[n]) for n in ref))
         for s, tr in snaps.items():
             subst[s][k] = evaluate.substitutability(tr, t.pair, SUBST_COLS, P["bb_epochs"], P["seed"])
-    rows = []
-    for s in at:
-        e7 = eg_claims._subst_rows(subst[s], ceil)[0]
-        ks = sum(sc.correct for d in subst[s].values() for sc in d.values())
-        ns = sum(sc.n for d in subst[s].values() for sc in d.values())
-        rows.append(
-            {
-                "steps": s,
-                "substituted_accuracy": ks / ns,
-                "k": ks,
-                "n": ns,
-                "per_pair": {
-                    "/".join(k[1]): {c: sc.accuracy for c, sc in d.items()} for k, d in subst[s].items()
-                },
-                "E7": {"verdict": e7.verdict, "ours": e7.judgement.ours, "rule": e7.judgement.rule},
-            }
-        )
-    kc, nc = sum(c.correct for c in ceil.values()), sum(c.n for c in ceil.values())
     return {
         **head,
-        "steps": at,
+        **_result(subst, ceil),
         "chapter_model_reproduced": same,
-        "ceiling": kc / nc,
-        "rows": rows,
         "cpu_seconds": time.process_time() - cpu0,
         "load_avg_end": os.getloadavg(),
+    }
+
+
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One steps study from per-pair runs: pooled again from their raw counts, CPU seconds summed."""
+    subst: dict[int, dict[Key, dict[str, evaluate.Score]]] = {}
+    ceil: dict[Key, evaluate.Score] = {}
+    for part in parts:
+        for pair, r in part["raw"].items():
+            key = ("mnist5k", tuple(pair.split("/")))
+            ceil[key] = evaluate.Score(*r["ceiling"])
+            for s, cols in r["scores"].items():
+                subst.setdefault(int(s), {})[key] = {c: evaluate.Score(*kn) for c, kn in cols.items()}
+    head = {k: parts[0][k] for k in ("date", "cpu", "threads", "profile_seed", "load_avg_start")}
+    return {
+        **head,
+        **_result(subst, ceil),
+        "chapter_model_reproduced": [x for p in parts for x in p["chapter_model_reproduced"]],
+        "cpu_seconds": sum(p["cpu_seconds"] for p in parts),
+        "parts": len(parts),
     }
 
 
@@ -178,7 +221,9 @@ def seeds_study(P: Mapping[str, Any], seeds: list[int]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("study", choices=("steps", "seeds"))
+    ap.add_argument("study", choices=("steps", "seeds", "merge"))
+    ap.add_argument("parts", nargs="*", help="merge: the per-pair steps results to pool")
+    ap.add_argument("--pair", type=int, nargs=2, default=None, help="steps: one MNIST pair only")
     ap.add_argument("--profile", default="default")
     ap.add_argument("--steps", type=int, nargs="+", default=[200, 400, 800, 1600, 3200])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -186,8 +231,14 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     P = dict(params.load("06_explaingan", a.profile))
     session.start(P["seed"], threads=P["threads"])
-    result = steps_study(P, sorted(a.steps)) if a.study == "steps" else seeds_study(P, a.seeds)
-    out = repo_root() / (a.out or f"benchmarks/results/explaingan_{a.study}.json")
+    if a.study == "merge":
+        result = merge([json.loads(Path(f).read_text()) for f in a.parts])
+    elif a.study == "steps":
+        result = steps_study(P, sorted(a.steps), [list(a.pair)] if a.pair else None)
+    else:
+        result = seeds_study(P, a.seeds)
+    study = "steps" if a.study == "merge" else a.study
+    out = repo_root() / (a.out or f"benchmarks/results/explaingan_{study}.json")
     cache.atomic_write_bytes(out, (json.dumps(result, indent=1) + "\n").encode())
     print(
         json.dumps(
