@@ -99,7 +99,7 @@ def summary(study: dict[str, Any] | None, rows: tuple[str, ...] = ("S2", "B2", "
     if study is None:
         return (
             "The seed study has not been run for this commit (`tools/crispr_seed_study.py`, about "
-            "25 CPU-minutes), so every row below rests on one training seed."
+            "25 CPU-minutes), so every row of the claims table rests on one training seed."
         )
     seeds_run = [r["seed"] for r in study["per_seed"]]
     names = (
