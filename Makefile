@@ -1,5 +1,5 @@
 # "Are face models adversarially robust?" -- two commands from a fresh clone:
-#   make book   set up, fetch assets, execute every chapter (PROFILE=default), build _build/html
+#   make book   set up, fetch assets, execute every chapter (PROFILE=default, JOBS=cores), build _build/html
 #   make test   set up, lint, type-check, unit tests, nbval on the ci-profile notebooks, browser check
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -14,6 +14,11 @@ NB ?=
 # Portable numerics (lib/facerobust/numerics.py): the same bits on every x86-64 CPU of ours, for the
 # nbval references and the runs compared against them (set before Python starts).
 PORTABLE := FACEROBUST_NUMERICS=portable ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE
+# cores `make book` fills with chapters (each occupies its profile's `threads`); JOBS=1 runs them in turn
+JOBS ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+# what the HTML is built from: `make html` skips jupyter-book when none of it changed
+HTML_INPUTS = _config.yml _toc.yml $(wildcard CITATION.cff) $(VENV)/.stamp \
+  $(shell find book lib/facerobust -type f ! -name '.*' ! -path '*/.*' ! -name '*.failed.ipynb' ! -path '*/__pycache__/*' 2>/dev/null)
 export MALLOC_MMAP_THRESHOLD_ := 10000000000
 export MALLOC_TRIM_THRESHOLD_ := 10000000000
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -45,18 +50,23 @@ assets: $(VENV)/.stamp
 	@$(PY) -m facerobust.data.assets fetch --quiet
 
 book: setup
-	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile $(PROFILE) --outdir book/chapters
-	$(MAKE) --no-print-directory html
+	$(PY) -m facerobust.runner $(NOTEBOOKS) --profile $(PROFILE) --outdir book/chapters -j $(JOBS)
+	@$(MAKE) --no-print-directory html
 
 html:
+	@test -f _build/html/index.html || rm -f _build/html/.stamp
+	@$(MAKE) --no-print-directory _build/html/.stamp
+
+_build/html/.stamp: $(HTML_INPUTS)
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going --quiet
+	@touch $@
 
 chapter: setup
 	@test -n "$(NB)" || { echo "error: give NB=notebooks/NN_name.py" >&2; exit 2; }
 	$(PY) -m facerobust.runner $(NB) --profile $(PROFILE) -o _build/chapters/$(basename $(notdir $(NB))).ipynb
 
 regen: setup
-	$(PORTABLE) $(PY) -m facerobust.runner $(NOTEBOOKS) --profile ci --outdir tests/notebooks --force
+	$(PORTABLE) $(PY) -m facerobust.runner $(NOTEBOOKS) --profile ci --outdir tests/notebooks --force -j $(JOBS)
 
 sync: $(VENV)/.stamp
 	$(BIN)/jupytext --sync $(NOTEBOOKS)

@@ -58,6 +58,6 @@ def apply() -> str:
         want = " ".join(f"{k}={v}" for k, v in PORTABLE_ENV.items())
         raise NumericsError(f"portable numerics need `{want}` in the environment before Python starts "
                             f"(ATen runs {cap} kernels here)")
-    torch.backends.mkldnn.enabled = False
+    torch.backends.mkldnn.set_flags(False)
     torch.backends.nnpack.set_flags(False)
     return "numerics: portable (ATen AVX2, MKL CBWR COMPATIBLE, oneDNN and NNPACK off)"

@@ -1,6 +1,8 @@
 """Chapter parameters: three profiles per chapter (``ci``, ``default``, ``full``).
 
-Each chapter ``notebooks/NN_name.py`` has ``params/NN_name.yml`` with one section per profile.
+Each chapter ``notebooks/NN_name.py`` has ``params/NN_name.yml`` with one section per profile,
+and optionally a top-level ``needs:`` list naming the chapters whose cached models it reads (the
+book's build runs those first; see :mod:`facerobust.chapter_graph`).
 A notebook's ``parameters`` cell holds ``profile`` and ``overrides``; :func:`load` merges them,
 rejects unknown profiles and names, and checks that data paths exist, with a one-line
 :class:`ParameterError` naming the parameter. Used by every chapter and by the runner.
@@ -8,6 +10,8 @@ rejects unknown profiles and names, and checks that data paths exist, with a one
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +22,8 @@ import yaml
 from .paths import repo_root
 
 PROFILES = ("ci", "default", "full")
+TOP_LEVEL = (*PROFILES, "needs")
+DEFAULT_THREADS = 2  # session.start's thread count for a chapter whose profile has no `threads`
 
 
 class ParameterError(ValueError):
@@ -56,16 +62,63 @@ def params_file(chapter: str) -> Path:
     return repo_root() / "params" / f"{chapter}.yml"
 
 
-def profiles(chapter: str) -> dict[str, dict[str, Any]]:
-    """All three profiles of a chapter as plain dicts."""
+_Safe: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when built with it
+
+
+class _UniqueKeyLoader(_Safe):
+    """YAML's safe loader, refusing a key written twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            k = self.construct_object(key_node, deep=deep)
+            if k in seen:
+                raise ParameterError(f"key {k!r} is written twice (line {key_node.start_mark.line + 1})")
+            seen.add(k)
+        return super().construct_mapping(node, deep=deep)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(name: str, text: str) -> Any:
+    """The YAML ``text`` of file ``name``, parsed once per content (a build reads every chapter's
+    file several times)."""
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader) or {}  # a SafeLoader
+    except ParameterError as exc:
+        raise ParameterError(f"{name}: {exc}") from None
+
+
+def _raw(chapter: str) -> dict[str, Any]:
     path = params_file(chapter)
     if not path.exists():
         raise ParameterError(f"chapter {chapter!r} has no parameter file {path}")
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw = copy.deepcopy(_parse(path.name, path.read_text()))
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{path.name} must be a mapping of profiles")
+    unknown = [str(k) for k in raw if k not in TOP_LEVEL]
+    if unknown:
+        raise ParameterError(f"{path.name}: unknown top-level key(s) {', '.join(unknown)} "
+                             f"(known: {', '.join(TOP_LEVEL)})")
+    return raw
+
+
+def profiles(chapter: str) -> dict[str, dict[str, Any]]:
+    """All three profiles of a chapter as plain dicts."""
+    raw = _raw(chapter)
     missing = [p for p in PROFILES if p not in raw]
     if missing:
-        raise ParameterError(f"{path.name} lacks profile(s) {', '.join(missing)}")
+        raise ParameterError(f"{params_file(chapter).name} lacks profile(s) {', '.join(missing)}")
     return {p: dict(raw[p] or {}) for p in PROFILES}
+
+
+def needs(chapter: str) -> tuple[str, ...]:
+    """The chapters whose cached models ``chapter`` reads (its file's top-level ``needs:`` list;
+    empty when absent). Names are checked against the book's chapters by the build."""
+    value = _raw(chapter).get("needs") or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ParameterError(f"{params_file(chapter).name}: needs must be a list of chapter names "
+                             f"(e.g. [01_attribute_networks]), got {value!r}")
+    return tuple(value)
 
 
 def _is_path_param(name: str) -> bool:

@@ -1,6 +1,8 @@
-"""Execute a chapter with papermill on a profile, cleanly and with a cache.
+"""Execute a chapter with papermill on a profile, cleanly and with a cache; build the book.
 
-``python -m facerobust.runner notebooks/03_x.py --profile ci -o book/chapters/03_x.ipynb``
+``python -m facerobust.runner notebooks/03_x.py --profile ci -o book/chapters/03_x.ipynb`` runs one
+chapter in this process; ``python -m facerobust.runner notebooks/*.py --outdir book/chapters -j 2``
+builds several as a dependency graph, each in its own process (:mod:`facerobust.build`).
 
 - validates the profile and every ``-p NAME VALUE`` override *before* starting a kernel and
   prints a one-line error naming a bad parameter (exit code 2): unknown names, wrong types, a
@@ -10,10 +12,17 @@
   (``notebooks/``): a chapter's source is never overwritten;
 - reads the jupytext ``py:percent`` source, injects ``profile`` and ``overrides`` with
   papermill, never touching the paired notebook;
-- strips papermill's timing metadata and collapses carriage-return progress updates, so
-  the rendered page shows one final progress line, not hundreds;
-- skips the run when the output was made from the same notebook source, parameters,
-  library code and asset manifest (``--force`` re-runs).
+- strips papermill's timing metadata and merges a cell's stream outputs as Jupyter, nbval and
+  the book's HTML do, then collapses carriage-return progress updates in the merged text, so
+  every progress bar ends as one final line;
+- records the chapter's wall time and CPU time (kernel process tree) in the notebook's
+  ``facerobust`` metadata;
+- skips the run when the output was made with the same key: the notebook source, parameters,
+  library code and asset manifest (``_digest``) and the keys of the chapters it ``needs``
+  (``--force`` re-runs);
+- writes the output through a temp file and ``replace``: Ctrl-C (or SIGTERM) stops the kernel
+  within seconds and leaves the previous output untouched; a failed run keeps its partial
+  notebook as ``NAME.failed.ipynb``.
 
 Used by ``make book``, ``make chapter`` and ``make regen``.
 """
@@ -21,21 +30,26 @@ Used by ``make book``, ``make chapter`` and ``make regen``.
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
-import re
+import json
+import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import __version__
-from .params import ParameterError, load, profiles
-from .paths import repo_root
+from .build_report import fmt
+from .chapter_graph import GraphError, graph
+from .notebook_streams import coalesce
+from .params import DEFAULT_THREADS, ParameterError, load
+from .paths import cache_dir, repo_root
+from .run_inputs import check_output, check_overrides, parse_value
 
-_CR = re.compile(r"[^\n]*\r(?!\n)")
+__all__ = ["check_output", "check_overrides", "chapter_keys", "main", "parse_value", "run", "stored"]
+INTERRUPTED = 130  # exit code after SIGINT, as a shell reports it
 
 
 def _digest(nb_source: Path, profile: str, overrides: dict[str, Any]) -> str:
@@ -53,6 +67,39 @@ def _digest(nb_source: Path, profile: str, overrides: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
+def chapter_keys(folder: Path, names: list[str], profile: str, overrides: dict[str, Any]) -> dict[str, str]:
+    """The up-to-date key of each chapter in ``names``: its own :func:`_digest` combined with the
+    keys of the chapters it needs, so a chapter reruns when a chapter whose models it reads does."""
+    edges = graph(folder)
+    keys: dict[str, str] = {}
+
+    def key(name: str) -> str:
+        if name not in keys:
+            h = hashlib.sha256(_digest(folder / f"{name}.py", profile, overrides).encode())
+            for dep in edges.get(name, ()):
+                h.update(f"{dep}={key(dep)}".encode())
+            keys[name] = h.hexdigest()
+        return keys[name]
+
+    return {n: key(n) for n in names}
+
+
+def stored(output: Path) -> dict[str, Any]:
+    """The ``facerobust`` metadata of an executed chapter (``{}`` if none or unreadable)."""
+    try:
+        meta = json.loads(output.read_bytes()).get("metadata", {}).get("facerobust", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def threads_of(chapter: str, profile: str, overrides: dict[str, Any]) -> int:
+    """The thread count ``session.start`` gives the chapter: its profile's ``threads`` (after the
+    overrides), else ``session.start``'s default."""
+    value = load(chapter, profile, {k: v for k, v in overrides.items() if k == "threads"}).get("threads")
+    return int(value) if isinstance(value, int) and value > 0 else DEFAULT_THREADS
+
+
 def _clean(nb: Any, digest: str, profile: str) -> None:
     nb.metadata.pop("papermill", None)
     nb.metadata["facerobust"] = {"digest": digest, "profile": profile, "version": __version__}
@@ -65,59 +112,13 @@ def _clean(nb: Any, digest: str, profile: str) -> None:
             cell.id = "injected-parameters"  # papermill gives it a random id on every run
             if "hide-input" not in cell.metadata["tags"]:
                 cell.metadata["tags"].append("hide-input")  # the chapter's own cell shows them
-        if cell.cell_type != "code":
-            continue
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                out["text"] = _CR.sub("", out["text"])
+        if cell.cell_type == "code" and cell.get("outputs"):
+            cell.outputs = coalesce(cell.outputs)
 
 
-def parse_value(text: str) -> Any:
-    """A ``-p`` value: a Python literal if it parses as one; a YAML list or mapping as written in
-    ``params/*.yml`` (``[mnist5k, fashion_mnist]``); else the string itself."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        pass
-    if text.lstrip().startswith(("[", "{")):
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError:
-            pass
-    return text
-
-
-def check_overrides(chapter: str, overrides: dict[str, Any]) -> None:
-    """Raise :class:`ParameterError` for an override the chapter's profiles rule out before any
-    kernel starts: a bool for a number, NaN/inf, or a number below every profile's floor."""
-    allp = profiles(chapter)
-    for name, value in overrides.items():
-        seen = [p[name] for p in allp.values() if name in p]
-        nums = [v for v in seen if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        if not nums or value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            kind = "an integer" if all(isinstance(v, int) for v in nums) else "a number"
-            raise ParameterError(f"parameter {name!r} must be {kind}, got {value!r}")
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ParameterError(f"parameter {name!r} must be finite, got {value!r}")
-        low = min(nums)
-        if (low > 0 and value <= 0) or (low >= 0 and value < 0):
-            sign = "> 0" if low > 0 else ">= 0"
-            raise ParameterError(f"parameter {name!r} must be {sign} (as in every profile), got {value!r}")
-
-
-def check_output(notebook: Path, output: Path) -> None:
-    """Raise ``ValueError`` unless ``output`` is a ``.ipynb`` outside the chapters' source folder."""
-    out = output.expanduser().resolve()
-    if out.suffix != ".ipynb":
-        raise ValueError(f"output {output} must be a .ipynb file (a chapter's source is never overwritten)")
-    sources = {notebook.expanduser().resolve().parent, (repo_root() / "notebooks").resolve()}
-    if any(s == out.parent or s in out.parents for s in sources):
-        raise ValueError(f"output {output} lies in the chapters' source folder; write it elsewhere "
-                         "(e.g. _build/chapters/)")
-    if out.exists() and out.is_dir():
-        raise ValueError(f"output {output} is a folder")
+def temp_files(output: Path) -> tuple[Path, Path]:
+    """The input and output temp notebooks of a run into ``output`` (hidden, beside it)."""
+    return output.with_name(f".{output.stem}.in.ipynb"), output.with_name(f".{output.stem}.out.ipynb")
 
 
 def run(
@@ -127,55 +128,113 @@ def run(
     overrides: dict[str, Any] | None = None,
     force: bool = False,
 ) -> bool:
-    """Execute ``notebook`` (a ``.py``) into ``output``; returns False when skipped (cached)."""
+    """Execute ``notebook`` (a ``.py``) into ``output``; returns False when skipped (up to date).
+
+    Raises KeyboardInterrupt after SIGINT/SIGTERM (kernel stopped, nothing written) and the
+    execution error when a cell fails (partial notebook kept as ``NAME.failed.ipynb``)."""
     import jupytext
     import nbformat
     import papermill as pm
+
+    from .chapter_kernel import ChapterKernel, stop_on_signals
 
     overrides = dict(overrides or {})
     check_output(notebook, output)
     load(notebook.stem, profile, overrides)  # one-line ParameterError before any kernel starts
     check_overrides(notebook.stem, overrides)
-    digest = _digest(notebook, profile, overrides)
-    if output.exists() and not force:
-        old = nbformat.read(output, as_version=4)
-        if old.metadata.get("facerobust", {}).get("digest") == digest:
-            return False
+    digest = chapter_keys(notebook.parent, [notebook.stem], profile, overrides)[notebook.stem]
+    if not force and output.exists() and stored(output).get("digest") == digest:
+        return False
     nb = jupytext.read(notebook)
     for i, cell in enumerate(nb.cells):  # stable ids: reruns diff only where outputs change
         cell.id = f"cell-{i:03d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp_in = output.with_name(f".{output.stem}.in.ipynb")
-    tmp_out = output.with_name(f".{output.stem}.out.ipynb")
+    tmp_in, tmp_out = temp_files(output)
+    failed = output.with_suffix(".failed.ipynb")
     nbformat.write(nb, tmp_in)
+    kernel = ChapterKernel(watch=[output.parent, cache_dir()])
+    t0 = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(tmp_in), str(tmp_out), parameters={"profile": profile, "overrides": overrides},
-            kernel_name="python3", progress_bar=False, cwd=str(notebook.parent.resolve()),
-        )
-        done = nbformat.read(tmp_out, as_version=4)
-        _clean(done, digest, profile)
-        nbformat.write(done, tmp_out)
-        tmp_out.replace(output)
+        with stop_on_signals() as sig:
+            try:
+                pm.execute_notebook(
+                    str(tmp_in), str(tmp_out), parameters={"profile": profile, "overrides": overrides},
+                    kernel_name="python3", progress_bar=False, cwd=str(notebook.parent.resolve()),
+                    km=kernel.km,
+                )
+            except BaseException as exc:
+                sig.armed = False
+                kernel.stop(interrupted=isinstance(exc, KeyboardInterrupt))
+                raise
+            sig.armed = False
+            kernel.stop()
+            if sig:  # a signal arrived while the kernel was stopping: keep nothing
+                raise KeyboardInterrupt(signal.Signals(sig.got[0]).name)
+            wall = time.perf_counter() - t0
+            done = nbformat.read(tmp_out, as_version=4)
+            _clean(done, digest, profile)
+            done.metadata["facerobust"].update({
+                "wall_s": round(wall, 1), "cpu_s": round(kernel.cpu_s, 1),
+                "threads": threads_of(notebook.stem, profile, overrides), "cpu_count": os.cpu_count()})
+            nbformat.write(done, tmp_out)
+            tmp_out.replace(output)
+            failed.unlink(missing_ok=True)
+            if sig:  # signalled while writing: the output is complete, but stop here
+                raise KeyboardInterrupt(signal.Signals(sig.got[0]).name)
+    except KeyboardInterrupt:
+        tmp_out.unlink(missing_ok=True)  # an interrupted run keeps nothing
+        raise
     except BaseException:
         if tmp_out.exists():  # keep the partial run for the reader to inspect
-            tmp_out.replace(output.with_suffix(".failed.ipynb"))
+            tmp_out.replace(failed)
         raise
     finally:
         tmp_in.unlink(missing_ok=True)
     return True
 
 
+def run_one(nb: Path, out: Path, profile: str, overrides: dict[str, Any], force: bool) -> int:
+    """``run`` with the one-line messages of ``make chapter``; returns the exit code."""
+    print(f"{nb.name} [{profile}] -> {out}: running", flush=True)
+    t0 = time.perf_counter()
+    try:
+        ran = run(nb, out, profile, overrides, force)
+    except KeyboardInterrupt:
+        kept = "its previous output is unchanged" if out.exists() else "nothing was written"
+        print(f"interrupted: {nb.name} stopped after {fmt(time.perf_counter() - t0)} (kernel stopped); "
+              f"{kept}. Run the same command again to redo it.", file=sys.stderr, flush=True)
+        return INTERRUPTED
+    except Exception as exc:  # papermill's PapermillExecutionError carries the cell error
+        first = str(exc).strip().splitlines()
+        print(f"error: {nb.name} failed on profile {profile}: "
+              f"{first[-1] if first else type(exc).__name__}", file=sys.stderr)
+        failed = out.with_suffix(".failed.ipynb")
+        if failed.exists():
+            print(f"       partial run kept in {failed}", file=sys.stderr)
+        return 1
+    if ran:
+        meta = stored(out)
+        status = f"ran in {fmt(time.perf_counter() - t0)} (CPU {fmt(meta.get('cpu_s', 0.0))})"
+    else:
+        status = "up to date"
+    print(f"{nb.name} [{profile}] -> {out}: {status}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m facerobust.runner", description=__doc__.split("\n")[0])
     ap.add_argument("notebooks", nargs="+", type=Path, help="chapter sources, notebooks/NN_name.py")
     ap.add_argument("--profile", default="default")
-    ap.add_argument("-o", "--output", type=Path, help="output .ipynb (one notebook) ")
-    ap.add_argument("--outdir", type=Path, help="output folder (several notebooks)")
+    ap.add_argument("-o", "--output", type=Path, help="output .ipynb (one notebook, run in this process)")
+    ap.add_argument("--outdir", type=Path, help="output folder (a build: each chapter in its own process)")
+    ap.add_argument("-j", "--jobs", type=int, default=1,
+                    help="cores the build may fill; a chapter occupies its profile's `threads` (default 1)")
     ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():  # Ctrl-C works even if the shell that
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # started us left SIGINT ignored
     overrides = {k: parse_value(v) for k, v in args.p}
     if args.output and len(args.notebooks) > 1:
         print("error: -o takes one notebook; use --outdir for several", file=sys.stderr)
@@ -184,33 +243,34 @@ def main(argv: list[str] | None = None) -> int:
         print("error: give -o OUT.ipynb or --outdir DIR (the paired notebook is never overwritten)",
               file=sys.stderr)
         return 2
+    if args.jobs < 1:
+        print(f"error: -j must be >= 1, got {args.jobs}", file=sys.stderr)
+        return 2
     for nb in args.notebooks:
         if not nb.exists() or nb.suffix != ".py":
             print(f"error: notebook {nb} does not exist (expected notebooks/NN_name.py)", file=sys.stderr)
             return 2
-        try:
+    if len({nb.resolve().parent for nb in args.notebooks}) > 1:
+        print("error: the chapters of one build must lie in one folder (notebooks/)", file=sys.stderr)
+        return 2
+    try:
+        for nb in args.notebooks:
             check_output(nb, args.output or args.outdir / f"{nb.stem}.ipynb")
             load(nb.stem, args.profile, overrides)
             check_overrides(nb.stem, overrides)
-        except (ParameterError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    for nb in args.notebooks:
-        out = args.output or args.outdir / f"{nb.stem}.ipynb"
-        t0 = time.perf_counter()
-        try:
-            ran = run(nb, out, args.profile, overrides, args.force)
-        except Exception as exc:  # papermill's PapermillExecutionError carries the cell error
-            first = str(exc).strip().splitlines()
-            print(f"error: {nb.name} failed on profile {args.profile}: "
-                  f"{first[-1] if first else type(exc).__name__}", file=sys.stderr)
-            failed = out.with_suffix(".failed.ipynb")
-            if failed.exists():
-                print(f"       partial run kept in {failed}", file=sys.stderr)
-            return 1
-        status = f"ran in {time.perf_counter() - t0:.0f} s" if ran else "up to date"
-        print(f"{nb.name} [{args.profile}] -> {out}: {status}", flush=True)
-    return 0
+        graph(args.notebooks[0].parent)
+    except (ParameterError, ValueError, GraphError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.output:
+        return run_one(args.notebooks[0], args.output, args.profile, overrides, args.force)
+    from .build import build
+
+    try:
+        return build(args.notebooks, args.outdir, args.profile, overrides, jobs=args.jobs, force=args.force)
+    except KeyboardInterrupt:  # before any chapter started (while checking what is up to date)
+        print("interrupted before any chapter started; nothing was written", file=sys.stderr)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

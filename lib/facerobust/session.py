@@ -13,9 +13,10 @@ import numpy as np
 import torch
 
 from . import numerics
+from .params import DEFAULT_THREADS
 
 
-def start(seed: int = 0, threads: int = 2) -> torch.Generator:
+def start(seed: int = 0, threads: int = DEFAULT_THREADS) -> torch.Generator:
     """Seed python, numpy and torch, fix the thread count and the numerics mode
     (:mod:`facerobust.numerics`), set the figure and table display; prints one line saying so."""
     random.seed(seed)
