@@ -582,9 +582,9 @@ glued.show(seed_summary=seed_study.summary(study))
 seed_study.table(study) if study is not None else None
 
 # %% [markdown]
-# {glue:text}`seed_summary` A row holds (or does not) across seeds only where every seed agrees
-# (`claims.across_seeds`); the table's last column is the verdict this chapter stands by, and the
-# single-seed column of the claims table above is one draw from it.
+# {glue:text}`seed_summary` Where the study has been run, the last column of its table is the verdict
+# this chapter stands by (a row holds, or does not, only where every seed agrees:
+# `claims.across_seeds`), and the claims table above is one draw from it.
 #
 # ## What differs from the paper
 #

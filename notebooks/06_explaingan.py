@@ -411,8 +411,8 @@ studies.steps_table(steps_study) if steps_study is not None else None
 studies.seeds_table(seeds_study) if seeds_study is not None else None
 
 # %% [markdown]
-# {glue:text}`steps_summary` {glue:text}`seeds_summary` These verdicts, not the single-run column
-# of the claims table above, are the ones this chapter stands by for E7 and E9-E11.
+# {glue:text}`steps_summary` {glue:text}`seeds_summary` Where a study has been run, its verdicts, not
+# the single run of the claims table above, are the ones this chapter stands by for E7 and E9-E11.
 
 # %% [markdown]
 # ## What differs from the paper
