@@ -47,13 +47,19 @@ class DigitRows:
     seed: int
 
 
+def defense_gan_surrogate(dm: DigitModels, draws: int, seed: int) -> nn.Module:
+    """The attacker's model of Defense-GAN-Rec: the projection with fresh random restarts behind
+    BPDA (identity backward), then the Rec classifier, averaged over ``draws`` draws (EOT)."""
+    randomised = RandomProjection(DefenseGAN(dm.generator, L=dm.L, R=dm.R), seed=seed + 101)
+    return eot(nn.Sequential(bpda(randomised), dm.classifiers["A-rec"]), draws)
+
+
 def defense_gan_parts(dm: DigitModels, rows: DigitRows) -> Part:
     """Defense-GAN-Rec as deployed (chapter 7's projection, its own seeded restarts), the attacker's
     BPDA + EOT surrogate (fresh restarts each draw) and the unrolled copy at chapter 7's smaller L, R."""
     g, rec = dm.generator, dm.classifiers["A-rec"]
     deployed = nn.Sequential(DefenseGAN(g, L=dm.L, R=dm.R, seed=dm.seed), rec).eval()
-    randomised = RandomProjection(DefenseGAN(g, L=dm.L, R=dm.R), seed=rows.seed + 101)
-    surrogate = eot(nn.Sequential(bpda(randomised), rec), rows.eot_draws)
+    surrogate = defense_gan_surrogate(dm, rows.eot_draws, rows.seed)
     unrolled = nn.Sequential(DefenseGAN(g, L=dm.L_unrolled, R=dm.R_unrolled, seed=rows.seed + 202), rec)
     x, y = dm.x_test[:rows.n_defense_gan], dm.y_test[:rows.n_defense_gan]
     return Part(deployed, x, y, attacked=surrogate, substitute=dm.substitutes[rows.substitute],
@@ -146,4 +152,4 @@ def verifier_targets(descriptor: nn.Module, faces: FaceSet, vs: VerifierSetup, n
 
 
 __all__ = ["DGAN_KEY", "PGD_KEY", "DigitRows", "VerifierSetup", "attribute_targets", "defense_gan_parts",
-           "digit_targets", "face_targets", "verifier_setup", "verifier_targets"]
+           "defense_gan_surrogate", "digit_targets", "face_targets", "verifier_setup", "verifier_targets"]

@@ -43,6 +43,15 @@ class Plan:
         if self.check_n < 1:
             raise ValueError(f"check_n must be >= 1, got {self.check_n}")
 
+    @classmethod
+    def of(cls, budgets: Sequence[Sequence[object]], standard: int, large_eps: float, grid: Sequence[float],
+           check_n: int, seed: int, unit: float = 1.0) -> Plan:
+        """A plan from plain values: ``budgets`` as ``[norm, eps]`` pairs, radii (``eps``, ``grid``)
+        in multiples of ``unit`` (e.g. 1/255), ``large_eps`` in [0, 1]."""
+        bs = tuple(Budget(str(norm), float(eps) * unit) for norm, eps in budgets)  # type: ignore[arg-type]
+        radii = tuple(float(e) * unit for e in grid)
+        return cls(bs, standard, Budget("Linf", large_eps), radii, check_n, seed)
+
 
 @dataclass(frozen=True)
 class TargetResult:

@@ -74,7 +74,7 @@ def card(results: Sequence[TargetResult]) -> pd.DataFrame:
 
 def failed_checks(r: TargetResult) -> list[str]:
     """Names of the target's sanity checks that do not hold."""
-    return [c.id.split("-")[-1] for c in sanity_claims(r) if c.verdict == claims.FAILS]
+    return [c.id.removeprefix(f"S-{r.target.key}-") for c in sanity_claims(r) if c.verdict == claims.FAILS]
 
 
 def overview(results: Sequence[TargetResult]) -> pd.DataFrame:
@@ -116,5 +116,29 @@ def short_answer(results: Sequence[TargetResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["KEEPS", "LOSES", "UNCLEAR", "card", "curves", "failed_checks", "overview", "short_answer",
-           "verdict"]
+def glue_key(key: str) -> str:
+    """A target key as a glue name: letters, digits and underscores ("Male/faceapi" -> "Male_faceapi")."""
+    return "".join(c if c.isalnum() else "_" for c in key)
+
+
+def short_answer_glue(frame: pd.DataFrame) -> dict[str, object]:
+    """The values the introduction's short answer reads, per row of :func:`short_answer`:
+    ``sa_<key>_{name, budget, clean, robust, interval, verdict}``."""
+    out: dict[str, object] = {}
+    for row in frame.itertuples():
+        k = glue_key(str(row.key))
+        out.update({f"sa_{k}_name": row.model, f"sa_{k}_budget": row.budget,
+                    f"sa_{k}_clean": float(row.clean), f"sa_{k}_robust": float(row.robust),
+                    f"sa_{k}_interval": row.interval, f"sa_{k}_verdict": row.verdict})
+    return out
+
+
+def check_matrix(results: Sequence[TargetResult]) -> pd.DataFrame:
+    """Models x sanity checks: each cell the check's verdict."""
+    rows = {r.target.name: {c.id.removeprefix(f"S-{r.target.key}-"): c.verdict for c in sanity_claims(r)}
+            for r in results}
+    return pd.DataFrame(rows).T
+
+
+__all__ = ["KEEPS", "LOSES", "UNCLEAR", "card", "check_matrix", "curves", "failed_checks", "glue_key",
+           "overview", "short_answer", "short_answer_glue", "verdict"]

@@ -12,8 +12,9 @@ data family by the chapter's parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import torch
 from torch import Tensor, nn
 
 from ...validation import check_int
@@ -69,6 +70,12 @@ class Part:
             raise ValueError(f"part: x (N, C, H, W) and y (N,), got {tuple(self.x.shape)}, "
                              f"{tuple(self.y.shape)}")
 
+    def to(self, device: torch.device) -> Part:
+        """The part with its models moved to ``device`` (once) and its points on it."""
+        move = [m.to(device) if m is not None else None for m in (self.model, self.attacked, self.substitute,
+                                                                   self.unrolled)]
+        return Part(move[0], self.x.to(device), self.y.to(device), move[1], move[2], move[3])  # type: ignore[arg-type]
+
 
 @dataclass(frozen=True)
 class Target:
@@ -96,6 +103,10 @@ class Target:
     def n(self) -> int:
         """Points over all parts."""
         return sum(len(p.x) for p in self.parts)
+
+    def to(self, device: torch.device) -> Target:
+        """The target with every part on ``device``."""
+        return replace(self, parts=tuple(p.to(device) for p in self.parts))
 
     @property
     def adaptive(self) -> bool:
