@@ -365,7 +365,8 @@ glued.show(abs_n_checks=len(rows_all) - len(rows_doc), abs_n_failed=len(checks_f
 # robust accuracy at the family's standard budget with its Wilson interval, and a verdict. The verdict
 # rule: a model *keeps at least half its clean accuracy* when the whole interval lies at or above half
 # the clean accuracy, *loses more than half* when the whole interval lies below it, and otherwise we
-# cannot tell; a failed sanity check is named beside it.
+# cannot tell; a failed sanity check is named beside it, except the random-output and dynamic-forward
+# flags of a defense the card already attacks with EOT and BPDA (the remedy those flags ask for).
 
 # %% tags=["nbval-check-output"]
 short = tables.short_answer(res)

@@ -144,7 +144,8 @@ def verifier_targets(descriptor: nn.Module, faces: FaceSet, vs: VerifierSetup, n
     for key, name, pairs in (("dodging", "dlib verifier, dodging", vs.genuine),
                              ("impersonation", "dlib verifier, impersonation", vs.impostor)):
         parts = tuple(Part(PairVerifier(descriptor, pairs.anchors[i], vs.threshold.tau).eval(),
-                           faces.x[pairs.probe[i]][None], torch.tensor([int(pairs.same[i])]))
+                           faces.x[pairs.probe[i]][None],
+                           torch.full((1,), int(pairs.same[i]), dtype=torch.int64, device=faces.x.device))
                       for i in range(min(n, len(pairs.probe))))
         note = f"threshold {vs.threshold.tau:.3f} (clean false-accept rate {vs.threshold.rate:.3f})"
         out.append(Target(key, name, "verification", "chapter 0 (pretrained)", 2, parts, settings, note))

@@ -101,15 +101,15 @@ def minimal_l2(target: Target, *, seed: int) -> np.ndarray:
         x, y = part.x[ok], part.y[ok]
         if not len(x):
             continue
-        best = torch.full((len(x),), torch.inf)
+        best = torch.full((len(x),), torch.inf, device=x.device)
         runs = {"deepfool": partial(deepfool, candidates=min(target.n_classes, 10)),
                 "cw": partial(cw_l2, binary_steps=s.cw_binary, steps=s.cw_steps)}
         for name in s.minimal:
             attack = runs[name]
             res = (attack(part.model, x, y) if part.attacked is None else
                    transfer(part.model, x, y, source=part.attacked, attack=attack))
-            best = torch.minimum(best, _l2(res, x).cpu())
-        out.append(best.numpy())
+            best = torch.minimum(best, _l2(res, x))
+        out.append(best.cpu().numpy())
     return np.concatenate(out) if out else np.zeros(0)
 
 

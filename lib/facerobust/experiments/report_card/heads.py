@@ -87,7 +87,7 @@ class RandomProjection(nn.Module):
         self.draws = torch.Generator().manual_seed(seed)
 
     def forward(self, x: Tensor) -> Tensor:
-        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.draws))
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.draws, device=self.draws.device))
         with torch.no_grad():
             return self.defense.project(x.detach(), seed=seed).x_rec
 

@@ -77,6 +77,17 @@ def failed_checks(r: TargetResult) -> list[str]:
     return [c.id.removeprefix(f"S-{r.target.key}-") for c in sanity_claims(r) if c.verdict == claims.FAILS]
 
 
+REMEDIED = ("deterministic", "static")
+"""Checks whose remedy (EOT, BPDA) the card applies to a target attacked through a surrogate."""
+
+
+def flags(r: TargetResult) -> list[str]:
+    """The failed checks that flag the target's verdict: all of :func:`failed_checks`, except, for a
+    target attacked through a surrogate, those in :data:`REMEDIED` (the attack already does what the
+    check asks for)."""
+    return [c for c in failed_checks(r) if not (r.target.adaptive and c in REMEDIED)]
+
+
 def overview(results: Sequence[TargetResult]) -> pd.DataFrame:
     """One row per model (see the module docstring); medians over clean-correct points."""
     rows = []
@@ -112,8 +123,24 @@ def short_answer(results: Sequence[TargetResult]) -> pd.DataFrame:
         rows.append({"family": r.target.family, "model": r.target.name, "key": r.target.key,
                      "budget": r.standard_budget.label, "clean": clean, "robust": wc.accuracy,
                      "interval": "[{:.2f}, {:.2f}]".format(*wc.interval()),
-                     "verdict": verdict(wc.k, wc.n, clean, failed_checks(r))})
+                     "verdict": verdict(wc.k, wc.n, clean, flags(r))})
     return pd.DataFrame(rows)
+
+
+def summary(frame: pd.DataFrame) -> str:
+    """One sentence over the rows of :func:`short_answer`: how many models keep at least half their
+    clean accuracy at their standard budget, and which (a clause that reads after "In short:")."""
+    total = len(frame)
+    if total == 0:
+        raise ValueError("summary: no models")
+    keeps = [str(m) for m, v in zip(frame.model, frame.verdict, strict=True) if str(v).startswith(KEEPS)]
+    if not keeps:
+        return f"none of the {total} models keeps half its clean accuracy at its standard budget"
+    if len(keeps) == total:
+        return f"all {total} models keep at least half their clean accuracy at their standard budget"
+    verb = "keeps" if len(keeps) == 1 else "keep"
+    return (f"{len(keeps)} of the {total} models {verb} at least half of their clean accuracy at their "
+            f"standard budget ({'; '.join(keeps)})")
 
 
 def glue_key(key: str) -> str:
@@ -123,8 +150,8 @@ def glue_key(key: str) -> str:
 
 def short_answer_glue(frame: pd.DataFrame) -> dict[str, object]:
     """The values the introduction's short answer reads, per row of :func:`short_answer`:
-    ``sa_<key>_{name, budget, clean, robust, interval, verdict}``."""
-    out: dict[str, object] = {}
+    ``sa_<key>_{name, budget, clean, robust, interval, verdict}``, and ``sa_summary`` (:func:`summary`)."""
+    out: dict[str, object] = {"sa_summary": summary(frame)}
     for row in frame.itertuples():
         k = glue_key(str(row.key))
         out.update({f"sa_{k}_name": row.model, f"sa_{k}_budget": row.budget,
@@ -140,5 +167,6 @@ def check_matrix(results: Sequence[TargetResult]) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-__all__ = ["KEEPS", "LOSES", "UNCLEAR", "card", "check_matrix", "curves", "failed_checks", "glue_key",
-           "overview", "short_answer", "short_answer_glue", "verdict"]
+__all__ = ["KEEPS", "LOSES", "REMEDIED", "UNCLEAR", "card", "check_matrix", "curves", "failed_checks", "flags",
+           "glue_key",
+           "overview", "short_answer", "short_answer_glue", "summary", "verdict"]
