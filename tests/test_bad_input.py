@@ -703,7 +703,7 @@ def test_standard_attack_list_refuses_bad_budgets(param: str, value: Any) -> Non
         wc.standard(**{"eps": 0.1, param: value})
 
 
-# -- the report card (chapter 10): transfer attack, PGD training, verifier threshold, settings, verdicts ------
+# -- the report card (chapter 10): transfer attack, PGD training, verifier threshold, settings, verdicts --
 def test_transfer_refuses_a_bad_surrogate_or_attack() -> None:
     from facerobust.attacks.transfer import transfer
 

@@ -145,9 +145,9 @@ def _representative_runs() -> dict[str, Callable[[], object]]:
     from facerobust.attacks.k_anonymity import assign_groups, k_anonymity
     from facerobust.attacks.pgd import pgd
     from facerobust.attacks.square import square
+    from facerobust.attacks.transfer import transfer
     from facerobust.attacks.worst_case import robust_accuracy, standard
     from facerobust.defenses.adversarial_training import train_classifier
-    from facerobust.attacks.transfer import transfer
     from facerobust.defenses.defense_gan import DefenseGAN
     from facerobust.defenses.madry import train_pgd
     from facerobust.experiments.report_card import curves, prechecks
@@ -183,8 +183,8 @@ def _representative_runs() -> dict[str, Callable[[], object]]:
         "adversarial_training": lambda: train_classifier(model, x, y, epochs=1, batch=2, adv_eps=0.1),
         "pgd_training": lambda: train_pgd(model, x, y, eps=0.1, steps=2, step_size=0.05, epochs=1, batch=2),
         "transfer": lambda: transfer(model, x, y, source=model, attack=apgd, eps=0.1, steps=2, generator=g),
-        "report_card": lambda: (prechecks.run(model, None, x, y),
-                                curves.minimal_l2(card_target, seed=0), curves.curve(card_target, [0.1], seed=0)),
+        "report_card": lambda: (prechecks.run(model, None, x, y), curves.minimal_l2(card_target, seed=0),
+                                curves.curve(card_target, [0.1], seed=0)),
         "advhat_render": lambda: ah.render(face, sticker, ah.sample(ah.EOT.official(), 2, g), src, dst),
         "pass_score": lambda: pass_scores(x.flip(-1), x, threads=1),
         "ssim": lambda: (ssim(x, x.flip(-1), win_size=7), ms_ssim(x, x.flip(-1), scales=2, win_size=7)),

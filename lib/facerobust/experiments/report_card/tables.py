@@ -167,6 +167,5 @@ def check_matrix(results: Sequence[TargetResult]) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-__all__ = ["KEEPS", "LOSES", "REMEDIED", "UNCLEAR", "card", "check_matrix", "curves", "failed_checks", "flags",
-           "glue_key",
-           "overview", "short_answer", "short_answer_glue", "summary", "verdict"]
+__all__ = ["KEEPS", "LOSES", "REMEDIED", "UNCLEAR", "card", "check_matrix", "curves", "failed_checks",
+           "flags", "glue_key", "overview", "short_answer", "short_answer_glue", "summary", "verdict"]
