@@ -518,3 +518,16 @@ def test_short_answer_reads_values_the_chapter_glues():
              for f in ("name", "budget", "clean", "robust", "interval", "verdict")}
     assert keys <= glued | {"sa_summary", "abs_n_checks", "abs_n_failed", "abs_failed"}, sorted(keys - glued)
     assert {f"sa_{tables.glue_key(t)}_verdict" for t in targets} <= keys  # every default model has a row
+
+
+def test_one_attribute_of_a_bank_is_the_same_network_alone():
+    from facerobust.models.attribute_nets import SmallAttributeCNN
+
+    torch.manual_seed(0)
+    for n_out in (1, 2):
+        bank = SmallAttributeCNN(4, n_out).eval()
+        x = torch.rand(5, 1, 28, 28, generator=G().manual_seed(2))
+        full = bank(x)
+        for i in range(4):
+            s = full[:, i, 0] if n_out == 1 else full[:, i, 1] - full[:, i, 0]
+            assert torch.allclose(AttributeHead(bank, i)(x)[:, 1], s, atol=1e-5)

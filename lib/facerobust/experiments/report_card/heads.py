@@ -24,6 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from ...defenses.defense_gan import DefenseGAN
+from ...models.attribute_nets import SmallAttributeCNN
 
 
 class BinaryHead(nn.Module):
@@ -42,14 +43,30 @@ class BinaryHead(nn.Module):
         return torch.stack([torch.zeros_like(s), s], dim=1)
 
 
+def single_attribute(bank: nn.Module, index: int) -> tuple[nn.Module, int]:
+    """Network ``index`` of a bank on its own: a :class:`SmallAttributeCNN` bank stores its networks
+    as the groups of grouped convolutions, so group ``index`` copied into a one-attribute bank is
+    the same network at a tenth of the cost; any other bank is kept whole. Returns the module and
+    the index of the attribute in its output."""
+    if not isinstance(bank, SmallAttributeCNN):
+        return bank, int(index)
+    a = bank.n_attributes
+    widths = (bank.c1.out_channels // a, bank.c2.out_channels // a, bank.c3.out_channels // a)
+    one = SmallAttributeCNN(1, bank.n_out, bank.in_channels, bank.size, widths, bank.fc1.out_channels // a)
+    with torch.no_grad():
+        for p, q in zip(one.parameters(), bank.parameters(), strict=True):
+            p.copy_(q.view(a, -1)[index].view(p.shape))
+    return one.to(bank.c1.weight.device).eval().requires_grad_(False), 0
+
+
 class AttributeHead(nn.Module):
     """Attribute ``index`` of a chapter-1 bank (output (N, A, 1) Euclidean or (N, A, 2) softmax)
-    as a binary classifier: ``(0, f)`` with ``f`` the output or ``z+ - z-``."""
+    as a binary classifier: ``(0, f)`` with ``f`` the output or ``z+ - z-`` (computed by that
+    attribute's network alone where the bank allows, :func:`single_attribute`)."""
 
     def __init__(self, bank: nn.Module, index: int) -> None:
         super().__init__()
-        self.bank = bank
-        self.index = int(index)
+        self.bank, self.index = single_attribute(bank, index)
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.bank(x)[:, self.index]
