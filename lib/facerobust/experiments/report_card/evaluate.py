@@ -59,6 +59,17 @@ def seed_of(seed: int, *names: str) -> torch.Generator:
     return torch.Generator().manual_seed(seed + zlib.crc32("|".join(names).encode()) % 100_000)
 
 
+def fgsm_counted(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, targeted: bool = False,
+                 eps: float, generator: torch.Generator | None = None) -> AttackResult:
+    """FGSM with its cost in ``info``: 2 forward passes (the step's and the re-classification) and
+    1 gradient per sample, so the card's queries per point include it."""
+    res = fgsm(model, x, y, targeted=targeted, eps=eps, generator=generator)
+    n = len(res.success)
+    cost = {"queries": torch.full((n,), 2, dtype=torch.int64, device=res.success.device),
+            "gradients": torch.ones(n, dtype=torch.int64, device=res.success.device)}
+    return AttackResult(res.x_adv, res.success, {**res.info, **cost})
+
+
 def _spec(part: Part, name: str, attack: Callable[..., AttackResult], params: dict[str, Any],
           source: nn.Module | None = None) -> AttackSpec:
     """An attack on the part's model, or crafted on ``source`` (default: the part's surrogate)."""
@@ -92,7 +103,7 @@ def check_stages(target: Target, part: Part, budget: Budget) -> list[AttackSpec]
     s, common = target.settings, {"eps": budget.eps, "norm": budget.norm}
     out = [_spec(part, DOUBLED, apgd, {**common, "steps": 2 * s.steps, "loss": "ce"})]
     if budget.norm == "Linf":
-        out.append(_spec(part, SINGLE_STEP, fgsm, {"eps": budget.eps}))
+        out.append(_spec(part, SINGLE_STEP, fgsm_counted, {"eps": budget.eps}))
     if part.substitute is not None:
         out.append(_spec(part, TRANSFER, apgd, {**common, "steps": s.steps, "loss": "ce"},
                          source=part.substitute))
@@ -145,4 +156,4 @@ def large_budget(target: Target, budget: Budget, *, seed: int) -> WorstCase:
 
 
 __all__ = ["DOUBLED", "GRADIENT_FREE", "SINGLE_STEP", "TRANSFER", "UNROLLED", "Budget", "check_stages",
-           "large_budget", "merge", "seed_of", "stages", "worst_case"]
+           "fgsm_counted", "large_budget", "merge", "seed_of", "stages", "worst_case"]
