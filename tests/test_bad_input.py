@@ -779,3 +779,45 @@ def test_refusals_without_an_adapter_name_none() -> None:
     with pytest.raises(ValueError) as exc:
         fgsm.fgsm(_model(), _x(), torch.full((N,), K, dtype=torch.int64), eps=0.1)
     assert "adapters" not in str(exc.value)
+
+
+# -- the report card (chapter 10): transfer attack, PGD training, verifier threshold, settings, verdicts --
+def test_transfer_refuses_a_bad_surrogate_or_attack() -> None:
+    from facerobust.attacks.transfer import transfer
+
+    x, y = torch.rand(N, 1, 8, 8), torch.zeros(N, dtype=torch.int64)
+    with pytest.raises(ValueError, match="source"):
+        transfer(_model(), x, y, source=lambda v: v, attack=fgsm.fgsm, eps=0.1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="attack"):
+        transfer(_model(), x, y, source=_model(1), attack=None, eps=0.1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="AttackResult"):
+        transfer(_model(), x, y, source=_model(1), attack=lambda *a, **k: None)
+    with pytest.raises(ValueError):
+        transfer(_model(), x.clone().fill_(math.nan), y, source=_model(1), attack=fgsm.fgsm, eps=0.1)
+
+
+@pytest.mark.parametrize(("param", "value"), [("eps", -0.1), ("eps", 2.0), ("steps", 0), ("step_size", 0.0),
+                                              ("epochs", -1), ("batch", 0), ("lr", 0.0)])
+def test_pgd_training_refuses_bad_settings(param: str, value: Any) -> None:
+    from facerobust.defenses.madry import train_pgd
+
+    kw = {"eps": 0.1, "steps": 1, "step_size": 0.05, "epochs": 1, "batch": 4, "lr": 1e-3, param: value}
+    with pytest.raises(ValueError, match=param):
+        train_pgd(_model(), torch.rand(N, 1, 8, 8), torch.zeros(N, dtype=torch.int64), **kw)
+
+
+def test_verifier_threshold_and_card_settings_refuse_bad_input() -> None:
+    import numpy as np
+    from facerobust.experiments.report_card import tables, verification
+    from facerobust.experiments.report_card.targets import AttackSettings
+
+    with pytest.raises(ValueError, match="far"):
+        verification.threshold_at(np.arange(5.0), 1.5)
+    with pytest.raises(ValueError, match="finite"):
+        verification.threshold_at(np.array([0.1, math.nan]), 0.1)
+    with pytest.raises(ValueError, match="minimal"):
+        AttackSettings(10, 0, 0, minimal=("fab",))
+    with pytest.raises(ValueError, match="steps"):
+        AttackSettings(0, 0, 0)
+    with pytest.raises(ValueError):
+        tables.verdict(3, 2, 0.5)

@@ -81,9 +81,25 @@ def _dump_dom(page: Path) -> str:
     return out.stdout
 
 
+CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))  # 00_setup ... 10_report_card
+
+
 def test_book_has_chapters() -> None:
     names = {p.name for p in _pages()}
-    assert "intro.html" in names and "00_setup_and_data.html" in names
+    assert "intro.html" in names
+    missing = [c for c in CHAPTERS if f"{c}.html" not in names]
+    assert not missing, f"chapters missing from the built book: {missing}"
+
+
+def test_intro_short_answer_is_filled_from_the_report_card() -> None:
+    """Every cell of the introduction's short answer shows a value glued from chapter 10."""
+    page = (HTML / "book" / "intro.html").read_text(encoding="utf-8")
+    start = page.find('id="the-short-answer"')
+    assert start >= 0, "the introduction has no short answer"
+    section = page[start:page.find("<section", start + 1)]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", section))
+    assert "sa_" not in text and "10_report_card.ipynb" not in text, "an unresolved glue reference"
+    assert re.search(r"\d\.\d\d", text), "no glued accuracy in the short answer"
 
 
 @pytest.mark.parametrize("page", _pages() if HTML.exists() else [], ids=lambda p: str(p.relative_to(HTML)))
@@ -113,7 +129,8 @@ def test_math_is_typeset(page: Path) -> None:
 def test_screenshots_of_intro_and_chapter0() -> None:
     shots = ROOT / "_build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    for name in ("book/intro.html", "book/chapters/00_setup_and_data.html"):
+    for name in ("book/intro.html", "book/chapters/00_setup_and_data.html",
+                 "book/chapters/10_report_card.html"):
         page = HTML / name
         target = shots / (Path(name).stem + ".png")
         with tempfile.TemporaryDirectory() as profile:

@@ -146,9 +146,13 @@ def _representative_runs() -> dict[str, Callable[[], object]]:
     from facerobust.attacks.k_anonymity import assign_groups, k_anonymity
     from facerobust.attacks.pgd import pgd
     from facerobust.attacks.square import square
+    from facerobust.attacks.transfer import transfer
     from facerobust.attacks.worst_case import robust_accuracy, standard
     from facerobust.defenses.adversarial_training import train_classifier
     from facerobust.defenses.defense_gan import DefenseGAN
+    from facerobust.defenses.madry import train_pgd
+    from facerobust.experiments.report_card import curves, prechecks
+    from facerobust.experiments.report_card.targets import AttackSettings, Part, Target
     from facerobust.metrics.pass_score import pass_scores
     from facerobust.metrics.ssim import ms_ssim, ssim
     from facerobust.models.gan import Generator
@@ -161,6 +165,8 @@ def _representative_runs() -> dict[str, Callable[[], object]]:
     defense = DefenseGAN(Generator(width=4), L=2, R=2)
     face, sticker = torch.rand(1, 3, 40, 40, generator=g), torch.rand(3, 8, 18, generator=g)
     src, dst = ah.Frame(40, 0.6), ah.Frame(28, 0.25)
+    card_target = Target("t", "t", "digits", "test", 5, (Part(model, x, y),),
+                         AttackSettings(2, 0, 0, cw_binary=1, cw_steps=2))
     return {
         "fgsm": lambda: fgsm(model, x, y, eps=0.1),
         "rand_fgsm": lambda: rand_fgsm(model, x, y, eps=0.1, alpha=0.05, generator=g),
@@ -176,6 +182,10 @@ def _representative_runs() -> dict[str, Callable[[], object]]:
                                                    generator=g),
         "defense_gan": lambda: (defense.project(x), defense(x.clone().requires_grad_(True))),
         "adversarial_training": lambda: train_classifier(model, x, y, epochs=1, batch=2, adv_eps=0.1),
+        "pgd_training": lambda: train_pgd(model, x, y, eps=0.1, steps=2, step_size=0.05, epochs=1, batch=2),
+        "transfer": lambda: transfer(model, x, y, source=model, attack=apgd, eps=0.1, steps=2, generator=g),
+        "report_card": lambda: (prechecks.run(model, None, x, y), curves.minimal_l2(card_target, seed=0),
+                                curves.curve(card_target, [0.1], seed=0)),
         "advhat_render": lambda: ah.render(face, sticker, ah.sample(ah.EOT.official(), 2, g), src, dst),
         "pass_score": lambda: pass_scores(x.flip(-1), x, threads=1),
         "ssim": lambda: (ssim(x, x.flip(-1), win_size=7), ms_ssim(x, x.flip(-1), scales=2, win_size=7)),
