@@ -60,8 +60,10 @@ import time
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 from myst_nb import glue
 
+from facerobust import glued
 from facerobust.data import assets, digits, faces
 from facerobust.experiments import setup_overview as so
 
@@ -80,10 +82,12 @@ pd.set_option("display.max_colwidth", None)
 # checksum and refuses a file that differs by a single byte, with an error naming it.
 # {numref}`tab-assets` lists the sources.
 
-# %%
-glue("tab_assets", pd.DataFrame(assets.table()).set_index("source"), display=False)
-glue("n_asset_files", sum(len(s.files) for s in assets.manifest()), display=False)
-glue("asset_mb", f"{sum(f.size for s in assets.manifest() for f in s.files) / 1e6:.0f}", display=False)
+# %% tags=["remove-output"]
+tab_assets = pd.DataFrame(assets.table()).set_index("source")
+glue("tab_assets", tab_assets, display=False)  # shown as the table below in the book
+glued.show(n_asset_files=sum(len(s.files) for s in assets.manifest()),
+           asset_mb=f"{sum(f.size for s in assets.manifest() for f in s.files) / 1e6:.0f}")
+tab_assets
 
 # %% [markdown]
 # ```{glue:figure} tab_assets
@@ -122,10 +126,11 @@ glue("asset_mb", f"{sum(f.size for s in assets.manifest() for f in s.files) / 1e
 # has not run to the end; the error of `make assets` names the missing asset and the command that
 # provides it.
 
-# %%
+# %% tags=["remove-output"]
 install = so.installation_check()
-glue("tab_install", install.set_index("check"), display=False)
-glue("install_ok", "complete" if install.ok.all() else "NOT complete", display=False)
+glue("tab_install", install.set_index("check"), display=False)  # shown as the table below in the book
+glued.show(install_ok="complete" if install.ok.all() else "NOT complete")
+install.set_index("check")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -209,13 +214,14 @@ plt.show()
 # every crop showed that one detection is not a face ({glue:text}`not_faces`); it is left out and
 # its id stays unused.
 
-# %%
+# %% tags=["remove-output"]
 report = faces.detection_report()
-glue("detect_s", f"{report.seconds.sum():.0f}", display=False)
-glue("not_faces", "; ".join(f"{k}: {v}" for k, v in faces.NOT_FACES.items()), display=False)
-glue("tab_detections", report.drop(columns="asset").set_index("photo"), display=False)
 n_detected = int(report[~report.photo.str.startswith("obama_partial")].detections.sum())
-glue("n_detected", n_detected, display=False)
+glued.show(detect_s=f"{report.seconds.sum():.0f}", n_detected=n_detected,
+           not_faces="; ".join(f"{k}: {v}" for k, v in faces.NOT_FACES.items()))
+tab_detections = report.drop(columns="asset").set_index("photo")
+glue("tab_detections", tab_detections, display=False)  # shown as the table below in the book
+tab_detections
 
 # %% [markdown]
 # ```{glue:figure} tab_detections
@@ -238,9 +244,10 @@ plt.show()
 # %%
 # NBVAL_CHECK_OUTPUT
 counts = so.label_summary(chips)
-for key, value in counts.items():
-    glue(f"n_{key}", value, display=False)
 print(counts)
+
+# %%
+glued.show(**{f"n_{key}": value for key, value in counts.items()})
 
 # %% [markdown]
 # There are {glue:text}`n_n` faces from {glue:text}`n_photos` photos: {glue:text}`n_men` men and
@@ -278,10 +285,8 @@ if P.models:
     from facerobust.experiments import faces_overview as fo
 
     scores = fo.model_scores(P.n_model_faces)
-    glue("n_scored", scores.face_id.nunique(), display=False)
-    glue("young_age", f"{fo.YOUNG_AGE:g}", display=False)
-    glue("match", f"{fo.MATCH_THRESHOLD:g}", display=False)
-    glue("ref_detections", fo.REF_DETECTIONS, display=False)
+    glued.show(n_scored=scores.face_id.nunique(), young_age=f"{fo.YOUNG_AGE:g}",
+               match=f"{fo.MATCH_THRESHOLD:g}", ref_detections=fo.REF_DETECTIONS)
 
 # %% mystnb={"figure": {"caption": "Every attribute model's score on every face (red: attribute present, blue: absent; clipped at \u00b16 for the colours, value written in each cell). Rows carry the hand-made labels (F/M, age group, sm = smiling); black frames mark predictions that disagree with them.", "name": "fig-scores"}}
 if P.models:
@@ -292,13 +297,15 @@ if P.models:
 # NBVAL_CHECK_OUTPUT
 if P.models:
     acc = fo.accuracy_table(scores)
-    glue("tab_accuracy", acc.set_index("model"), display=False)
-    for row in acc.itertuples():
-        glue(f"acc_{row.model.replace('/', '_')}", f"{row.correct}/{row.n}", display=False)
-    by_attr = acc.groupby("attribute").accuracy.mean().sort_values()
-    glue("hardest", by_attr.index[0], display=False)
-    glue("hardest_acc", f"{by_attr.iloc[0]:.0%}", display=False)
     print(acc[["model", "n", "correct"]].to_string(index=False))
+
+# %% tags=["remove-output"]
+if P.models:
+    by_attr = acc.groupby("attribute").accuracy.mean().sort_values()
+    glued.show(**{f"acc_{row.model.replace('/', '_')}": f"{row.correct}/{row.n}" for row in acc.itertuples()},
+               hardest=by_attr.index[0], hardest_acc=f"{by_attr.iloc[0]:.0%}")
+    glue("tab_accuracy", acc.set_index("model"), display=False)  # shown as the table below in the book
+    display(acc.set_index("model"))
 
 # %% [markdown]
 # ```{glue:figure} tab_accuracy
@@ -318,9 +325,11 @@ if P.models:
 # attacks of the later chapters have to move a score across zero, and a face at score 20 is further
 # from it than one at score 1. {numref}`tab-errors` lists every disagreement.
 
-# %%
+# %% tags=["remove-output"]
 if P.models:
-    glue("tab_errors", fo.errors(scores).set_index("model"), display=False)
+    tab_errors = fo.errors(scores).set_index("model")
+    glue("tab_errors", tab_errors, display=False)  # shown as the table below in the book
+    display(tab_errors)
 
 # %% [markdown]
 # ```{glue:figure} tab_errors
@@ -405,9 +414,10 @@ delta = x_adv - fs.x[pick]
 by_hand_figure([Row("input", fs.x[pick], titles[0]), Row("perturbation", delta, amplify=magnification(delta)),
                 Row("FGSM", x_adv, titles[1])])
 plt.show()
-glue("hand_eps", round(eps * 255), display=False)
-glue("hand_flipped", int(((p_male[1] > 0.5).long() != y_all[pick]).sum()), display=False)
-glue("hand_flipped_all", f"{int(flipped_all.sum())} of {len(flipped_all)}", display=False)
+
+# %%
+glued.show(hand_eps=round(eps * 255), hand_flipped=int(((p_male[1] > 0.5).long() != y_all[pick]).sum()),
+           hand_flipped_all=f"{int(flipped_all.sum())} of {len(flipped_all)}")
 
 # %% [markdown]
 # A change of {glue:text}`hand_eps` grey levels per pixel, invisible at this size, turns the
@@ -486,9 +496,10 @@ if P.models:
                                      all_faces=P.n_model_faces is None))
     print(ref[["id", "claim", "verdict"]].to_string(index=False))
 
-# %%
+# %% tags=["remove-output"]
 if P.models:
-    glue("tab_reference", ref.set_index("id"), display=False)
+    glue("tab_reference", ref.set_index("id"), display=False)  # shown as the table below in the book
+    display(ref.set_index("id"))
 
 # %% [markdown]
 # ```{glue:figure} tab_reference
@@ -520,6 +531,97 @@ if P.models:
 #   upstream weights are not stated by their packages; the book uses them for research only.
 
 # %% [markdown]
+# ## Exercises
+#
+# ```{exercise-start}
+# :label: ex-00-eps
+# ```
+# The FGSM of "One batch by hand" steps by $\epsilon$ = {glue:text}`hand_eps` grey levels. Attack every
+# real face with dlib's gender classifier at $\epsilon$ = 1, 2, 4 and 8 grey levels (out of 255). How
+# many faces does each budget fool, and what is the smallest budget that fools them all?
+# ```{exercise-end}
+# ```
+# ```{solution-start} ex-00-eps
+# :class: dropdown
+# ```
+
+# %%
+for grey_levels in (1, 2, 4, 8):
+    fooled = fgsm(gender, fs.x, y_all, eps=grey_levels / 255).success
+    print(f"eps = {grey_levels}/255: fooled on {int(fooled.sum())} of {len(fooled)} faces")
+
+# %% [markdown]
+# Read the smallest budget at which the count reaches every face, if one of these does. Papers often
+# attack with 8/255; the counts show how much of that budget a 32-px gender classifier needs. FGSM
+# takes one step, so a count may even drop as $\epsilon$ grows (the step overshoots the boundary's
+# far side for some faces); PGD, above, would not stop at such a point.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-00-noise
+# ```
+# Is it the size of the change or its direction that fools the classifier? Add random signs of the same
+# size, $x + \epsilon\,s$ with every $s_i = \pm 1$ drawn at random, to every face, and count the faces
+# the classifier gets wrong, next to the clean faces and FGSM. Guess before you run the cell.
+# ```{exercise-end}
+# ```
+# ```{solution-start} ex-00-noise
+# :class: dropdown
+# ```
+
+# %%
+g_noise = torch.Generator().manual_seed(P.seed)
+signs = torch.randint(0, 2, fs.x.shape, generator=g_noise, device=g_noise.device).float() * 2 - 1
+with torch.no_grad():
+    wrong_clean = int((gender(fs.x).argmax(1) != y_all).sum())
+    wrong_noise = int((gender((fs.x + eps * signs).clamp(0, 1)).argmax(1) != y_all).sum())
+print(f"wrong of {len(y_all)}: clean {wrong_clean}, random signs of {round(eps * 255)}/255 {wrong_noise}, "
+      f"FGSM {int(flipped_all.sum())}")
+
+# %% [markdown]
+# Both perturbations move every pixel by the same amount. Where random signs change (almost) no
+# decision and FGSM's signs change most, the power of the attack lies in its direction: the classifier
+# is robust to random noise of this size and fragile along the few directions its gradient points to.
+# This is why robustness is measured with attacks, not with noise.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-00-padding
+# ```
+# dlib's descriptor reads 150-px chips cut with padding 0.25. Does the crop matter? Cut the four named
+# photos with padding 0.1, 0.25 and 0.5, and compare the largest distance between two Obama photos with
+# the smallest distance between Obama and Biden. Which padding separates the two people best?
+# ```{exercise-end}
+# ```
+# ```{solution-start} ex-00-padding
+# :class: dropdown
+# ```
+
+# %%
+from facerobust.models.base import embed
+from facerobust.models.face_descriptor import face_descriptor
+
+descriptor, named = face_descriptor(), ["obama1", "obama2", "obama3", "biden"]
+for padding in (0.1, 0.25, 0.5):
+    cut = faces.real_faces(150, padding)
+    e = embed(descriptor, cut.x[[cut.face_ids.index(f) for f in named]])
+    d = torch.cdist(e, e)
+    same, other = float(d[:3, :3].max()), float(d[:3, 3].min())
+    print(f"padding {padding}: farthest Obama pair {same:.2f}, nearest Obama-Biden {other:.2f}, "
+          f"gap {other - same:+.2f}")
+
+# %% [markdown]
+# The gap is the margin dlib's threshold (0.6) has to fit in. The descriptor was trained on chips like
+# those dlib cuts by default (padding 0.25); compare that line with the others to see how much a crop
+# the network did not see costs. Every chapter therefore cuts each model's chips with the padding the
+# model expects, and the AdvHat chapter composites its sticker on a wider chip, then crops it to
+# padding 0.25 before the descriptor reads it.
+# ```{solution-end}
+# ```
+
+# %% [markdown]
 # ## Rerun it
 #
 # ```bash
@@ -538,10 +640,8 @@ if P.models:
 # %%
 import os
 
-glue("run_s", f"{time.perf_counter() - T0:.0f}", display=False)
-glue("cpu_s", f"{time.process_time():.0f}", display=False)
-glue("run_load", f"{os.getloadavg()[0]:.1f}", display=False)
-glue("run_profile", profile, display=False)
+glued.show(run_s=f"{time.perf_counter() - T0:.0f}", cpu_s=f"{time.process_time():.0f}",
+           run_load=f"{os.getloadavg()[0]:.1f}", run_profile=profile)
 
 # %% [markdown]
 # ## References
