@@ -71,11 +71,7 @@ import torch
 
 from facerobust.attacks.fgsm import fgsm
 from facerobust.defenses.defense_gan import DefenseGAN, closer_point
-<<<<<<< HEAD
-from facerobust.experiments.defense_gan import blackbox_exp, claims_table, figures, gan_training, range_study
-=======
-from facerobust.experiments.defense_gan import blackbox_exp, claims, figures, gan_training, prose, range_study
->>>>>>> defgan
+from facerobust.experiments.defense_gan import blackbox_exp, claims_table, figures, gan_training, prose, range_study
 from facerobust.experiments.defense_gan import study_figures, whitebox_exp, zoo
 from facerobust.experiments.figures_by_hand import Row, by_hand_figure
 
@@ -247,18 +243,6 @@ pd.concat(BB, names=["dataset"]).round(3)
 
 # %%
 bbm = BB["mnist5k"].loc[P.pairs[-1]]
-<<<<<<< HEAD
-recovered, words = claims_table.recovery(bbm["No attack"], bbm["No defense"], bbm["Defense-GAN-Rec"])
-glue("bb_pair", P.pairs[-1], display=False)
-glue("bb_recovered", float(recovered), display=False)
-glue("bb_rec_AE", float(bbm["Defense-GAN-Rec"]), display=False)
-glue("bb_nodef_AE", float(bbm["No defense"]), display=False)
-glue("bb_half", words, display=False)
-glue("clean_mse", float(runs["mnist5k"].clean.best(P.L, P.R).mse.mean()), display=False)
-meta = B["mnist5k"].gan_meta
-glue("gan_min_per_1000", meta["seconds"] / P.gan_iters_mnist * 1000 / 60, display=False)
-print(f"MNIST {P.pairs[-1]}: Defense-GAN-Rec {words} the accuracy lost to the attack ({recovered:.2f})")
-=======
 rec_bb = prose.Recovery(bbm["No attack"], bbm["No defense"], bbm["Defense-GAN-Rec"])
 glued.show(bb_L=P.L, bb_R=P.R, bb_pair=P.pairs[-1],
            bb_sentence=rec_bb.sentence("the projection onto the generator this budget affords",
@@ -266,7 +250,6 @@ glued.show(bb_L=P.L, bb_R=P.R, bb_pair=P.pairs[-1],
            bb_reading=rec_bb.sentence("Defense-GAN-Rec", f"black-box FGSM (pair {P.pairs[-1]})", "classifier A"),
            clean_mse=float(runs["mnist5k"].clean.best(P.L, P.R).mse.mean()),
            gan_min_per_1000=B["mnist5k"].gan_meta["seconds"] / P.gan_iters_mnist * 1000 / 60)
->>>>>>> defgan
 
 # %% [markdown]
 # Reading: on MNIST-5k, with $L=$ {glue:text}`bb_L` steps and $R=$ {glue:text}`bb_R` restarts,
@@ -369,12 +352,7 @@ pd.concat(EPS, names=["dataset"]).round(3)
 sub = P.pairs[-1].split("/")[1]
 det = {ds: blackbox_exp.detection(runs[ds], sub, P.L_for_R) for ds in B}
 auc_m = float(det["mnist5k"]["AUC"].iloc[-1])
-<<<<<<< HEAD
-glue("auc_mnist", auc_m, display=False)
-glue("auc_words", claims_table.separation(auc_m), display=False)
-=======
 glued.show(auc_mnist=auc_m, auc_sentence=prose.detection(auc_m))
->>>>>>> defgan
 pd.concat(det, names=["dataset"]).round(3)
 
 # %% mystnb={"figure": {"caption": "MNIST-5k: ROC of the MSE detector.", "name": "fig-dgan-roc"}}
@@ -556,21 +534,11 @@ budget_ = claims_table.Budget(P.gan_width, {"mnist5k": P.gan_iters_mnist, "fashi
 det_mse = {ds: (runs[ds].clean.best(P.L_for_R, P.R_max).mse.tolist(),
                 runs[ds].adv_path[sub].best(P.L_for_R, P.R_max).mse.tolist()) for ds in B}
 ratio10 = float(times.loc[10, Lmax] / times.loc[1, Lmax]) if 10 in times.index else float("nan")
-<<<<<<< HEAD
 results = claims_table.Results(budget_, WB, P.n_whitebox, P.eps, BB, P.L, P.R, {ds: len(B[ds].x_test) for ds in B},
                                by_L, by_R, EPS, min(P.n_eps, len(b.x_test)), det_mse, ratio10, Lmax)
 rows = claims_table.claim_rows(results)
 closing_table = claims.table(rows)
-for verdict, count in claims.counts(rows).items():
-    glue(f"n_{verdict.replace(' ', '_')}", count, display=False)
-glue("n_claims", len(rows), display=False)
-=======
-results = claims.Results(budget_, WB, P.n_whitebox, P.eps, BB, P.L, P.R, {ds: len(B[ds].x_test) for ds in B},
-                         by_L, by_R, EPS, min(P.n_eps, len(b.x_test)), det_mse, ratio10, Lmax)
-rows = claims.claims(results)
-claims_table = claims.C.table(rows)
-glued.show(verdict_counts=prose.verdict_counts(claims.C.counts(rows)))
->>>>>>> defgan
+glued.show(verdict_counts=prose.verdict_counts(claims.counts(rows)))
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -71,12 +71,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from myst_nb import glue
 
-<<<<<<< HEAD
-from facerobust.experiments.advhat import claims_table, evaluate, figures, setup
-=======
 from facerobust import glued
-from facerobust.experiments.advhat import claims, evaluate, figures, prose, setup
->>>>>>> faces
+from facerobust.experiments.advhat import claims_table, evaluate, figures, prose, setup
 
 T_START = time.perf_counter()
 ctx = setup.load(P)
@@ -297,16 +293,8 @@ figures.heldout(summary)
 plt.show()
 
 # %%
-<<<<<<< HEAD
 a1 = claims_table.a1(summary)
 resisted = summary[summary["drop"] < claims_table.DROP_MIN]
-glue("a1_text", a1.ours, display=False)
-glue("n_faces", str(len(summary)), display=False)
-glue("n_resisted", str(len(resisted)), display=False)
-=======
-a1 = claims.a1(summary)
-resisted = summary[summary["drop"] < claims.DROP_MIN]
->>>>>>> faces
 resisted_text = ", ".join(f"{f} (drop {d:.3f})" for f, d in resisted["drop"].items())
 idc = evaluate.identity_cosines(ctx)
 glued.show(a1_text=a1.ours, n_faces=str(len(summary)), n_resisted=str(len(resisted)),
@@ -380,15 +368,9 @@ ob.round(3)
 
 # %%
 rob = evaluate.robustness(ctx, adv, base["grey"], P.sweep_points)
-<<<<<<< HEAD
 a2_table = claims_table.a2_table(rob)
 a2 = claims_table.a2(a2_table)
-glue("a2_text", a2.ours, display=False)
-=======
-a2_table = claims.a2_table(rob)
-a2 = claims.a2(a2_table)
 glued.show(a2_text=a2.ours)
->>>>>>> faces
 a2_table.round(3)
 
 # %% mystnb={"figure": {"caption": "Cosine to the anchor (mean over the attacked faces) as pitch, bend rate, scale and vertical shift leave their EOT ranges (grey bands), for the grey and the adversarial sticker.", "name": "fig-advhat-robust"}}
@@ -412,14 +394,8 @@ flat = {f: r.sticker for f, r in flat_runs.items()}
 abl = pd.concat([evaluate.sticker_stats(ctx, f, {"off-plane": adv[f], "flat": flat[f]}, base["grey"],
                                         ctx.heldout).assign(face=f) for f in P.ablation_faces])
 per_face = abl.pivot_table(index="face", columns="sticker", values="drop")
-<<<<<<< HEAD
 a3 = claims_table.a3(per_face["off-plane"].tolist(), per_face["flat"].tolist())
-glue("a3_text", a3.ours, display=False)
-glue("n_ablation", len(per_face), display=False)
-=======
-a3 = claims.a3(per_face["off-plane"].tolist(), per_face["flat"].tolist())
 glued.show(a3_text=a3.ours, n_ablation=prose.faces(len(per_face)))
->>>>>>> faces
 abl.set_index(["face", "sticker"]).round(3)
 
 # %%
@@ -428,13 +404,8 @@ tv_runs = {w: setup.sticker_run(ctx, P.tv_face, f"tv{w:g}", w_tv=w) for w in wei
 tvs = {w: adv[P.tv_face] if w == P.w_tv else tv_runs[w].sticker for w in weights}
 stats = evaluate.sticker_stats(ctx, P.tv_face, {f"w_tv={w:g}": s for w, s in tvs.items()}, base["grey"],
                                ctx.heldout).assign(w_tv=weights)
-<<<<<<< HEAD
 a5 = claims_table.a5(stats)
-glue("a5_text", a5.ours, display=False)
-=======
-a5 = claims.a5(stats)
 glued.show(a5_text=a5.ours)
->>>>>>> faces
 stats.drop(columns="w_tv").set_index("sticker").round(4)
 
 # %% mystnb={"figure": {"caption": "Stickers for one face: off-plane vs flat projection (A3) and for increasing TV weight (A5).", "name": "fig-advhat-ablation"}}
@@ -457,13 +428,8 @@ plt.show()
 from facerobust.models.human_models import faceres
 
 tr = evaluate.transfer(ctx, faceres(), adv, base["grey"], P.transfer_views)
-<<<<<<< HEAD
 a4 = claims_table.a4(tr["drop"].tolist())
-glue("a4_text", a4.ours, display=False)
-=======
-a4 = claims.a4(tr["drop"].tolist())
 glued.show(a4_text=a4.ours)
->>>>>>> faces
 tr.round(3)
 
 # %% [markdown]
