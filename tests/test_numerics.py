@@ -67,3 +67,17 @@ def test_portable_training_is_bitwise_the_same_whatever_the_isa_limits() -> None
     assert len(hashes) == 1
     native = {_train({"ATEN_CPU_CAPABILITY": "avx2"}), _train({"ATEN_CPU_CAPABILITY": "default"})}
     assert len(native) == 2, "native kernels at two capabilities trained the same bits: test is blind"
+
+
+def test_cache_key_holds_the_numerics_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model trained with native kernels is another entry than one trained in portable mode."""
+    from facerobust import cache
+
+    def make() -> torch.nn.Module:
+        return torch.nn.Linear(2, 2)
+
+    monkeypatch.setenv("FACEROBUST_NUMERICS", "native")
+    native = cache.key("m", {"a": 1}, make)
+    assert cache.key("m", {"a": 1}, make) == native
+    monkeypatch.setenv("FACEROBUST_NUMERICS", "portable")
+    assert cache.key("m", {"a": 1}, make) != native

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import codehash
+from . import codehash, numerics
 from .paths import cache_dir
 
 Make = Callable[[], nn.Module]
@@ -68,10 +68,13 @@ class _Data:
 def key(name: str, config: Any, *producers: object) -> str:
     """Stable key ``name-<hash>`` of a cache entry: its configuration (a dataclass or a JSON-able
     mapping), the import closure of the ``producers`` (the callables that build and train it) and
-    the tensors and models they hold (the data they were given)."""
+    the tensors and models they hold (the data they were given), and the numerics mode
+    (:func:`facerobust.numerics.mode`: a portable-mode run never reads a model trained with the
+    CPU's native kernels, nor the other way round)."""
     data = _Data()
     code = codehash.digest(*producers, leaf=data.add)
     blob = json.dumps(_plain(config), sort_keys=True, default=str) + code + data.h.hexdigest()
+    blob += f"|numerics={numerics.mode()}"
     return f"{name}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
 
 
