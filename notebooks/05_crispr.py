@@ -556,6 +556,7 @@ else:
 # whole interval is on the claimed side. Rows F1-F3 are the Fashion-MNIST setting, C1-C2 CelebA.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 from facerobust.experiments import claims
 from facerobust.experiments.crispr import claims_table
 

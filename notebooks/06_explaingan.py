@@ -388,6 +388,7 @@ pd.DataFrame(abl_rows).style.format(precision=2)
 # gaps by Newcombe's interval. A difference within noise is inconclusive.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 from facerobust.experiments import claims as C
 from facerobust.experiments.explaingan import claims_table as eg_claims
 

@@ -90,7 +90,8 @@ def test_explaingan_shapes_and_no_mask_variant() -> None:
     x = torch.rand(3, 1, 28, 28)
     e = ExplainGAN().explain(x, 1)
     assert e.recon.shape == e.transformed.shape == e.composite.shape == x.shape
-    assert e.mask.shape == (3, 1, 28, 28) and 0 <= float(e.mask.min()) and float(e.mask.max()) <= 1
+    mask = e.mask.detach()
+    assert mask.shape == (3, 1, 28, 28) and 0 <= float(mask.min()) and float(mask.max()) <= 1
     assert torch.allclose(e.composite, composite(x, e.transformed, e.mask))
     n = ExplainGAN(use_mask=False).explain(x, 0)
     assert torch.equal(n.composite, n.transformed)

@@ -95,3 +95,28 @@ def test_runner_rejects_bad_parameters_in_one_line(tmp_path, args, message) -> N
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), res.stderr
     assert not (tmp_path / "out.ipynb").exists()
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_states_its_minutes(nb: Path) -> None:
+    """The build's schedule estimate on a fresh clone: each profile the book builds says its minutes."""
+    for profile in ("ci", "default"):
+        got = params.minutes(nb.stem, profile)
+        assert got is not None and got > 0
+
+
+@pytest.mark.parametrize("bad", ["minutes: 3", "minutes: {ci: -1}", "minutes: {fast: 2}", "minutes: {ci: two}"])
+def test_bad_minutes_is_one_line(tmp_path, monkeypatch, bad: str) -> None:
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "Z_fake.yml").write_text(f"{bad}\nci: {{}}\ndefault: {{}}\nfull: {{}}\n")
+    monkeypatch.setattr(params, "repo_root", lambda: tmp_path)
+    with pytest.raises(ParameterError, match="minutes") as exc:
+        params.minutes("Z_fake", "ci")
+    assert "\n" not in str(exc.value)
+
+
+def test_build_estimates_from_minutes_without_a_measured_time() -> None:
+    from facerobust.build import _estimate
+
+    assert _estimate({"wall_s": 12.5}, "07_defense_gan", "default") == 12.5
+    assert _estimate({}, "07_defense_gan", "default") == 60.0 * params.minutes("07_defense_gan", "default")

@@ -33,6 +33,7 @@ from typing import Any, TextIO
 from .build_report import Report, fmt
 from .chapter_graph import graph
 from .chapter_kernel import STOP_SIGNALS
+from .params import minutes
 from .runner import INTERRUPTED, chapter_keys, stored, temp_files, threads_of
 
 
@@ -80,11 +81,20 @@ def plan(notebooks: list[Path], outdir: Path, profile: str, overrides: dict[str,
         meta = stored(out)
         c = Chapter(nb.stem, nb, out, tuple(d for d in edges.get(nb.stem, ()) if d in names),
                     threads_of(nb.stem, profile, overrides), keys[nb.stem],
-                    float(meta.get("wall_s", 60.0)))
+                    _estimate(meta, nb.stem, profile))
         if not force and meta.get("digest") == c.key:
             c.state = "up to date"
         chapters[c.name] = c
     return chapters
+
+
+def _estimate(meta: dict[str, Any], chapter: str, profile: str) -> float:
+    """Seconds a chapter is expected to take: the last run's measured wall time, else its params
+    file's ``minutes:`` for the profile (a fresh clone), else a minute."""
+    if "wall_s" in meta:
+        return float(meta["wall_s"])
+    got = minutes(chapter, profile)
+    return 60.0 if got is None else 60.0 * got
 
 
 def _chain(chapters: dict[str, Chapter]) -> dict[str, float]:

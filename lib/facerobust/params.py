@@ -2,7 +2,9 @@
 
 Each chapter ``notebooks/NN_name.py`` has ``params/NN_name.yml`` with one section per profile,
 and optionally a top-level ``needs:`` list naming the chapters whose cached models it reads (the
-book's build runs those first; see :mod:`facerobust.chapter_graph`).
+book's build runs those first; see :mod:`facerobust.chapter_graph`) and a top-level ``minutes:``
+mapping, the wall minutes a profile took on the book's machine (the build's schedule estimate on a
+fresh clone, before any executed notebook holds a measured time).
 A notebook's ``parameters`` cell holds ``profile`` and ``overrides``; :func:`load` merges them,
 rejects unknown profiles and names, and checks that data paths exist, with a one-line
 :class:`ParameterError` naming the parameter. Used by every chapter and by the runner.
@@ -22,7 +24,7 @@ import yaml
 from .paths import repo_root
 
 PROFILES = ("ci", "default", "full")
-TOP_LEVEL = (*PROFILES, "needs")
+TOP_LEVEL = (*PROFILES, "needs", "minutes")
 DEFAULT_THREADS = 2  # session.start's thread count for a chapter whose profile has no `threads`
 
 
@@ -119,6 +121,18 @@ def needs(chapter: str) -> tuple[str, ...]:
         raise ParameterError(f"{params_file(chapter).name}: needs must be a list of chapter names "
                              f"(e.g. [01_attribute_networks]), got {value!r}")
     return tuple(value)
+
+
+def minutes(chapter: str, profile: str) -> float | None:
+    """The wall minutes ``profile`` of ``chapter`` took on the book's machine (its file's top-level
+    ``minutes:`` mapping), or None where the file does not say."""
+    value = _raw(chapter).get("minutes") or {}
+    if not isinstance(value, dict) or not all(k in PROFILES and isinstance(v, (int, float)) and v >= 0
+                                              for k, v in value.items()):
+        raise ParameterError(f"{params_file(chapter).name}: minutes must map profiles to wall minutes "
+                             f"(e.g. {{ci: 0.5, default: 12}}), got {value!r}")
+    got = value.get(profile)
+    return None if got is None else float(got)
 
 
 def _is_path_param(name: str) -> bool:

@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import __version__, codehash
 from .build_report import fmt
 from .chapter_graph import GraphError, graph
@@ -53,7 +55,8 @@ INTERRUPTED = 130  # exit code after SIGINT, as a shell reports it
 
 
 def _digest(nb_source: Path, profile: str, overrides: dict[str, Any]) -> str:
-    """The notebook source, profile, overrides and version, the chapter's params file, the source of
+    """The notebook source, profile, overrides and version, the chapter's parameters (its params file's
+    values; not its comments, nor the ``minutes:`` schedule estimate), the source of
     the import closure of the notebook's ``facerobust`` imports (:mod:`facerobust.codehash`) and
     the asset manifest."""
     h = hashlib.sha256()
@@ -62,7 +65,9 @@ def _digest(nb_source: Path, profile: str, overrides: dict[str, Any]) -> str:
     h.update(repr((profile, sorted(overrides.items()), __version__)).encode())
     params = repo_root() / "params" / f"{nb_source.stem}.yml"
     if params.exists():
-        h.update(params.read_bytes())
+        values = yaml.safe_load(params.read_text()) or {}
+        values.pop("minutes", None)
+        h.update(json.dumps(values, sort_keys=True, default=str).encode())
     h.update(codehash.digest_modules(codehash.imports_of_source(text.decode())).encode())
     h.update((codehash.ROOT / "data" / "assets.json").read_bytes())
     return h.hexdigest()
