@@ -32,6 +32,21 @@
 # {glue:text}`abs_faces_max:.2f` at L-inf 4/255. Of {glue:text}`abs_n_checks` sanity checks,
 # {glue:text}`abs_n_failed` do not hold ({glue:text}`abs_failed`); the closing sections read them.
 
+# %% tags=["remove-cell"]
+# On Google Colab only (hidden in the book, does nothing elsewhere): get the book's code, libraries and assets.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, URL = "/content/facerobust-book", "https://github.com/facerobust/facerobust-book"
+    if not os.path.isdir(REPO):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", URL, REPO], check=True)
+        subprocess.run([sys.executable, f"{REPO}/tools/colab_setup.py"], check=True)
+    sys.path.insert(0, f"{REPO}/lib")
+    os.chdir(f"{REPO}/notebooks")
+
 # %% tags=["parameters"]
 profile = "default"
 overrides = {}
