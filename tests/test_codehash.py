@@ -167,11 +167,11 @@ def test_the_closure_of_the_chapter_1_bank_holds_no_attack() -> None:
 def test_runner_digest_covers_the_notebooks_imports_only() -> None:
     """A chapter re-runs when the code it imports (its closure), its params file or the asset manifest
     changes; Defense-GAN's code is not in chapter 1's closure."""
-    from facerobust import runner
+    from facerobust import chapter_keys
 
     nb = LIB.parent / "notebooks" / "01_attribute_networks.py"
     mods = {m for name in codehash.imports_of_source(nb.read_text()) for m in codehash.closure(name)}
     assert "facerobust.experiments.attributes.training" in mods and "facerobust.models.attribute_nets" in mods
     assert not any(m.startswith("facerobust.experiments.defense_gan") for m in mods)
-    digest = runner._digest(nb, "ci", {})
-    assert digest == runner._digest(nb, "ci", {}) != runner._digest(nb, "default", {})
+    digest = chapter_keys.digest(nb, "ci", {})
+    assert digest == chapter_keys.digest(nb, "ci", {}) != chapter_keys.digest(nb, "default", {})

@@ -105,7 +105,8 @@ def test_every_chapter_states_its_minutes(nb: Path) -> None:
         assert got is not None and got > 0
 
 
-@pytest.mark.parametrize("bad", ["minutes: 3", "minutes: {ci: -1}", "minutes: {fast: 2}", "minutes: {ci: two}"])
+@pytest.mark.parametrize("bad", ["minutes: 3", "minutes: {ci: -1}", "minutes: {fast: 2}",
+                                 "minutes: {ci: two}"])
 def test_bad_minutes_is_one_line(tmp_path, monkeypatch, bad: str) -> None:
     (tmp_path / "params").mkdir()
     (tmp_path / "params" / "Z_fake.yml").write_text(f"{bad}\nci: {{}}\ndefault: {{}}\nfull: {{}}\n")

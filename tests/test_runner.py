@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from facerobust import runner
+from facerobust import chapter_keys, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks" / "00_setup_and_data.py"
@@ -76,9 +76,9 @@ def test_key_follows_the_chapters_it_needs(tmp_path, monkeypatch) -> None:
         (tmp_path / "params" / f"{name}.yml").write_text(needs + prof)
         (nbs / f"{name}.py").write_text(f"# {name}\n")
     monkeypatch.setenv("FACEROBUST_ROOT", str(tmp_path))
-    keys = runner.chapter_keys(nbs, ["01_a", "02_b", "03_c"], "ci", {})
+    keys = chapter_keys.chapter_keys(nbs, ["01_a", "02_b", "03_c"], "ci", {})
     (nbs / "01_a.py").write_text("# 01_a, changed\n")
-    after = runner.chapter_keys(nbs, ["01_a", "02_b", "03_c"], "ci", {})
+    after = chapter_keys.chapter_keys(nbs, ["01_a", "02_b", "03_c"], "ci", {})
     assert after["01_a"] != keys["01_a"] and after["02_b"] != keys["02_b"] and after["03_c"] == keys["03_c"]
 
 

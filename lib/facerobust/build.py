@@ -33,8 +33,8 @@ from typing import Any, TextIO
 from .build_report import Report, fmt
 from .chapter_graph import graph
 from .chapter_kernel import STOP_SIGNALS
+from .chapter_keys import INTERRUPTED, chapter_keys, stored, temp_files, threads_of
 from .params import minutes
-from .runner import INTERRUPTED, chapter_keys, stored, temp_files, threads_of
 
 
 @dataclass

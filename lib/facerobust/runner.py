@@ -18,7 +18,7 @@ builds several as a dependency graph, each in its own process (:mod:`facerobust.
 - records the chapter's wall time and CPU time (kernel process tree) in the notebook's
   ``facerobust`` metadata;
 - skips the run when the output was made with the same key: the notebook source, parameters,
-  library code and asset manifest (``_digest``) and the keys of the chapters it ``needs``
+  library code and asset manifest (:mod:`facerobust.chapter_keys`) and the keys of the chapters it ``needs``
   (``--force`` re-runs);
 - writes the output through a temp file and ``replace``: Ctrl-C (or SIGTERM) stops the kernel
   within seconds and leaves the previous output untouched; a failed run keeps its partial
@@ -30,8 +30,6 @@ Used by ``make book``, ``make chapter`` and ``make regen``.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import signal
 import sys
@@ -40,72 +38,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from . import __version__, codehash
+from . import __version__
 from .build_report import fmt
 from .chapter_graph import GraphError, graph
+from .chapter_keys import INTERRUPTED, chapter_keys, stored, temp_files, threads_of
 from .notebook_streams import coalesce
-from .params import DEFAULT_THREADS, ParameterError, load
-from .paths import cache_dir, repo_root
+from .params import ParameterError, load
+from .paths import cache_dir
 from .run_inputs import check_output, check_overrides, parse_value
 
 __all__ = ["check_output", "check_overrides", "chapter_keys", "main", "parse_value", "run", "stored"]
-INTERRUPTED = 130  # exit code after SIGINT, as a shell reports it
-
-
-def _digest(nb_source: Path, profile: str, overrides: dict[str, Any]) -> str:
-    """The notebook source, profile, overrides and version, the chapter's parameters (its params file's
-    values; not its comments, nor the ``minutes:`` schedule estimate), the source of
-    the import closure of the notebook's ``facerobust`` imports (:mod:`facerobust.codehash`) and
-    the asset manifest."""
-    h = hashlib.sha256()
-    text = nb_source.read_bytes()
-    h.update(text)
-    h.update(repr((profile, sorted(overrides.items()), __version__)).encode())
-    params = repo_root() / "params" / f"{nb_source.stem}.yml"
-    if params.exists():
-        values = yaml.safe_load(params.read_text()) or {}
-        values.pop("minutes", None)
-        h.update(json.dumps(values, sort_keys=True, default=str).encode())
-    h.update(codehash.digest_modules(codehash.imports_of_source(text.decode())).encode())
-    h.update((codehash.ROOT / "data" / "assets.json").read_bytes())
-    return h.hexdigest()
-
-
-def chapter_keys(folder: Path, names: list[str], profile: str, overrides: dict[str, Any]) -> dict[str, str]:
-    """The up-to-date key of each chapter in ``names``: its own :func:`_digest` combined with the
-    keys of the chapters it needs, so a chapter reruns when a chapter whose models it reads does."""
-    edges = graph(folder)
-    keys: dict[str, str] = {}
-
-    def key(name: str) -> str:
-        if name not in keys:
-            h = hashlib.sha256(_digest(folder / f"{name}.py", profile, overrides).encode())
-            for dep in edges.get(name, ()):
-                h.update(f"{dep}={key(dep)}".encode())
-            keys[name] = h.hexdigest()
-        return keys[name]
-
-    return {n: key(n) for n in names}
-
-
-def stored(output: Path) -> dict[str, Any]:
-    """The ``facerobust`` metadata of an executed chapter (``{}`` if none or unreadable)."""
-    try:
-        meta = json.loads(output.read_bytes()).get("metadata", {}).get("facerobust", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def threads_of(chapter: str, profile: str, overrides: dict[str, Any]) -> int:
-    """The thread count ``session.start`` gives the chapter: its profile's ``threads`` (after the
-    overrides), else ``session.start``'s default."""
-    value = load(chapter, profile, {k: v for k, v in overrides.items() if k == "threads"}).get("threads")
-    return int(value) if isinstance(value, int) and value > 0 else DEFAULT_THREADS
-
-
 def _clean(nb: Any, digest: str, profile: str) -> None:
     nb.metadata.pop("papermill", None)
     nb.metadata["facerobust"] = {"digest": digest, "profile": profile, "version": __version__}
@@ -120,11 +62,6 @@ def _clean(nb: Any, digest: str, profile: str) -> None:
                 cell.metadata["tags"].append("hide-input")  # the chapter's own cell shows them
         if cell.cell_type == "code" and cell.get("outputs"):
             cell.outputs = coalesce(cell.outputs)
-
-
-def temp_files(output: Path) -> tuple[Path, Path]:
-    """The input and output temp notebooks of a run into ``output`` (hidden, beside it)."""
-    return output.with_name(f".{output.stem}.in.ipynb"), output.with_name(f".{output.stem}.out.ipynb")
 
 
 def run(
