@@ -16,13 +16,25 @@ When nothing happened for ``heartbeat`` seconds, one line says what is still run
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol, TextIO
 
-if TYPE_CHECKING:
-    from pathlib import Path
 
-    from .build import Chapter
+class Chapter(Protocol):
+    """What the report reads of a chapter of the build (:class:`facerobust.build.Chapter`)."""
+
+    name: str
+    state: str
+    started: float
+    cpu: float
+    error: str
+
+    @property
+    def partial(self) -> Path: ...
+
+    @property
+    def log(self) -> Path: ...
 
 
 def fmt(seconds: float) -> str:
@@ -52,7 +64,7 @@ class Report:
         self.last = time.monotonic()
         self.line(f"[{self._clock()}] {name:<26} {text}")
 
-    def heartbeat(self, running: list[Chapter]) -> None:
+    def heartbeat(self, running: Sequence[Chapter]) -> None:
         if running and time.monotonic() - self.last >= self.heartbeat_s:
             now = time.monotonic()
             self.event("build", "running: " + ", ".join(f"{c.name} ({fmt(now - c.started)})"
