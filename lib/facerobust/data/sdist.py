@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .assets import AssetError, Source
+from .asset_types import AssetError, Source
 
 
 def index_url() -> str:
