@@ -134,11 +134,12 @@ P
 # %%
 import pandas as pd
 
-from facerobust import glued
+from facerobust import device, glued
 from facerobust.experiments import k_anonymity as ka
 
 cfg = ka.Config.from_params(P)  # what the stages read; device: where they compute, cluster: where the two classifiers train
 print(cfg)
+dev = device.resolve(cfg.device)  # the models' device; images and results stay on the CPU
 settings = [*ka.digit_settings(cfg), ka.face_setting(cfg)]
 faces = settings[2]
 acc = {s.name: {"classes": len(s.classes), "test accuracy": s.info["test_accuracy"],
@@ -185,13 +186,11 @@ pd.Series(info, name=faces.name).to_frame()
 # %%
 import torch
 
-from facerobust import device
 from facerobust.attacks.k_anonymity import assign_groups, k_anonymity
 from facerobust.experiments.figures_by_hand import Row, by_hand_figure, ranking_titles
 from facerobust.metrics.ranking import true_label_rank
 
 digits = settings[0]
-dev = device.of(digits.model)  # the chapter's device; images and results stay on the CPU
 x5, y5 = digits.x[:5], digits.y[:5]
 k5 = assign_groups(len(x5), 5, torch.Generator().manual_seed(P.seed))  # K = 5: one digit per k = 2..6
 res = ka.on_cpu(k_anonymity(digits.model, x5.to(dev), y5.to(dev), k=k5.to(dev), steps=P.ka_steps, lr=P.ka_lr))
