@@ -71,6 +71,7 @@ class Config:
     faces: Budget
     device: str | None = "cpu"
     cluster: str | None = None
+    threads: int = 1  # CPU threads of a training task on a cluster (in-process: the session's)
 
     @classmethod
     def from_params(cls, params: Any) -> Config:
@@ -89,7 +90,7 @@ class Config:
             n_attack=int(p.n_attack), n_attack_fashion=int(p.n_attack_fashion),
             face_n_attack=int(p.face_n_attack), face_scale=float(p.face_scale),
             Ks=tuple(int(k) for k in p.Ks), digits=digits, faces=faces,
-            device=p.device, cluster=p.cluster,
+            device=p.device, cluster=p.cluster, threads=int(p.threads),
         )
 
 
@@ -112,15 +113,15 @@ class Setting:
 
 
 def classifier_unit(name: str, make: cache.Make, data: ImageSet, cfg: training.ClassifierConfig,
-                    device: str | None = "cpu") -> fanout.Unit:
+                    device: str | None = "cpu", threads: int = 1) -> fanout.Unit:
     """The cache entry of a classifier ``make()`` trained on ``cfg.n_train`` images of ``data``
     drawn with the seed (key: ``cfg``, the code of ``make`` and :mod:`.training`, the images), on
-    ``device``."""
+    ``device`` (with ``threads`` CPU threads as a task on a cluster)."""
     g = torch.Generator().manual_seed(cfg.seed)
     idx = torch.randperm(len(data), generator=g, device=g.device)[: cfg.n_train]
     fit = training.classifier_fit(data.x[idx], data.y[idx], cfg.epochs, cfg.lr, cfg.seed, device)
     gpus = 1 if devices.resolve(device).type == "cuda" else 0
-    return fanout.Unit(name, cfg, cache.seeded(make, cfg.seed), fit, gpus=gpus)
+    return fanout.Unit(name, cfg, cache.seeded(make, cfg.seed), fit, cpus=threads, gpus=gpus)
 
 
 def _attacked(
@@ -149,9 +150,9 @@ def digit_settings(cfg: Config) -> list[Setting]:
     mnist, fashion = (mnist5k("train"), mnist5k("test")), (fashion_mnist("train"), fashion_mnist("test"))
     units = [
         classifier_unit("k-anon-lenet5", training.lenet5, mnist[0], training.ClassifierConfig(
-            min(cfg.mnist_train, len(mnist[0])), cfg.mnist_epochs, 2e-3, cfg.seed), cfg.device),
+            min(cfg.mnist_train, len(mnist[0])), cfg.mnist_epochs, 2e-3, cfg.seed), cfg.device, cfg.threads),
         classifier_unit("k-anon-mobilenetv2", training.mobilenet, fashion[0], training.ClassifierConfig(
-            cfg.fashion_train, cfg.fashion_epochs, 3e-3, cfg.seed), cfg.device),
+            cfg.fashion_train, cfg.fashion_epochs, 3e-3, cfg.seed), cfg.device, cfg.threads),
     ]
     dev = devices.resolve(cfg.device)
     (lenet, _), (mobilenet, _) = fanout.trained(units, cfg.cluster)
