@@ -51,11 +51,11 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import torch  # noqa: E402
+from facerobust import fanout  # noqa: E402
 from facerobust.attacks.cw import cw_l2  # noqa: E402
 from facerobust.attacks.deepfool import deepfool  # noqa: E402
 from facerobust.data.digits import mnist5k  # noqa: E402
-from facerobust.experiments.k_anonymity.stages import _train  # noqa: E402
-from facerobust.models import small_nets  # noqa: E402
+from facerobust.experiments.k_anonymity import stages, training  # noqa: E402
 
 Attack = Callable[[torch.nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -279,9 +279,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     tr = mnist5k("train")
-    model = _train(
-        "k-anon-lenet5", small_nets.lenet5, tr, {"n_train": 4000, "epochs": 20, "lr": 2e-3, "seed": 0}
-    )
+    recipe = training.ClassifierConfig(n_train=4000, epochs=20, lr=2e-3, seed=0)
+    unit = stages.classifier_unit("k-anon-lenet5", training.lenet5, tr, recipe)
+    ((model, _),) = fanout.trained([unit])  # the chapter's LeNet-5 (the same cache entry)
     idx = torch.randperm(len(tr), generator=torch.Generator().manual_seed(1))[: 2 * args.n]
     with torch.no_grad():
         ok = model(tr.x[idx]).argmax(1) == tr.y[idx]

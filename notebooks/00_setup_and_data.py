@@ -284,7 +284,7 @@ glued.show(**{f"n_{key}": value for key, value in counts.items()})
 if P.models:
     from facerobust.experiments import faces_overview as fo
 
-    scores = fo.model_scores(P.n_model_faces)
+    scores = fo.model_scores(P.n_model_faces, device=P.device)  # the models score on the chapter's device
     glued.show(n_scored=scores.face_id.nunique(), young_age=f"{fo.YOUNG_AGE:g}",
                match=f"{fo.MATCH_THRESHOLD:g}", ref_detections=fo.REF_DETECTIONS)
 
@@ -346,7 +346,7 @@ if P.models:
 # %%
 # NBVAL_CHECK_OUTPUT
 if P.models:
-    dist = fo.identity_distances()
+    dist = fo.identity_distances(device=P.device)
     print(dist.round(2).to_string())
 
 # %%
@@ -392,21 +392,21 @@ if P.models:
 # %%
 import torch
 
+from facerobust import device
 from facerobust.attacks.fgsm import fgsm
 from facerobust.experiments.by_hand_attributes import magnification
 from facerobust.experiments.figures_by_hand import Row, by_hand_figure
 from facerobust.models.registry import attribute_models
 
-male = attribute_models(["Male/dlib"])["Male/dlib"]
-gender = male.model  # dlib's gender classifier: (N, 3, 32, 32) -> logits [female, male]
+male, dev = attribute_models(["Male/dlib"])["Male/dlib"], device.resolve(P.device)  # computed on dev
+gender = male.model.to(dev)  # dlib's gender classifier: (N, 3, 32, 32) -> logits [female, male]
 fs = faces.real_faces(male.input_size, male.chip_padding)
 y_all = torch.tensor((fs.labels.gender == "male").to_numpy(), dtype=torch.int64)
-pick = fs.labels.groupby("gender").head(2).index.tolist()  # two women, two men
-eps = 2 / 255
-x_adv = fgsm(gender, fs.x[pick], y_all[pick], eps=eps).info["x_last"]  # the stepped images
+pick, eps = fs.labels.groupby("gender").head(2).index.tolist(), 2 / 255  # two women, two men
+x_adv = fgsm(gender, fs.x[pick].to(dev), y_all[pick].to(dev), eps=eps).info["x_last"].cpu()  # the stepped images
 with torch.no_grad():
-    p_male = [torch.softmax(gender(v), 1)[:, 1] for v in (fs.x[pick], x_adv)]
-flipped_all = fgsm(gender, fs.x, y_all, eps=eps).success  # every face, same step
+    p_male = [torch.softmax(gender(v.to(dev)), 1)[:, 1].cpu() for v in (fs.x[pick], x_adv)]
+flipped_all = fgsm(gender, fs.x.to(dev), y_all.to(dev), eps=eps).success.cpu()  # every face, same step
 
 # %% mystnb={"figure": {"caption": "One batch by hand: four real faces (32-px dlib chips), the FGSM perturbation (magnified by the factor beside the row; grey = no change) and the attacked faces, titled with the label and dlib's probability of male before and after the attack.", "name": "fig-setup-by-hand"}}
 titles = [[f"{'FM'[int(y_all[i])]} p(male) {float(p[j]):.2f}" for j, i in enumerate(pick)] for p in p_male]
@@ -452,10 +452,12 @@ glued.show(hand_eps=round(eps * 255), hand_flipped=int(((p_male[1] > 0.5).long()
 from facerobust.attacks.pgd import pgd
 
 pgd_steps = 10
-x_pgd = pgd(gender, fs.x[pick], y_all[pick], eps=eps, steps=pgd_steps, step_size=eps / 4, generator=gen).info["x_last"]
+x_pgd = pgd(gender, fs.x[pick].to(dev), y_all[pick].to(dev), eps=eps, steps=pgd_steps, step_size=eps / 4,
+            generator=gen).info["x_last"].cpu()
 with torch.no_grad():
-    p_pgd = torch.softmax(gender(x_pgd), 1)[:, 1]
-flipped_pgd = pgd(gender, fs.x, y_all, eps=eps, steps=pgd_steps, step_size=eps / 4, generator=gen).success
+    p_pgd = torch.softmax(gender(x_pgd.to(dev)), 1)[:, 1].cpu()
+flipped_pgd = pgd(gender, fs.x.to(dev), y_all.to(dev), eps=eps, steps=pgd_steps, step_size=eps / 4,
+                  generator=gen).success.cpu()
 
 # %% mystnb={"figure": {"caption": "PGD next to FGSM on the same four faces at the same budget: the FGSM images of the figure above, the PGD perturbation (magnified by the factor beside the row; grey = no change) and the PGD images, titled with dlib's probability of male.", "name": "fig-setup-pgd"}}
 titles_pgd = [f"{'FM'[int(y_all[i])]} p(male) {float(p_pgd[j]):.2f}" for j, i in enumerate(pick)]
@@ -547,7 +549,7 @@ if P.models:
 
 # %%
 for grey_levels in (1, 2, 4, 8):
-    fooled = fgsm(gender, fs.x, y_all, eps=grey_levels / 255).success
+    fooled = fgsm(gender, fs.x.to(dev), y_all.to(dev), eps=grey_levels / 255).success.cpu()
     print(f"eps = {grey_levels}/255: fooled on {int(fooled.sum())} of {len(fooled)} faces")
 
 # %% [markdown]
@@ -574,8 +576,8 @@ for grey_levels in (1, 2, 4, 8):
 g_noise = torch.Generator().manual_seed(P.seed)
 signs = torch.randint(0, 2, fs.x.shape, generator=g_noise, device=g_noise.device).float() * 2 - 1
 with torch.no_grad():
-    wrong_clean = int((gender(fs.x).argmax(1) != y_all).sum())
-    wrong_noise = int((gender((fs.x + eps * signs).clamp(0, 1)).argmax(1) != y_all).sum())
+    wrong_clean = int((gender(fs.x.to(dev)).argmax(1).cpu() != y_all).sum())
+    wrong_noise = int((gender((fs.x + eps * signs).clamp(0, 1).to(dev)).argmax(1).cpu() != y_all).sum())
 print(f"wrong of {len(y_all)}: clean {wrong_clean}, random signs of {round(eps * 255)}/255 {wrong_noise}, "
       f"FGSM {int(flipped_all.sum())}")
 

@@ -75,7 +75,9 @@ from facerobust import glued
 from facerobust.experiments.advhat import claims_table, evaluate, figures, prose, setup
 
 T_START = time.perf_counter()
-ctx = setup.load(P)
+settings = setup.Config.from_params(P)  # what the set-up reads; device: where the model and the stickers compute
+print(settings)
+ctx = setup.load(settings)
 print(f"attacked: {', '.join(ctx.attacked)}; loaded for identity checks: {', '.join(ctx.faces.face_ids)}")
 
 # %% [markdown]
@@ -229,12 +231,14 @@ from facerobust.attacks.advhat.optimise import cosine
 
 face, anchor = ctx.face(ctx.attacked[0]), ctx.anchor(ctx.attacked[0])
 few = replace(cfg, stages=(ah.Stage(5 / 255, 0.9, 10, 10),))  # stage 1 only: 10 sign steps
-res = ah.advhat(ctx.model, face, anchor=anchor, cfg=few, generator=torch.Generator().manual_seed(P.seed))
-grey, sticker = torch.full_like(res.info["sticker"][0], cfg.init), res.info["sticker"][0]
+res = ah.advhat(ctx.model, face.to(ctx.device), anchor=anchor.to(ctx.device), cfg=few,
+                generator=torch.Generator().manual_seed(P.seed))  # on the chapter's device
+sticker = res.info["sticker"][0].cpu()
+grey = torch.full_like(sticker, cfg.init)
 p4 = ah.sample(ah.EOT.official(), 4, torch.Generator().manual_seed(P.seed + 1))  # 4 new placements
 with torch.no_grad():
     before, after = (ah.render(face, s, p4, cfg.src, cfg.dst) for s in (grey, sticker))
-    e_before, e_after = ctx.model(before), ctx.model(after)
+    e_before, e_after = ctx.embed(before), ctx.embed(after)
 
 # %%
 from facerobust.models.face_descriptor import MATCH_THRESHOLD
@@ -496,9 +500,9 @@ print(verdicts.set_index("id")["verdict"].to_string())
 # %%
 steps = 2 * few.stages[0].max_steps
 longer = replace(cfg, stages=(ah.Stage(5 / 255, 0.9, steps, steps),))
-res_long = ah.advhat(ctx.model, face, anchor=anchor, cfg=longer, generator=torch.Generator().manual_seed(P.seed))
-with torch.no_grad():
-    e_long = ctx.model(ah.render(face, res_long.info["sticker"][0], p4, cfg.src, cfg.dst))
+res_long = ah.advhat(ctx.model, face.to(ctx.device), anchor=anchor.to(ctx.device), cfg=longer,
+                     generator=torch.Generator().manual_seed(P.seed))
+e_long = ctx.embed(ah.render(face, res_long.info["sticker"][0].cpu(), p4, cfg.src, cfg.dst))
 for name, e in {"grey sticker": e_before, f"{few.stages[0].max_steps} steps": e_after, f"{steps} steps": e_long}.items():
     print(f"{name}: mean cosine {float(cosine(e, anchor).mean()):.3f} over the four new placements")
 

@@ -134,10 +134,13 @@ P
 # %%
 import pandas as pd
 
-from facerobust import glued
+from facerobust import device, glued
 from facerobust.experiments import k_anonymity as ka
 
-settings = [ka.mnist_setting(P), ka.fashion_setting(P), ka.face_setting(P)]
+cfg = ka.Config.from_params(P)  # what the stages read; device: where they compute, cluster: where the two classifiers train
+print(cfg)
+dev = device.resolve(cfg.device)  # the models' device; images and results stay on the CPU
+settings = [*ka.digit_settings(cfg), ka.face_setting(cfg)]
 faces = settings[2]
 acc = {s.name: {"classes": len(s.classes), "test accuracy": s.info["test_accuracy"],
                 "attacked images": len(s.x)} for s in settings}
@@ -190,9 +193,9 @@ from facerobust.metrics.ranking import true_label_rank
 digits = settings[0]
 x5, y5 = digits.x[:5], digits.y[:5]
 k5 = assign_groups(len(x5), 5, torch.Generator().manual_seed(P.seed))  # K = 5: one digit per k = 2..6
-res = k_anonymity(digits.model, x5, y5, k=k5, steps=P.ka_steps, lr=P.ka_lr)
+res = ka.on_cpu(k_anonymity(digits.model, x5.to(dev), y5.to(dev), k=k5.to(dev), steps=P.ka_steps, lr=P.ka_lr))
 with torch.no_grad():
-    before, after = digits.model(x5), digits.model(res.x_adv)
+    before, after = (digits.model(v.to(dev)).cpu() for v in (x5, res.x_adv))
 hand = pd.DataFrame({"true label": y5.numpy(), "k": k5.numpy(),
                      "ranking before": ranking_titles(before, y5), "ranking after": ranking_titles(after, y5),
                      "rank after": true_label_rank(after, y5).numpy(), "steps": res.info["steps"].numpy(),
@@ -228,7 +231,7 @@ glued.show(hand_reached=f"{int(res.success.sum())} of {len(x5)}", hand_ranks=", 
 # %%
 tables = {}
 for s in settings:
-    ka.attack_all(s, P)
+    ka.attack_all(s, cfg.Ks, cfg.seed)
     tables[s.name] = ka.summary_table(s)
 times = pd.DataFrame({n: t["seconds"] for n, t in tables.items()}).round(1)
 times
@@ -420,7 +423,8 @@ claims
 # ```
 
 # %%
-res_adam = k_anonymity(digits.model, x5, y5, k=k5, steps=P.ka_steps, lr=P.ka_lr, optimizer="adam")
+res_adam = ka.on_cpu(k_anonymity(digits.model, x5.to(dev), y5.to(dev), k=k5.to(dev), steps=P.ka_steps, lr=P.ka_lr,
+                                  optimizer="adam"))
 for name, r in {"L2 steps (the chapter's)": res, "Adam": res_adam}.items():
     change = r.info["x_last"] - x5
     print(f"{name}: {int(r.success.sum())} of {len(x5)} reach their rank; mean L2 "
@@ -452,7 +456,7 @@ for name, r in {"L2 steps (the chapter's)": res, "Adam": res_adam}.items():
 for s in settings:
     r = s.results["K-anon. K=5"]
     with torch.no_grad():
-        rank = true_label_rank(s.model(r.info["x_last"]), s.y)
+        rank = true_label_rank(s.model(r.info["x_last"].to(dev)).cpu(), s.y)
     at_k = int((rank == r.info["k"].to(rank.device)).sum())
     print(f"{s.name}: true label at exactly rank k for {at_k} of {len(s.y)} images")
 
@@ -482,7 +486,8 @@ from facerobust.metrics.ranking import mse
 
 k1 = torch.full((len(x5),), 2, dtype=torch.int64, device=x5.device)
 for weight in (0.0, 1.0, 10.0, 100.0):
-    r = k_anonymity(digits.model, x5, y5, k=k1, steps=P.ka_steps, lr=P.ka_lr, sim_weight=weight)
+    r = ka.on_cpu(k_anonymity(digits.model, x5.to(dev), y5.to(dev), k=k1.to(dev), steps=P.ka_steps, lr=P.ka_lr,
+                              sim_weight=weight))
     print(f"sim_weight {weight:g}: {int(r.success.sum())} of {len(x5)} reach rank 2, mean MSE "
           f"{float(mse(x5, r.info['x_last']).mean()):.3e}, steps {r.info['steps'].tolist()}")
 

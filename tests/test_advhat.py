@@ -213,3 +213,17 @@ def test_claim_rules_on_synthetic_tables() -> None:
     assert claims_table.a2(table).verdict == C.HOLDS and table.loc["phi", "ratio"] == pytest.approx(0.675)
     t = C.table(claims_table.rows({"A1": claims_table.a1(s), "A3": claims_table.a3([0.08], [0.05])}))
     assert list(t.columns) == C.COLUMNS and t.verdict.tolist() == [C.HOLDS, C.INCONCLUSIVE]
+
+
+def test_setup_config_from_params_gives_the_profile_attack() -> None:
+    from facerobust import params
+    from facerobust.experiments.advhat import setup
+
+    P = params.load("08_advhat", "ci")
+    cfg = setup.Config.from_params(P)
+    assert cfg.faces == tuple(P.faces) and cfg.device == P.device and cfg.seed == P.seed
+    a = setup.attack_config(cfg)
+    assert a.sticker_hw == (P.sticker_h, P.sticker_w) and a.eot_batch == P.eot_batch and a.window == P.window
+    assert [(s.min_steps, s.max_steps) for s in a.stages] == list(zip(P.min_steps, P.max_steps, strict=True))
+    full = setup.Config.from_params(params.load("08_advhat", "full"))
+    assert full.faces == "all" and [s.max_steps for s in setup.attack_config(full).stages] == [None, None]

@@ -89,7 +89,7 @@ from facerobust import cache
 from facerobust.data.types import AttributeSet
 from facerobust.experiments.attributes import training as attr_training
 from facerobust.experiments.crispr import setup as crispr_setup, training as crispr_training
-from facerobust.experiments.k_anonymity import stages as k_anonymity
+from facerobust.experiments.k_anonymity import training as k_anonymity
 from facerobust.models import small_nets
 
 def key(u):

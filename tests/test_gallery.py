@@ -70,11 +70,12 @@ def test_face_split_probes_and_gallery():
 
 @pytest.fixture(scope="module")
 def faces_setting():
-    from facerobust.experiments.k_anonymity import face_setting
-    from facerobust.experiments.k_anonymity.stages import FACE_PARAMS
+    from facerobust.experiments.k_anonymity import Budget, Config, face_setting
 
-    P = {"seed": 0, "face_scale": 20.0, "face_n_attack": 9, **{f"face_{k}": 1 for k in FACE_PARAMS}}
-    return face_setting(P)
+    digits, faces = Budget(2, 2, 2, 2, 0.05, 2, 2, 0.1), Budget(1, 1, 1, 1, 0.01, 1, 1, 0.1)
+    cfg = Config(seed=0, mnist_train=10, mnist_epochs=1, fashion_train=10, fashion_epochs=1, n_attack=9,
+                 n_attack_fashion=9, face_n_attack=9, face_scale=20.0, Ks=(1,), digits=digits, faces=faces)
+    return face_setting(cfg)
 
 
 def test_face_setting_ranks_every_probe_first_and_has_enough_identities(faces_setting):
@@ -89,7 +90,7 @@ def test_face_setting_ranks_every_probe_first_and_has_enough_identities(faces_se
     assert torch.equal(z.argmax(1), s.y)
     faces = split[split.gallery]
     assert faces.label.nunique() == len(s.classes)  # every identity is enrolled
-    assert s.params["cw_steps"] == 1  # the face budgets override the chapter's
+    assert s.budget.cw_steps == 1  # the face budgets, not the digits'
 
 
 def test_face_setting_model_is_differentiable_in_the_image(faces_setting):

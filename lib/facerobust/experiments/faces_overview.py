@@ -18,6 +18,7 @@ import torch
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
+from .. import device as devices
 from ..data.faces import FaceSet, real_faces
 from ..models import MATCH_THRESHOLD, YOUNG_AGE, attribute_models, face_descriptor
 from .claims import (
@@ -76,14 +77,18 @@ def _chips(size: int, padding: float, ids: list[str], store: dict[tuple[int, flo
 
 
 @torch.no_grad()
-def model_scores(n_faces: int | None = None, names: list[str] | None = None) -> pd.DataFrame:
-    """Long table: one row per (face, attribute model) with score, prediction and label."""
+def model_scores(n_faces: int | None = None, names: list[str] | None = None,
+                 device: str | torch.device | None = "cpu") -> pd.DataFrame:
+    """Long table: one row per (face, attribute model) with score, prediction and label; every
+    model scores on ``device`` (the chapter's), the scores come back to the CPU."""
+    dev = devices.resolve(device)
     ids = spread_ids(real_faces(32, 0.25).face_ids, n_faces)
     store: dict[tuple[int, float], FaceSet] = {}
     rows = []
     for name, m in attribute_models(names).items():
         faces = _chips(m.input_size, m.chip_padding, ids, store)
-        scores = m.score(faces.x).double().numpy()
+        m.model.to(dev)
+        scores = m.score(faces.x.to(dev)).double().cpu().numpy()
         present = truth(faces.labels, m.attribute)
         for fid, s, t in zip(faces.face_ids, scores, present, strict=True):
             rows.append({"face_id": fid, "model": name, "attribute": m.attribute, "score": float(s),
@@ -204,13 +209,16 @@ def reference_check(scores: pd.DataFrame, distances: pd.DataFrame, n_detections:
 
 
 @torch.no_grad()
-def identity_distances(face_ids: Sequence[str] = IDENTIFIED) -> pd.DataFrame:
+def identity_distances(face_ids: Sequence[str] = IDENTIFIED,
+                       device: str | torch.device | None = "cpu") -> pd.DataFrame:
     """L2 distances between FaceDescriptor (dlib ResNet-29) descriptors of the given faces,
-    on 150-px chips with padding 0.25; the same person if below ``MATCH_THRESHOLD``."""
+    on 150-px chips with padding 0.25, computed on ``device``; the same person if below
+    ``MATCH_THRESHOLD``."""
+    dev = devices.resolve(device)
     faces = real_faces(150, 0.25)
     sel = faces.select(faces.labels.face_id.isin(list(face_ids)))
     order = [sel.face_ids.index(f) for f in face_ids]
-    d = face_descriptor()(sel.x[order])
+    d = face_descriptor().to(dev)(sel.x[order].to(dev)).cpu()
     dist = torch.cdist(d.double(), d.double()).numpy().round(3)
     return pd.DataFrame(dist, index=list(face_ids), columns=list(face_ids))
 

@@ -16,7 +16,6 @@ from torch.nn import functional
 
 from ...attacks import advhat
 from ...attacks.advhat.optimise import tv
-from ...models.base import embed
 from ...models.face_descriptor import MATCH_THRESHOLD
 from .setup import DST, SRC, Context
 
@@ -76,7 +75,7 @@ def similarity(ctx: Context, face_id: str, stickers: Mapping[str, Tensor],
     """Long table: one row per (sticker, view) with cosine and distance to the face's anchor."""
     names = list(stickers)
     x = torch.cat([views(ctx, face_id, stickers[n], p) for n in names])
-    e = embed(ctx.model, x)
+    e = ctx.embed(x)
     a = ctx.anchor(face_id)
     cos = functional.cosine_similarity(e, a[None].expand_as(e), dim=1).numpy()
     dist = (e - a).norm(dim=1).numpy()
@@ -113,7 +112,7 @@ def obama_distances(ctx: Context, adv: Mapping[str, Tensor], baselines: Mapping[
             continue
         anchors = torch.stack([ctx.anchor(o) for o in others])
         for name, s in {"none": None, **baselines, "adversarial": adv[f]}.items():
-            e = embed(ctx.model, views(ctx, f, s, ctx.heldout))
+            e = ctx.embed(views(ctx, f, s, ctx.heldout))
             d = torch.cdist(e, anchors).flatten()
             rows.append({"photo": f, "sticker": name, "mean distance": float(d.mean()),
                          "min distance": float(d.min()),
@@ -129,7 +128,7 @@ def gradient_scale(ctx: Context, face_id: str, n: int = 4) -> dict[str, float]:
     noise = torch.randn(3, h, w, generator=g, device=g.device).to(ctx.faces.x.device)
     s = (127 / 255 + 0.1 * noise).clamp(0, 1).requires_grad_(True)
     p = advhat.sample(advhat.EOT.official(), n, g)
-    e = ctx.model(advhat.render(ctx.face(face_id), s, p, SRC, DST))
+    e = ctx.model(advhat.render(ctx.face(face_id), s, p, SRC, DST).to(ctx.device)).cpu()
     a = ctx.anchor(face_id)
     (gc,) = torch.autograd.grad(functional.cosine_similarity(e, a[None].expand_as(e), dim=1).mean(), s)
     (gt,) = torch.autograd.grad(tv(s), s)
@@ -182,14 +181,16 @@ def sticker_stats(ctx: Context, face_id: str, stickers: Mapping[str, Tensor], gr
 
 def transfer(ctx: Context, target: nn.Module, adv: Mapping[str, Tensor], grey: Tensor, n_views: int,
              frame: advhat.Frame = FACERES_FRAME) -> pd.DataFrame:
-    """Experiment 4: cosine of faceres's 1024-d descriptor to its own anchor, grey vs adversarial."""
+    """Experiment 4: cosine of faceres's 1024-d descriptor to its own anchor, grey vs adversarial
+    (``target`` runs on the context's device)."""
+    target = target.to(ctx.device)
     p = take(ctx.heldout, n_views)
     rows = []
     with torch.no_grad():
         for f, s in adv.items():
             plain = views(ctx, f, None, advhat.Placement.default(1), frame)
             x = torch.cat([plain, views(ctx, f, grey, p, frame), views(ctx, f, s, p, frame)])
-            d = target(x).descriptor
+            d = target(x.to(ctx.device)).descriptor.cpu()
             cos = functional.cosine_similarity(d[1:], d[:1].expand(len(d) - 1, -1), dim=1).numpy()
             rows.append({"face": f, "grey": float(cos[:n_views].mean()),
                          "adversarial": float(cos[n_views:].mean())})

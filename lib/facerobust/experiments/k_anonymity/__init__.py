@@ -4,12 +4,14 @@ from .claims_table import claims_rows, claims_table
 from .plots import gallery, pmf_figure
 from .printed import PAPER_FOR, PAPER_TABLE1
 from .stages import (
+    Budget,
+    Config,
     Setting,
     attack_all,
+    digit_settings,
     face_setting,
     face_split,
-    fashion_setting,
-    mnist_setting,
+    on_cpu,
     pmf_frame,
     summary_table,
 )
@@ -17,15 +19,17 @@ from .stages import (
 __all__ = [
     "PAPER_FOR",
     "PAPER_TABLE1",
+    "Budget",
+    "Config",
     "Setting",
     "attack_all",
     "claims_rows",
     "claims_table",
     "face_setting",
+    "digit_settings",
     "face_split",
-    "fashion_setting",
     "gallery",
-    "mnist_setting",
+    "on_cpu",
     "pmf_figure",
     "pmf_frame",
     "summary_table",

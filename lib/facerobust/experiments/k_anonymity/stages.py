@@ -8,8 +8,8 @@ on the book's real faces ranked by dlib's descriptor (in place of Yale + LightCN
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -18,7 +18,8 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from ... import cache
+from ... import cache, fanout
+from ... import device as devices
 from ...attacks import cw as cw_mod
 from ...attacks import deepfool as df_mod
 from ...attacks import k_anonymity as ka_mod
@@ -29,16 +30,74 @@ from ...data.faces import real_faces
 from ...data.types import ImageSet
 from ...metrics import ranking, ssim
 from ...metrics.cw_ssim import cw_ssim, luma_cw_ssim
-from ...models import small_nets
 from ...models.base import accuracy, embed
 from ...models.face_descriptor import MATCH_THRESHOLD, face_descriptor
 from ...models.gallery import GalleryClassifier, templates
 from ...progress import progress
+from . import training
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The attacks' settings of one setting (the digits', or the faces' ``face_*`` parameters)."""
+
+    lbfgs_search: int
+    lbfgs_iters: int
+    cw_binary_steps: int
+    cw_steps: int
+    cw_lr: float
+    deepfool_candidates: int
+    ka_steps: int
+    ka_lr: float
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the chapter's stages read: the two classifiers' training sets and epochs, the attacked
+    sample sizes, the face classifier's scale, the K values, the attack budgets of the digit and
+    the face settings, and where it all runs (``device``; ``cluster`` for the two trainings)."""
+
+    seed: int
+    mnist_train: int
+    mnist_epochs: int
+    fashion_train: int
+    fashion_epochs: int
+    n_attack: int
+    n_attack_fashion: int
+    face_n_attack: int
+    face_scale: float
+    Ks: tuple[int, ...]
+    digits: Budget
+    faces: Budget
+    device: str | None = "cpu"
+    cluster: str | None = None
+    threads: int = 1  # CPU threads of a training task on a cluster (in-process: the session's)
+
+    @classmethod
+    def from_params(cls, params: Any) -> Config:
+        """The configuration of a chapter profile (``params.load("09_k_anonymity", ...)``)."""
+        p = params
+        digits = Budget(lbfgs_search=p.lbfgs_search, lbfgs_iters=p.lbfgs_iters,
+                        cw_binary_steps=p.cw_binary_steps, cw_steps=p.cw_steps, cw_lr=float(p.cw_lr),
+                        deepfool_candidates=p.deepfool_candidates, ka_steps=p.ka_steps, ka_lr=p.ka_lr)
+        faces = Budget(lbfgs_search=p.face_lbfgs_search, lbfgs_iters=p.face_lbfgs_iters,
+                       cw_binary_steps=p.face_cw_binary_steps, cw_steps=p.face_cw_steps,
+                       cw_lr=float(p.face_cw_lr), deepfool_candidates=p.face_deepfool_candidates,
+                       ka_steps=p.face_ka_steps, ka_lr=p.face_ka_lr)
+        return cls(
+            seed=int(p.seed), mnist_train=int(p.mnist_train), mnist_epochs=int(p.mnist_epochs),
+            fashion_train=int(p.fashion_train), fashion_epochs=int(p.fashion_epochs),
+            n_attack=int(p.n_attack), n_attack_fashion=int(p.n_attack_fashion),
+            face_n_attack=int(p.face_n_attack), face_scale=float(p.face_scale),
+            Ks=tuple(int(k) for k in p.Ks), digits=digits, faces=faces,
+            device=p.device, cluster=p.cluster, threads=int(p.threads),
+        )
 
 
 @dataclass
 class Setting:
-    """One dataset/model pair: the model, the attacked (correctly classified) samples, the results."""
+    """One dataset/model pair: the model (on the chapter's device), the attacked (correctly
+    classified) samples (on the CPU), the attack budget, the results (on the CPU)."""
 
     name: str
     model: nn.Module
@@ -46,85 +105,63 @@ class Setting:
     y: Tensor
     classes: tuple[str, ...]
     similarity: str  # "SSIM" or "MS-SSIM"
+    budget: Budget
     info: dict[str, Any] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)  # attack parameters overriding the chapter's
     cw_similarity: ka_mod.Similarity = cw_ssim  # s(x, x~) of Eq. (6)
     results: dict[str, AttackResult] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def classifier_fit(x: Tensor, y: Tensor, epochs: int, lr: float, seed: int) -> cache.Fit:
-    """How a setting's classifier trains: :func:`small_nets.fit_classifier` on ``(x, y)``."""
-    return partial(small_nets.fit_classifier, x=x, y=y, epochs=epochs, lr=lr, seed=seed)
-
-
-def _train(name: str, make: Callable[[], nn.Module], data: ImageSet, cfg: Mapping[str, Any]) -> nn.Module:
-    """The classifier ``make()`` trained on ``cfg['n_train']`` images of ``data`` drawn with the seed,
-    cached (key: ``cfg``, the code of ``make`` and :func:`small_nets.fit_classifier`, the images)."""
-    n = int(cfg["n_train"])
-    g = torch.Generator().manual_seed(int(cfg["seed"]))
-    idx = torch.randperm(len(data), generator=g, device=g.device)[:n]
-    fit = classifier_fit(data.x[idx], data.y[idx], int(cfg["epochs"]), float(cfg["lr"]), int(cfg["seed"]))
-    model, _ = cache.cached_module(name, cfg, make, fit)
-    return model
+def classifier_unit(name: str, make: cache.Make, data: ImageSet, cfg: training.ClassifierConfig,
+                    device: str | None = "cpu", threads: int = 1) -> fanout.Unit:
+    """The cache entry of a classifier ``make()`` trained on ``cfg.n_train`` images of ``data``
+    drawn with the seed (key: ``cfg``, the code of ``make`` and :mod:`.training`, the images), on
+    ``device`` (with ``threads`` CPU threads as a task on a cluster)."""
+    g = torch.Generator().manual_seed(cfg.seed)
+    idx = torch.randperm(len(data), generator=g, device=g.device)[: cfg.n_train]
+    fit = training.classifier_fit(data.x[idx], data.y[idx], cfg.epochs, cfg.lr, cfg.seed, device)
+    gpus = 1 if devices.resolve(device).type == "cuda" else 0
+    return fanout.Unit(name, cfg, cache.seeded(make, cfg.seed), fit, cpus=threads, gpus=gpus)
 
 
 def _attacked(
-    name: str, model: nn.Module, train: ImageSet, test: ImageSet, n: int, seed: int, similarity: str
+    name: str, model: nn.Module, train: ImageSet, test: ImageSet, n: int, seed: int, similarity: str,
+    budget: Budget,
 ) -> Setting:
     """``n`` correctly classified TRAINING samples (as in the paper), chosen at random."""
+    dev = devices.of(model)
     g = torch.Generator().manual_seed(seed)
     idx = torch.randperm(len(train), generator=g, device=g.device)[: 4 * n]
     with torch.no_grad():
-        ok = model(train.x[idx]).argmax(1) == train.y[idx]
+        ok = (model(train.x[idx].to(dev)).argmax(1) == train.y[idx].to(dev)).cpu()
     pick = idx[ok][:n]
     info = {
-        "test_accuracy": accuracy(model, test.x, test.y),
-        "train_accuracy": accuracy(model, train.x[idx], train.y[idx]),
+        "test_accuracy": accuracy(model, test.x.to(dev), test.y.to(dev)),
+        "train_accuracy": accuracy(model, train.x[idx].to(dev), train.y[idx].to(dev)),
     }
-    return Setting(name, model, train.x[pick], train.y[pick], train.classes, similarity, info)
+    return Setting(name, model, train.x[pick], train.y[pick], train.classes, similarity, budget, info)
 
 
-def mnist_setting(P: Mapping[str, Any]) -> Setting:
-    """LeNet-5 trained on MNIST-5k's 4000 training digits; ``P.n_attack`` digits to attack."""
-    tr, te = mnist5k("train"), mnist5k("test")
-    cfg = {
-        "n_train": min(P["mnist_train"], len(tr)),
-        "epochs": P["mnist_epochs"],
-        "lr": 2e-3,
-        "seed": P["seed"],
-    }
-    model = _train("k-anon-lenet5", small_nets.lenet5, tr, cfg)
-    return _attacked("MNIST-5k / LeNet-5", model, tr, te, P["n_attack"], P["seed"], "SSIM")
-
-
-def fashion_setting(P: Mapping[str, Any]) -> Setting:
-    """A small MobileNetV2 trained on ``P.fashion_train`` Fashion-MNIST images."""
-    tr, te = fashion_mnist("train"), fashion_mnist("test")
-    cfg = {
-        "n_train": P["fashion_train"],
-        "epochs": P["fashion_epochs"],
-        "lr": 3e-3,
-        "seed": P["seed"],
-        "width": 16,
-    }
-    model = _train("k-anon-mobilenetv2", small_nets.mobilenet_v2_small, tr, cfg)
-    te = ImageSet(te.x[:2000], te.y[:2000], te.classes, te.name)
-    return _attacked(
-        "Fashion-MNIST / MobileNetV2", model, tr, te, P["n_attack_fashion"], P["seed"], "MS-SSIM"
-    )
-
-
-FACE_PARAMS = (
-    "lbfgs_search",
-    "lbfgs_iters",
-    "cw_binary_steps",
-    "cw_steps",
-    "cw_lr",
-    "deepfool_candidates",
-    "ka_steps",
-    "ka_lr",
-)
+def digit_settings(cfg: Config) -> list[Setting]:
+    """LeNet-5 trained on MNIST-5k's training digits and a small MobileNetV2 on ``cfg.fashion_train``
+    Fashion-MNIST images, from the cache or trained now (side by side with ``cfg.cluster`` set:
+    :func:`facerobust.fanout.trained`) on ``cfg.device``; ``cfg.n_attack`` and
+    ``cfg.n_attack_fashion`` training images to attack."""
+    mnist, fashion = (mnist5k("train"), mnist5k("test")), (fashion_mnist("train"), fashion_mnist("test"))
+    units = [
+        classifier_unit("k-anon-lenet5", training.lenet5, mnist[0], training.ClassifierConfig(
+            min(cfg.mnist_train, len(mnist[0])), cfg.mnist_epochs, 2e-3, cfg.seed), cfg.device, cfg.threads),
+        classifier_unit("k-anon-mobilenetv2", training.mobilenet, fashion[0], training.ClassifierConfig(
+            cfg.fashion_train, cfg.fashion_epochs, 3e-3, cfg.seed), cfg.device, cfg.threads),
+    ]
+    dev = devices.resolve(cfg.device)
+    (lenet, _), (mobilenet, _) = fanout.trained(units, cfg.cluster)
+    fashion_test = ImageSet(fashion[1].x[:2000], fashion[1].y[:2000], fashion[1].classes, fashion[1].name)
+    return [
+        _attacked("MNIST-5k / LeNet-5", lenet.to(dev), *mnist, cfg.n_attack, cfg.seed, "SSIM", cfg.digits),
+        _attacked("Fashion-MNIST / MobileNetV2", mobilenet.to(dev), fashion[0], fashion_test,
+                  cfg.n_attack_fashion, cfg.seed, "MS-SSIM", cfg.digits),
+    ]
 
 
 def face_split(labels: pd.DataFrame) -> pd.DataFrame:
@@ -160,33 +197,34 @@ def _close_pairs(emb: Tensor, y: Tensor, threshold: float = MATCH_THRESHOLD) -> 
     return int(((d < threshold) & diff).triu(1).sum())
 
 
-def face_setting(P: Mapping[str, Any]) -> Setting:
+def face_setting(cfg: Config) -> Setting:
     """Face identification on the real faces, ranked by dlib's descriptor (in place of Yale/LightCNN).
 
     The classifier is :class:`~facerobust.models.gallery.GalleryClassifier`: logits
-    ``P.face_scale * cos(descriptor(x), g_c)`` over the identities of :func:`face_split`, ``g_c``
-    the mean normalised descriptor of identity c's gallery photos. The attacked images are
-    ``P.face_n_attack`` probes (150x150 RGB dlib chips): the held-out probes first, then
-    enrolled faces at random, all ranked first by the classifier. ``face_*`` parameters set the
-    attack budgets of this setting (:data:`FACE_PARAMS`), since each step costs a ResNet pass.
-    The CW-SSIM term of Eq. (6) is taken on the luminance (:func:`luma_cw_ssim`).
+    ``cfg.face_scale * cos(descriptor(x), g_c)`` over the identities of :func:`face_split`, ``g_c``
+    the mean normalised descriptor of identity c's gallery photos, on ``cfg.device``. The attacked
+    images are ``cfg.face_n_attack`` probes (150x150 RGB dlib chips): the held-out probes first,
+    then enrolled faces at random, all ranked first by the classifier. ``cfg.faces`` is the attack
+    budget of this setting, since each step costs a ResNet pass. The CW-SSIM term of Eq. (6) is
+    taken on the luminance (:func:`luma_cw_ssim`).
     """
+    dev = devices.resolve(cfg.device)
     faces = real_faces(size=150, padding=0.25)
     split = face_split(faces.labels)
-    desc = face_descriptor()
+    desc = face_descriptor().to(dev)
     gal = torch.from_numpy(np.flatnonzero(split["gallery"].to_numpy()))
-    emb = embed(desc, faces.x)
+    emb = embed(lambda b: desc(b.to(dev)).cpu(), faces.x)
     y_all = torch.tensor(split["label"].tolist(), dtype=torch.int64, device=emb.device)
-    model = GalleryClassifier(desc, templates(emb[gal], y_all[gal]), scale=float(P["face_scale"]))
+    model = GalleryClassifier(desc, templates(emb[gal], y_all[gal]), scale=cfg.face_scale)
     cos_all = model.cosine_of(emb)  # model(faces.x) / scale, from the embeddings already computed
     first = ranking.true_label_rank(cos_all, y_all) == 1
     probes = split.index[split["probe"]].to_numpy()
     held_out = probes[~split.loc[probes, "gallery"].to_numpy()]
     enrolled = probes[split.loc[probes, "gallery"].to_numpy()]
-    g = torch.Generator().manual_seed(int(P["seed"]))
+    g = torch.Generator().manual_seed(cfg.seed)
     shuffled = torch.randperm(len(enrolled), generator=g, device=g.device).numpy()
     order = np.concatenate([held_out, enrolled[shuffled]])
-    pick = torch.from_numpy(order[first.cpu()[order].numpy()][: int(P["face_n_attack"])])
+    pick = torch.from_numpy(order[first[order].numpy()][: cfg.face_n_attack])
     classes = tuple(split.drop_duplicates("label").sort_values("label")["identity"])
     cos, yp = cos_all[pick], y_all[pick]
     own = cos.gather(1, yp[:, None]).squeeze(1)
@@ -202,46 +240,51 @@ def face_setting(P: Mapping[str, Any]) -> Setting:
         "different-identity pairs closer than 0.6": _close_pairs(emb, y_all),
         "split": split,
     }
-    params = {k: P[f"face_{k}"] for k in FACE_PARAMS}
     name = "Real faces / dlib descriptor"
-    return Setting(name, model, faces.x[pick], yp, classes, "SSIM", info, params, luma_cw_ssim)
+    return Setting(name, model.to(dev), faces.x[pick], yp, classes, "SSIM", cfg.faces, info, luma_cw_ssim)
 
 
-def attack_all(s: Setting, P: Mapping[str, Any]) -> Setting:
-    """Run L-BFGS, DeepFool, C&W and the K-anonymity attack (each K, plus K=1 without CW-SSIM).
+def on_cpu(r: AttackResult) -> AttackResult:
+    """An attack's result with every tensor (also those in ``info``) moved to the CPU."""
+    info = {k: v.cpu() if isinstance(v, Tensor) else v for k, v in r.info.items()}
+    return replace(r, x_adv=r.x_adv.cpu(), success=r.success.cpu(), info=info)
 
-    ``s.params`` overrides the chapter parameters ``P`` for this setting (e.g. the face budgets).
-    K values with K + 1 > number of classes are skipped.
+
+def attack_all(s: Setting, Ks: Sequence[int], seed: int) -> Setting:
+    """Run L-BFGS, DeepFool, C&W and the K-anonymity attack (each K of ``Ks``, plus K=1 without
+    CW-SSIM) with the setting's budget, on the device of its model; the results come back to the
+    CPU. K values with K + 1 > number of classes are skipped. ``seed`` draws the K-anonymity groups.
     """
-    m, x, y = s.model, s.x, s.y
-    P = {**P, **s.params}
+    b, m = s.budget, s.model
+    dev = devices.of(m)
+    x, y = s.x.to(dev), s.y.to(dev)
     with torch.no_grad():
         runner_up = ranking.runner_up(m(x), y)
-    g = torch.Generator().manual_seed(int(P["seed"]))
-    cw_l2 = partial(cw_mod.cw_l2, lr=float(P["cw_lr"]))
+    g = torch.Generator().manual_seed(seed)
+    cw_l2 = partial(cw_mod.cw_l2, lr=b.cw_lr)
     jobs: dict[str, Callable[[], AttackResult]] = {
         "L-BFGS": lambda: lb_mod.lbfgs(
-            m, x, runner_up, targeted=True, search_steps=P["lbfgs_search"], iters=P["lbfgs_iters"]
+            m, x, runner_up, targeted=True, search_steps=b.lbfgs_search, iters=b.lbfgs_iters
         ),
-        "DeepFool": lambda: df_mod.deepfool(m, x, y, candidates=int(P["deepfool_candidates"])),
+        "DeepFool": lambda: df_mod.deepfool(m, x, y, candidates=b.deepfool_candidates),
         "C&W": lambda: cw_l2(
-            m, x, runner_up, targeted=True, binary_steps=P["cw_binary_steps"], steps=P["cw_steps"]
+            m, x, runner_up, targeted=True, binary_steps=b.cw_binary_steps, steps=b.cw_steps
         ),
     }
-    for K in P["Ks"]:
+    for K in Ks:
         if K + 1 > len(s.classes):
             continue
-        k = ka_mod.assign_groups(len(x), K, g)
+        k = ka_mod.assign_groups(len(x), K, g).to(dev)
         jobs[f"K-anon. K={K}"] = partial(
-            ka_mod.k_anonymity, m, x, y, k=k, steps=P["ka_steps"], lr=P["ka_lr"], similarity=s.cw_similarity
+            ka_mod.k_anonymity, m, x, y, k=k, steps=b.ka_steps, lr=b.ka_lr, similarity=s.cw_similarity
         )
     k1 = torch.full((len(x),), 2, dtype=torch.int64, device=x.device)
     jobs["K-anon. K=1, no CW-SSIM"] = lambda: ka_mod.k_anonymity(
-        m, x, y, k=k1, steps=P["ka_steps"], lr=P["ka_lr"], sim_weight=0.0
+        m, x, y, k=k1, steps=b.ka_steps, lr=b.ka_lr, sim_weight=0.0
     )
     for name, job in progress(jobs.items(), desc=s.name.split(" / ")[0]):
         t0 = time.perf_counter()
-        s.results[name] = job()
+        s.results[name] = on_cpu(job())
         s.seconds[name] = time.perf_counter() - t0
     return s
 
@@ -259,7 +302,7 @@ def summary_table(s: Setting) -> pd.DataFrame:
     for name, r in s.results.items():
         x_last = r.info[X_LAST]  # failed samples count with their last iterate (rank distribution)
         with torch.no_grad():
-            scores = s.model(x_last)
+            scores = s.model(x_last.to(devices.of(s.model))).cpu()
         ranks = ranking.true_label_rank(scores, s.y)
         pmf = ranking.rank_pmf(ranks, scores.shape[1])
         sim, mse = 100 * _similarity(s, x_last).detach(), ranking.mse(s.x, x_last).detach()
