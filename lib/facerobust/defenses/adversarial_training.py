@@ -18,7 +18,7 @@ from torch.nn import functional
 
 from ..attacks.base import X_LAST
 from ..attacks.fgsm import fgsm
-from ..progress import progress
+from ..models.epochs import run_epochs
 from ..validation import check_batch, check_int, check_labels, check_scalar
 
 
@@ -43,26 +43,19 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int = 10
     torch.manual_seed(seed)  # dropout masks
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr)
-    losses = []
-    for _ in progress(range(epochs), desc=desc or "train", disable=epochs < 2):
-        perm, total = torch.randperm(len(x), generator=g, device=g.device), 0.0
-        for i in range(0, len(x), batch):
-            xb, yb = x[perm[i:i + batch]], y[perm[i:i + batch]]
-            if adv_eps > 0:
-                model.eval()  # examples from the current model without dropout, as CleverHans
-                xa = fgsm(model, xb, yb, eps=adv_eps).info[X_LAST]  # every stepped image, turned or not
-                model.train()
-                loss = 0.5 * (_ce(model(xb), yb) + _ce(model(xa), yb))
-            else:
-                model.train()
-                loss = _ce(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(xb)
-        losses.append(total / len(x))
-    model.eval()
-    return losses
+
+    def batch_loss(idx: Tensor) -> Tensor:
+        xb, yb = x[idx], y[idx]
+        if adv_eps > 0:
+            model.eval()  # examples from the current model without dropout, as CleverHans
+            xa = fgsm(model, xb, yb, eps=adv_eps).info[X_LAST]  # every stepped image, turned or not
+            model.train()
+            return 0.5 * (_ce(model(xb), yb) + _ce(model(xa), yb))
+        model.train()
+        return _ce(model(xb), yb)
+
+    return run_epochs(model, opt, len(x), batch_loss, batch=batch, epochs=epochs, generator=g,
+                      desc=desc or "train")
 
 
 def _round(model: nn.Module, x: Tensor, y: Tensor, rho: int, *, epochs: int, seed: int) -> list[float]:

@@ -21,7 +21,7 @@ from torch.nn import functional
 
 from ..attacks.base import X_LAST
 from ..attacks.pgd import pgd
-from ..progress import progress
+from ..models.epochs import run_epochs
 from ..validation import check_batch, check_int, check_labels, check_scalar
 
 
@@ -54,22 +54,16 @@ def train_pgd(model: nn.Module, x: Tensor, y: Tensor, *, eps: float, steps: int,
     order = torch.Generator().manual_seed(seed)
     starts = torch.Generator().manual_seed(seed + 1)
     opt = torch.optim.Adam(model.parameters(), lr)
-    losses = []
-    for _ in progress(range(epochs), desc=desc or "PGD training", disable=epochs < 2):
-        perm, total = torch.randperm(len(x), generator=order, device=order.device), 0.0
-        for i in range(0, len(x), batch):
-            xb, yb = x[perm[i:i + batch]], y[perm[i:i + batch]]
-            model.eval()
-            xa = pgd(model, xb, yb, eps=eps, steps=steps, step_size=step_size, generator=starts).info[X_LAST]
-            model.train()
-            loss = functional.cross_entropy(model(xa), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(xb)
-        losses.append(total / len(x))
-    model.eval()
-    return losses
+
+    def batch_loss(idx: Tensor) -> Tensor:
+        xb, yb = x[idx], y[idx]
+        model.eval()
+        xa = pgd(model, xb, yb, eps=eps, steps=steps, step_size=step_size, generator=starts).info[X_LAST]
+        model.train()
+        return functional.cross_entropy(model(xa), yb)
+
+    return run_epochs(model, opt, len(x), batch_loss, batch=batch, epochs=epochs, generator=order,
+                      desc=desc or "PGD training")
 
 
 __all__ = ["train_pgd"]

@@ -34,6 +34,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from ..models.epochs import run_epochs
 from ..models.gan import Generator
 from ..validation import check_batch, check_int, check_scalar
 
@@ -116,18 +117,11 @@ def train_reformer(model: MagNetReformer, x: Tensor, *, epochs: int = 10, batch:
     with torch.no_grad():
         bias.fill_(float(torch.log(p / (1 - p))))
     opt = torch.optim.Adam(model.parameters(), lr)
-    losses = []
     model.train()
-    for _ in range(epochs):
-        perm, total = torch.randperm(len(x), generator=g, device=g.device), 0.0
-        for i in range(0, len(x), batch):
-            xb = x[perm[i:i + batch]]
-            xn = (xb + noise * torch.randn(xb.shape, generator=g, device=g.device).to(xb.device)).clamp(0, 1)
-            loss = ((model(xn) - xb) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(xb)
-        losses.append(total / len(x))
-    model.eval()
-    return losses
+
+    def batch_loss(idx: Tensor) -> Tensor:
+        xb = x[idx]
+        xn = (xb + noise * torch.randn(xb.shape, generator=g, device=g.device).to(xb.device)).clamp(0, 1)
+        return ((model(xn) - xb) ** 2).mean()
+
+    return run_epochs(model, opt, len(x), batch_loss, batch=batch, epochs=epochs, generator=g)
