@@ -140,11 +140,13 @@ P
 # %%
 import pandas as pd
 import torch
+from IPython.display import display
 from myst_nb import glue
 
 from facerobust import device as devices
 from facerobust import glued
 from facerobust.data import synthetic_styles as ss
+from facerobust.experiments.crispr import celeba as ce
 from facerobust.experiments.crispr import evaluate as ev
 from facerobust.experiments.crispr import figures, stages
 
@@ -537,18 +539,12 @@ glued.show(fa_div_sleeves=100 * float(fa_div_sleeves), fa_min=(time.perf_counter
 # and is measured on the test split. The faces are resized whole to 64x64 (squeezed, not cropped).
 
 # %%
-from IPython.display import display
-
-from facerobust.experiments.crispr import celeba as ce
-
-celeba_cfg = ce.CelebAConfig(root=P.celeba_root, n_train=P.celeba_n_train, n_test=P.celeba_n_test,
-                             n_oracle=P.celeba_n_oracle, n_oracle_valid=P.celeba_n_oracle_valid,
-                             oracle_epochs=P.celeba_oracle_epochs, iters=P.celeba_iters, seed=P.seed,
-                             div_scale=P.div_scale)
+celeba_cfg = ce.CelebAConfig(
+    root=P.celeba_root, n_train=P.celeba_n_train, n_test=P.celeba_n_test, n_oracle=P.celeba_n_oracle,
+    n_oracle_valid=P.celeba_n_oracle_valid, oracle_epochs=P.celeba_oracle_epochs, iters=P.celeba_iters,
+    seed=P.seed, div_scale=P.div_scale)
 celeba_run = ce.run(celeba_cfg, cfg, dev, P.div_images, P.div_samples)
 glued.show(celeba_n_oracle=P.celeba_n_oracle)
-
-# %%
 if celeba_run is None:
     print("CelebA not run: celeba_root is null (full profile: -p celeba_root /path/to/celeba)")
 else:

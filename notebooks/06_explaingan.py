@@ -130,15 +130,13 @@ from facerobust import glued
 from facerobust.device import resolve
 from facerobust.experiments.explaingan import evaluate, explain, figures, stages
 
-DEV = resolve(P.device)  # 'auto': CUDA, else MPS, else CPU
-C = stages.Config(seed=P.seed, mnist_sizes=P.mnist_sizes, fashion_sizes=P.fashion_sizes,
-                  celeba_sizes=P.celeba_sizes, celeba_root=P.celeba_root, bb_epochs=P.bb_epochs,
-                  weights=P.weights, kappa=P.kappa, smooth=P.smooth, steps=P.steps, batch=P.batch, lr=P.lr,
-                  width=P.width, z_dim=P.z_dim, coef_grid=P.coef_grid, max_area=P.max_area,
-                  kappa_sweep=P.kappa_sweep, cluster=P.cluster)
+C = stages.Config(seed=P.seed, mnist_sizes=P.mnist_sizes, fashion_sizes=P.fashion_sizes, celeba_sizes=P.celeba_sizes,
+                  celeba_root=P.celeba_root, bb_epochs=P.bb_epochs, weights=P.weights, kappa=P.kappa, smooth=P.smooth,
+                  steps=P.steps, batch=P.batch, lr=P.lr, width=P.width, z_dim=P.z_dim, coef_grid=P.coef_grid,
+                  max_area=P.max_area, kappa_sweep=P.kappa_sweep, cluster=P.cluster)
 specs = [("mnist5k", p) for p in P.mnist_pairs] + [("fashion", p) for p in P.fashion_pairs]
 specs += [("celeba", [f"no {a}", a]) for a in P.celeba_attributes if P.celeba_root is not None]
-tasks = stages.tasks(C, specs, DEV)
+tasks = stages.tasks(C, specs, resolve(P.device))  # device 'auto': CUDA, else MPS, else CPU
 bb_acc = pd.DataFrame([{"pair": t.pair.title, **t.pair.sizes(), "black-box test accuracy":
                         t.bb_meta["test_accuracy"]} for t in tasks.values()])
 glued.show(bb_min=float(bb_acc["black-box test accuracy"].min()), bb_max=float(bb_acc["black-box test accuracy"].max()))
