@@ -120,7 +120,7 @@ def train_all(split: Split, nets: Sequence[NetSpec], steps: int, batch: int, lr:
         units.append(fanout.Unit(
             "cnnaa-celeba", cfg, draws.drawn_now(partial(_net_on, s, dev)),  # the draws in order, as before
             partial(train, split=split, spec=s, steps=steps, batch=batch, lr=lr, seed=seed, workers=workers),
-            gpus=1 if dev.type == "cuda" else 0))
+            cpus=torch.get_num_threads(), gpus=1 if dev.type == "cuda" else 0))
     out = {}
     for s, (net, _) in zip(nets, fanout.trained(units, cluster), strict=True):
         if not isinstance(net, cnnaa.PartNet):

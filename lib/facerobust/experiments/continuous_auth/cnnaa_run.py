@@ -123,7 +123,8 @@ def run_cnnaa(videos: FaceVideos, labels: pd.DataFrame, regions: Sequence[str], 
             make = draws.drawn_now(partial(_net, region, n_attr, dev))  # the chapter's draws, in order
             fit = partial(train, x=x[fold != f], y=y_all[fold != f], steps=steps, batch=batch, lr=lr,
                           seed=seed)
-            units.append(fanout.Unit("cnnaa-ours", cfg, make, fit, gpus=1 if dev.type == "cuda" else 0))
+            units.append(fanout.Unit("cnnaa-ours", cfg, make, fit, cpus=torch.get_num_threads(),
+                                     gpus=1 if dev.type == "cuda" else 0))
     nets = iter(fanout.trained(units, cluster))
     cols, losses = [], {}
     for region in regions:

@@ -27,11 +27,12 @@ def _fit(m: nn.Module, pair: PairData, epochs: int, seed: int) -> dict[str, Any]
 
 
 def unit(pair: PairData, epochs: int, seed: int = 0) -> fanout.Unit:
-    """The cache entry of ``pair``'s black box (seeded ``make``: in turn or as a Ray task alike)."""
+    """The cache entry of ``pair``'s black box (seeded ``make``; a Ray task uses this process's
+    thread count: in turn or as a task alike)."""
     cfg = {"pair": pair.key, "sizes": pair.sizes(), "seed": seed, "epochs": epochs}
     make = cache.seeded(partial(BlackBox, pair.clf_train.x.shape[1]), seed)
     fit = partial(_fit, pair=pair, epochs=epochs, seed=seed)
-    return fanout.Unit(f"explaingan-bb-{pair.key}", cfg, make, fit)
+    return fanout.Unit(f"explaingan-bb-{pair.key}", cfg, make, fit, cpus=torch.get_num_threads())
 
 
 def frozen(model: nn.Module, device: torch.device | None = None) -> BlackBox:

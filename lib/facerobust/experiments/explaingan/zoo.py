@@ -61,7 +61,8 @@ class Job:
 
 def unit(job: Job, device: torch.device | None = None) -> fanout.Unit:
     """The cache entry of one variant, trained on ``job.pair``'s ExplainGAN-train split, split by
-    its black box; its ``make`` seeds itself, so it trains alike in turn or as a Ray task."""
+    its black box; its ``make`` seeds itself and a Ray task uses this process's thread count, so it
+    trains alike in turn or as a task."""
     dev = device or torch.device("cpu")
     pair, cfg = job.pair, job.cfg
     x0, x1 = training.split_by_prediction(job.bb, pair.gan_train.x.to(dev))
@@ -70,7 +71,7 @@ def unit(job: Job, device: torch.device | None = None) -> fanout.Unit:
     fit = partial(training.fit_gan, blackbox=job.bb, x0=x0, x1=x1, cfg=cfg,
                   desc=f"{cfg.variant} {pair.classes[0]}/{pair.classes[1]}")
     return fanout.Unit(f"explaingan-{cfg.variant}-{pair.key}", config, make, fit,
-                       gpus=1 if dev.type == "cuda" else 0)
+                       cpus=torch.get_num_threads(), gpus=1 if dev.type == "cuda" else 0)
 
 
 def trained_many(jobs: Sequence[Job], device: torch.device | None = None,
