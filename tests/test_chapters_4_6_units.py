@@ -5,6 +5,7 @@ typed configurations read the chapters' parameters of the same names."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,8 @@ def _equal(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k].cpu()) for k in a)
 
 
-def test_explaingan_units_train_alike_in_turn_and_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explaingan_units_train_alike_in_turn_and_alone(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
     pair = _pair()
     bb_unit = blackbox.unit(pair, epochs=1, seed=0)
@@ -59,7 +61,8 @@ def test_explaingan_units_train_alike_in_turn_and_alone(tmp_path: Path, monkeypa
         state, meta = _alone(u)
         assert _equal(state, got.model.state_dict()) and meta["history"] == got.meta["history"]
     again = zoo.trained_many(jobs)  # from the cache: the same entries
-    assert all(_equal(a.model.state_dict(), b.model.state_dict()) for a, b in zip(in_turn, again, strict=True))
+    for a, b in zip(in_turn, again, strict=True):
+        assert _equal(a.model.state_dict(), b.model.state_dict())
 
 
 def test_drawn_now_keeps_the_sequence_of_builds() -> None:
@@ -76,15 +79,14 @@ def test_drawn_now_keeps_the_sequence_of_builds() -> None:
     assert _equal(makes[1]().state_dict(), second) and _equal(makes[0]().state_dict(), first)
 
 
-def test_cnnaa_network_trains_alike_in_turn_and_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cnnaa_network_trains_alike_in_turn_and_alone(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
     w, h, _ = cnnaa_run.cnnaa.REGIONS["Nose"]
     g = torch.Generator().manual_seed(0)
     x, y = torch.rand(8, 3, h, w, generator=g), torch.randint(0, 2, (8, 2), generator=g)
     torch.manual_seed(0)
     make = draws.drawn_now(lambda: cnnaa_run._net("Nose", 2, torch.device("cpu")))
-    from functools import partial
-
     u = fanout.Unit("cnnaa-test", {"t": 1}, make,
                     partial(cnnaa_run.train, x=x, y=y, steps=2, batch=4, lr=1e-3, seed=0),
                     cpus=torch.get_num_threads())
