@@ -32,10 +32,14 @@ def _alone(u: fanout.Unit) -> tuple[dict[str, torch.Tensor], dict]:
         return fanout.train_one(u.make, u.fit, u.cpus)
 
 
-class _Brightness(torch.nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        m = x.mean((1, 2, 3)) - 0.5
-        return torch.stack([-m, m], 1)
+def _brightness() -> torch.nn.Module:
+    """A black box that predicts both classes on random images: brighter than average is class 1
+    (torch modules only, so that a Ray worker can unpickle it)."""
+    lin = torch.nn.Linear(28 * 28, 2)
+    with torch.no_grad():
+        lin.weight.copy_(torch.stack([-torch.ones(28 * 28), torch.ones(28 * 28)]) / (28 * 28))
+        lin.bias.copy_(torch.tensor([0.5, -0.5]))
+    return torch.nn.Sequential(torch.nn.Flatten(), lin)
 
 
 def _equal(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
@@ -51,7 +55,7 @@ def test_explaingan_units_train_alike_in_turn_and_alone(tmp_path: Path,
     torch.rand(7)  # other draws from the global generator before a Ray task's build
     alone, _ = _alone(bb_unit)
     assert _equal(alone, bb.state_dict())
-    judge = _Brightness()  # predicts both classes on random images (a 1-epoch black box may not)
+    judge = _brightness()  # predicts both classes on random images (a 1-epoch black box may not)
     jobs = [zoo.Job(pair, judge, training.TrainConfig(steps=2, batch=2, width=4, z_dim=4, variant=v), 1)
             for v in ("full", "nomask")]
     in_turn = zoo.trained_many(jobs)
@@ -107,3 +111,35 @@ def test_typed_configs_read_the_chapters_parameters(profile: str) -> None:
     assert c.steps == p6.steps and c.cluster == p6.cluster and c.coef_grid == p6.coef_grid
     w = stages.weights(c, "fashion")
     assert w.kappa == p6.kappa["fashion"] and stages.config(c, w).steps == p6.steps
+
+
+def _explaingan_and_cnnaa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | None) -> list[dict]:
+    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path / f"units-{spec}"))
+    pair = _pair()
+    bbs = blackbox.blackboxes([pair], epochs=1, cluster=spec)
+    cfgs = [training.TrainConfig(steps=2, batch=2, width=4, z_dim=4, variant=v) for v in ("full", "cyclegan")]
+    jobs = [zoo.Job(pair, _brightness(), c, 1) for c in cfgs]
+    gans = zoo.trained_many(jobs, cluster=spec)
+    w, h, _ = cnnaa_run.cnnaa.REGIONS["Nose"]
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(8, 3, h, w, generator=g), torch.randint(0, 2, (8, 2), generator=g)
+    torch.manual_seed(0)
+    build = partial(cnnaa_run._net, "Nose", 2, torch.device("cpu"))
+    fits = [partial(cnnaa_run.train, x=x, y=y, steps=2, batch=4, lr=1e-3, seed=k) for k in range(2)]
+    units = [fanout.Unit(f"cnnaa-{k}", {"k": k}, draws.drawn_now(build), fit, cpus=torch.get_num_threads())
+             for k, fit in enumerate(fits)]  # a task on this process's threads, as the chapter's units
+    nets = [m for m, _ in fanout.trained(units, spec)] + [m for m, _ in bbs] + [t.model for t in gans]
+    return [m.state_dict() for m in nets]
+
+
+@pytest.mark.slow
+def test_chapters_4_and_6_units_on_ray_equal_in_turn(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The black box, two ExplainGAN variants and two CNNAA networks on a local Ray instance: the
+    same weights and the same cache files as in turn."""
+    seq = _explaingan_and_cnnaa(tmp_path, monkeypatch, None)
+    par = _explaingan_and_cnnaa(tmp_path, monkeypatch, "local")
+    for a, b in zip(seq, par, strict=True):
+        assert _equal(a, b)
+    files = {p.name: p.read_bytes() for p in (tmp_path / "units-None").rglob("*.pt")}
+    assert files and files == {p.name: p.read_bytes() for p in (tmp_path / "units-local").rglob("*.pt")}
