@@ -355,7 +355,7 @@ share.round(3)
 # %%
 cnn = cnnaa_run.run_cnnaa(videos, consensus, P.cnnaa_regions, P.cnnaa_steps, P.cnnaa_batch, P.cnnaa_lr,
                           {"sessions": P.sessions, "n_frames": P.n_frames, "chip": P.chip_size,
-                           "padding": P.chip_padding, "margin": P.label_margin}, P.seed)
+                           "padding": P.chip_padding, "margin": P.label_margin}, P.seed, device, P.cluster)
 cev = protocols.evaluate(videos, {"MD-CNNAA (ours)": protocols.descriptors(videos, cnn.scores)},
                          P.sessions, None, 0, P.seed, inner=["MD-CNNAA (ours)"])
 first, last = cnn.losses.iloc[:10].mean(), cnn.losses.iloc[-10:].mean()
@@ -405,7 +405,7 @@ if P.celeba_root is not None:
     limits = {"train": P.celeba_train_limit, "valid": P.celeba_valid_limit, "test": P.celeba_test_limit}
     celeba_res = celeba_cnnaa.run_celeba(P.celeba_root, P.celeba_families, P.celeba_regions, P.celeba_binary,
                                          P.celeba_steps, P.celeba_batch, P.cnnaa_lr, limits, P.celeba_workers,
-                                         P.n_boot, P.seed)
+                                         P.n_boot, P.seed, device, P.cluster)
     print("images per split:", celeba_res.sizes)
     display(celeba_res.summary.round(2))
     display(celeba_res.table.round(1))

@@ -140,15 +140,18 @@ P
 # %%
 import pandas as pd
 import torch
+from IPython.display import display
 from myst_nb import glue
 
 from facerobust import device as devices
 from facerobust import glued
 from facerobust.data import synthetic_styles as ss
+from facerobust.experiments.crispr import celeba as ce
 from facerobust.experiments.crispr import evaluate as ev
 from facerobust.experiments.crispr import figures, stages
 
-S = stages.styled_setting(P)
+S = stages.styled_setting(stages.SettingConfig(seed=P.seed, n_test=P.n_test, n_probe=P.n_probe,
+                                               oracle_iters=P.oracle_iters))
 oracle_acc = ev.oracle_accuracy(S.oracle, S.test)
 glued.show(**{f"oracle_{k.replace(' ', '_')}": 100 * v for k, v in oracle_acc.items()})
 pd.Series(oracle_acc, name="oracle accuracy on real test images").to_frame()
@@ -182,8 +185,13 @@ glue("fig_styles", fig, display=False)
 # code.
 
 # %%
+from facerobust.experiments.crispr.training import CrisprConfig
+
 dev = devices.resolve(P.device)  # 'auto': CUDA, else MPS, else CPU
-trained = stages.train_models(S, P, dev)
+cfg = CrisprConfig(p=P.p, q=P.q, width=P.width, kappa=P.kappa, beta=P.beta, alpha=P.alpha, w_recon=P.w_recon,
+                   w_gan=P.w_gan, w_inv=P.w_inv, w_attr=P.w_attr, w_center=P.w_center, lr=P.lr,
+                   lr_aux=P.lr_aux, batch=P.batch, iters=P.iters, seed=P.seed)
+trained = stages.train_models(S, cfg, P.ablation, dev, P.cluster)
 model, meta, ablation = trained.model, trained.meta, trained.ablation
 glued.show(p_dim=P.p, q_dim=P.q, iters=P.iters, train_min=meta["seconds"] / 60)
 fig = figures.training_curves(meta["history"])
@@ -456,7 +464,7 @@ fa_train = fa.garments("train", P.fashion_attributes)
 fa_test = fa.garments("test", P.fashion_attributes, limit=P.fashion_n_test)
 bank, bank_names, _ = fa.chapter1_bank(P.fashion_oracle_profile, dev)
 judges = fa.Oracles(bank, bank_names, fa.class_classifier(P.class_n_train, P.class_epochs, P.seed)[0])
-fa_model, fa_meta = fa.train(fa_train, replace(stages.config(P), iters=P.fashion_iters), "crispr-fashion", dev)
+fa_model, fa_meta = fa.train(fa_train, replace(cfg, iters=P.fashion_iters), "crispr-fashion", dev)
 glued.show(fa_names=" and ".join(fa_test.names), fa_n_train=len(fa_train), fa_iters=P.fashion_iters,
            fa_profile=P.fashion_oracle_profile)
 fa_judge_acc = fa.oracle_accuracy(judges, fa_test)
@@ -531,11 +539,11 @@ glued.show(fa_div_sleeves=100 * float(fa_div_sleeves), fa_min=(time.perf_counter
 # and is measured on the test split. The faces are resized whole to 64x64 (squeezed, not cropped).
 
 # %%
-from IPython.display import display
-
-from facerobust.experiments.crispr import celeba as ce
-
-celeba_run = ce.run(P, stages.config(P), dev, P.div_images, P.div_samples)
+celeba_cfg = ce.CelebAConfig(
+    root=P.celeba_root, n_train=P.celeba_n_train, n_test=P.celeba_n_test, n_oracle=P.celeba_n_oracle,
+    n_oracle_valid=P.celeba_n_oracle_valid, oracle_epochs=P.celeba_oracle_epochs, iters=P.celeba_iters,
+    seed=P.seed, div_scale=P.div_scale)
+celeba_run = ce.run(celeba_cfg, cfg, dev, P.div_images, P.div_samples)
 glued.show(celeba_n_oracle=P.celeba_n_oracle)
 if celeba_run is None:
     print("CelebA not run: celeba_root is null (full profile: -p celeba_root /path/to/celeba)")
@@ -570,7 +578,7 @@ claims_tab
 # %% tags=["remove-input"]
 import dataclasses
 
-glued.show(**{f"cfg_{k}": v for k, v in dataclasses.asdict(stages.config(P)).items()})
+glued.show(**{f"cfg_{k}": v for k, v in dataclasses.asdict(cfg).items()})
 
 # %% [markdown]
 # {glue:text}`n_holds` of the {glue:text}`n_claims` statements hold on this run.

@@ -130,10 +130,13 @@ from facerobust import glued
 from facerobust.device import resolve
 from facerobust.experiments.explaingan import evaluate, explain, figures, stages
 
-DEV = resolve(P.device)
+cfg = stages.Config(seed=P.seed, mnist_sizes=P.mnist_sizes, fashion_sizes=P.fashion_sizes, celeba_sizes=P.celeba_sizes,
+                    celeba_root=P.celeba_root, bb_epochs=P.bb_epochs, weights=P.weights, kappa=P.kappa, smooth=P.smooth,
+                    steps=P.steps, batch=P.batch, lr=P.lr, width=P.width, z_dim=P.z_dim, coef_grid=P.coef_grid,
+                    max_area=P.max_area, kappa_sweep=P.kappa_sweep, cluster=P.cluster)
 specs = [("mnist5k", p) for p in P.mnist_pairs] + [("fashion", p) for p in P.fashion_pairs]
 specs += [("celeba", [f"no {a}", a]) for a in P.celeba_attributes if P.celeba_root is not None]
-tasks = {(d, tuple(map(str, p))): stages.task(P, d, p, DEV) for d, p in specs}
+tasks = stages.tasks(cfg, specs, resolve(P.device))  # device 'auto': CUDA, else MPS, else CPU
 bb_acc = pd.DataFrame([{"pair": t.pair.title, **t.pair.sizes(), "black-box test accuracy":
                         t.bb_meta["test_accuracy"]} for t in tasks.values()])
 glued.show(bb_min=float(bb_acc["black-box test accuracy"].min()), bb_max=float(bb_acc["black-box test accuracy"].max()))
@@ -156,13 +159,13 @@ bb_acc
 # %%
 T0 = time.perf_counter()
 grid_task = tasks[("mnist5k", tuple(map(str, P.grid_pair)))]
-chosen, grid = stages.choose_weights(P, grid_task)
+chosen, grid = stages.choose_weights(cfg, grid_task)
 glued.show(max_area=P.max_area)
 grid
 
 # %%
 glued.show(n_cand=len(grid))
-stages.summary(stages.weights(P, "mnist5k", chosen)).to_frame().T
+stages.summary(stages.weights(cfg, "mnist5k", chosen)).to_frame().T
 
 # %% [markdown]
 # Of the {glue:text}`n_cand` candidate sets the one marked `chosen` is used from here on (its
@@ -181,7 +184,7 @@ import torch
 
 from facerobust.metrics.ssim import ssim
 
-model = stages.train(P, grid_task, stages.weights(P, "mnist5k", chosen))
+model = stages.train(cfg, grid_task, stages.weights(cfg, "mnist5k", chosen))
 x4 = grid_task.pair.test.x[explain.predicted(grid_task.bb, grid_task.pair.test.x) == 0][:6]
 with torch.no_grad():
     g0, g1, m = model.model.dec(model.model.enc(x4, 0))           # G_0 (recon), G_1 (to "9"), G_m
@@ -205,7 +208,8 @@ plt.show()
 # same number of steps.
 
 # %%
-trained = {k: stages.train(P, t, stages.weights(P, t.pair.dataset, chosen)) for k, t in tasks.items()}
+runs = stages.train_many(cfg, [(t, stages.weights(cfg, t.pair.dataset, chosen), "full") for t in tasks.values()])
+trained = dict(zip(tasks, runs, strict=True))
 flip = {k: evaluate.flips(trained[k], t.bb, t.pair.test.x) for k, t in tasks.items()}
 flips = pd.DataFrame([stages.flip_row(t.pair.title, flip[k]) for k, t in tasks.items()])
 mn = flips[flips.pair.str.startswith("mnist")]
@@ -229,7 +233,7 @@ flips.style.format(precision=3).set_caption("Composite and transformation flip r
 # $\kappa$ are penalised, so a $\kappa$ below the area that the other terms settle on changes little.
 
 # %%
-sweep = stages.kappa_sweep(P, grid_task, chosen)
+sweep = stages.kappa_sweep(cfg, grid_task, chosen)
 sweep
 
 # %% mystnb={"figure": {"caption": "Mean mask area (with its standard deviation over test images) and composite flip rate against kappa, MNIST pair of the coefficient choice; dashed: area = kappa.", "name": "fig-eg-kappa"}}
@@ -361,12 +365,14 @@ sub.style.format(precision=1)
 # columns are N/A where a variant has no mask, as in the dissertation.
 
 # %%
-T3 = time.perf_counter()
-abl, abl_rows = {}, []
-for d, p in P.ablation_pairs:
-    k = (d, tuple(map(str, p)))
+T3, abl, abl_rows = time.perf_counter(), {}, []
+pairs = [(d, tuple(map(str, p))) for d, p in P.ablation_pairs]
+runs = [(k, v) for k in pairs for v in ("norec", "nomask", "cyclegan")]
+jobs = [(tasks[k], stages.weights(cfg, k[0], chosen), v) for k, v in runs]
+models = dict(zip(runs, stages.train_many(cfg, jobs), strict=True))
+for k in pairs:
     for v in ("full", "norec", "nomask", "cyclegan"):
-        tr = trained[k] if v == "full" else stages.train(P, tasks[k], stages.weights(P, d, chosen), v)
+        tr = trained[k] if v == "full" else models[(k, v)]
         c = evaluate.COLUMNS if v == "full" else evaluate.COLUMNS[:3]
         abl[(k, v)] = evaluate.substitutability(tr, tasks[k].pair, c, P.bb_epochs, P.seed)
         fl = evaluate.flips(tr, tasks[k].bb, tasks[k].pair.test.x)
@@ -474,7 +480,7 @@ glued.show(width=P.width, zdim=P.z_dim, steps=P.steps, batch=P.batch, lr=P.lr, t
 # ```
 
 # %%
-wide_k = stages.train(P, grid_task, stages.weights(P, "mnist5k", chosen, kappa=0.3))
+wide_k = stages.train(cfg, grid_task, stages.weights(cfg, "mnist5k", chosen, kappa=0.3))
 pd.DataFrame([stages.flip_row(f"kappa = {k}", evaluate.flips(m, grid_task.bb, grid_task.pair.test.x))
               for k, m in ((P.kappa["mnist5k"], model), (0.3, wide_k))]).set_index("pair")
 

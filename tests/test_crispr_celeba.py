@@ -5,6 +5,7 @@ borrow) for a few iterations."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
 from celeba_fixture import write_celeba  # noqa: E402
 
-P = {"seed": 0, "celeba_n_train": None, "celeba_n_test": 20, "celeba_n_oracle": 12,
-     "celeba_n_oracle_valid": 8, "celeba_oracle_epochs": 2, "celeba_iters": 2, "div_scale": 1.0}
+C = ce.CelebAConfig(root=None, n_train=None, n_test=20, n_oracle=12, n_oracle_valid=8, oracle_epochs=2,
+                    iters=2, seed=0, div_scale=1.0)
 
 
 def test_celeba_setting_runs_on_the_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,7 +26,7 @@ def test_celeba_setting_runs_on_the_fixture(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("FACEROBUST_MAX_IN_MEMORY_MB", "0")  # the train split streams, as the real one does
     root = write_celeba(tmp_path / "celeba", 200)
     cfg = training.CrisprConfig(p=4, q=2, width=4, hidden=8, batch=4, iters=1)
-    res = ce.run(P | {"celeba_root": str(root)}, cfg, torch.device("cpu"), n_show=3, n_samples=2)
+    res = ce.run(replace(C, root=str(root)), cfg, torch.device("cpu"), n_show=3, n_samples=2)
     assert res is not None
     assert [s.attribute for s in res.swaps] == list(ce.ATTRIBUTES)
     for s in res.swaps:
@@ -40,6 +41,6 @@ def test_celeba_setting_runs_on_the_fixture(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_celeba_setting_is_skipped_without_a_root() -> None:
-    assert ce.run(P | {"celeba_root": None}, training.CrisprConfig(), torch.device("cpu")) is None
+    assert ce.run(C, training.CrisprConfig(), torch.device("cpu")) is None
     with pytest.raises(ValueError, match="celeba_root"):
-        ce.setting(P | {"celeba_root": None}, torch.device("cpu"))
+        ce.setting(C, torch.device("cpu"))

@@ -423,3 +423,63 @@ def test_chapters_0_8_9_run_on_cuda(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
     for run in _chapters_0_8_9(torch.device("cuda")).values():
         run()
+
+
+# -- chapters 4-6: the trainings (CNNAA, CRISPR, ExplainGAN and its black box) follow the device ----------
+
+
+class _Brightness(nn.Module):
+    """A black box that predicts both classes on random images: brighter than average is class 1."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        m = x.mean((1, 2, 3)) - 0.5
+        return torch.stack([-m, m], 1)
+
+
+def _chapters_4_6(dev: torch.device) -> dict[str, Callable[[], object]]:
+    """Chapters 4-6's training units on tiny data, built for ``dev``, with CPU data (as the data layer
+    gives it): each must move what it computes on to the networks' device."""
+    from facerobust.data.types import ImageSet
+    from facerobust.experiments.continuous_auth import cnnaa_run
+    from facerobust.experiments.crispr import setup as crispr_setup
+    from facerobust.experiments.crispr import training as crispr_training
+    from facerobust.experiments.explaingan import blackbox, zoo
+    from facerobust.experiments.explaingan import data as eg_data
+    from facerobust.experiments.explaingan import training as eg_training
+
+    g = torch.Generator().manual_seed(0)
+    cfg = crispr_training.CrisprConfig(p=4, q=2, width=4, hidden=8, batch=4, iters=1)
+    sample = crispr_setup.batch_sampler(torch.rand(20, 1, 32, 32, generator=g), cfg.batch)
+    crispr_unit = crispr_training.unit("crispr-device", cfg, sample, {}, dev)
+    sets = [ImageSet(torch.rand(n, 1, 28, 28, generator=g), torch.arange(n) % 2, ("a", "b"))
+            for n in (12, 12, 6, 8)]
+    pair = eg_data.PairData("toy", "mnist5k", ("a", "b"), *sets)
+    bb_unit = blackbox.unit(pair, epochs=1)
+    eg_cfg = eg_training.TrainConfig(steps=2, batch=2, width=4, z_dim=4)
+    eg_unit = zoo.unit(zoo.Job(eg_data.to_device(pair, dev), _Brightness().to(dev), eg_cfg, 1), dev)
+    w, h, _ = cnnaa_run.cnnaa.REGIONS["Nose"]
+    x, y = torch.rand(8, 3, h, w, generator=g), torch.randint(0, 2, (8, 2), generator=g)
+    nets = {"crispr": crispr_unit.make(), "bb": bb_unit.make(), "eg": eg_unit.make(),
+            "cnnaa": cnnaa_run._net("Nose", 2, dev)}  # built here: construction is moved by .to(dev)
+    return {
+        "crispr_training": lambda: crispr_unit.fit(nets["crispr"]),
+        "explaingan_blackbox": lambda: blackbox.frozen((bb_unit.fit(nets["bb"]), nets["bb"])[1], dev),
+        "explaingan_training": lambda: eg_unit.fit(nets["eg"]),
+        "cnnaa_training": lambda: cnnaa_run.train(nets["cnnaa"], x, y, steps=2, batch=4, lr=1e-3, seed=0),
+    }
+
+
+def test_chapters_4_6_create_no_default_device_tensors() -> None:
+    runs = _chapters_4_6(device.resolve("auto"))
+    mode = _DefaultDeviceFactories()
+    with mode:
+        for run in runs.values():
+            run()
+    assert not mode.calls, "tensor factories called without a device:\n" + "\n".join(sorted(set(mode.calls)))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (runs where a task has a GPU)")
+def test_chapters_4_6_run_on_cuda() -> None:
+    """On a GPU, chapters 4-6's trainings run with their networks on CUDA and CPU data."""
+    for run in _chapters_4_6(torch.device("cuda")).values():
+        run()

@@ -59,9 +59,11 @@ def _styles(rt: ev.RoundTrip, S: stages.Setting) -> dict[str, dict[str, dict[str
 
 def measure(P: Mapping[str, Any], cluster: str | None) -> list[dict[str, Any]]:
     """Train (or load) every run and measure it (see the module docstring)."""
-    S = stages.styled_setting(P)
+    S = stages.styled_setting(stages.SettingConfig(seed=P["seed"], n_test=P["n_test"], n_probe=P["n_probe"],
+                                                   oracle_iters=P["oracle_iters"]))
     load0 = os.getloadavg()
-    jobs = [("crispr-styled", change(stages.config(P))) for change in RUNS.values()]  # keys differ by config
+    base = training.CrisprConfig.from_params(P)
+    jobs = [("crispr-styled", change(base)) for change in RUNS.values()]  # keys differ by config
     models = training.trained_many(jobs, setup.batch_sampler(S.canvas, jobs[0][1].batch),
                                    stages._key(S), None, cluster)
     out = []

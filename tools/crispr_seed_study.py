@@ -121,10 +121,11 @@ def judgements(
 
 def measure(P: Mapping[str, Any], cluster: str | None, seeds: tuple[int, ...] = SEEDS) -> dict[str, Any]:
     """Train (or load) CRISPR and its ablation for every seed; judge every row per seed and across."""
-    S = stages.styled_setting(P)
+    S = stages.styled_setting(stages.SettingConfig(seed=P["seed"], n_test=P["n_test"], n_probe=P["n_probe"],
+                                                   oracle_iters=P["oracle_iters"]))
     load0, t0 = os.getloadavg(), time.perf_counter()
     jobs = [
-        (name, dataclasses.replace(stages.config(P, adversaries=adv), seed=s))
+        (name, dataclasses.replace(training.CrisprConfig.from_params(P, adversaries=adv), seed=s))
         for s in seeds
         for name, adv in (("crispr-styled", True), ("crispr-styled-noadv", False))
     ]

@@ -73,8 +73,8 @@ def _header(P: Mapping[str, Any]) -> dict[str, Any]:
 
 def _chosen(P: Mapping[str, Any]) -> dict[str, float]:
     """The coefficients the chapter chooses on the validation split (cached runs)."""
-    grid_task = stages.task(P, "mnist5k", P["grid_pair"])
-    return stages.choose_weights(P, grid_task)[0]
+    SC = stages.Config.from_params(P)
+    return stages.choose_weights(SC, stages.task(SC, "mnist5k", P["grid_pair"]))[0]
 
 
 def fit_snapshots(t: stages.Task, cfg: training.TrainConfig, at: list[int]) -> dict[int, zoo.Trained]:
@@ -141,12 +141,13 @@ def steps_study(P: Mapping[str, Any], at: list[int], pairs: list[list[Any]] | No
     head, cpu0 = _header(P), time.process_time()
     chosen = _chosen(P)
     pairs = pairs or P["mnist_pairs"]
-    tasks = {("mnist5k", tuple(map(str, p))): stages.task(P, "mnist5k", p) for p in pairs}
+    SC = stages.Config.from_params(P)
+    tasks = stages.tasks(SC, [("mnist5k", p) for p in pairs])
     ceil = {k: evaluate.ceiling(t.bb, t.pair) for k, t in tasks.items()}
     subst: dict[int, dict[Key, dict[str, evaluate.Score]]] = {s: {} for s in at}
     same = []
     for k, t in tasks.items():
-        cfg = stages.config(P, stages.weights(P, "mnist5k", chosen))
+        cfg = stages.config(SC, stages.weights(SC, "mnist5k", chosen))
         snaps = fit_snapshots(t, cfg, at)
         if cfg.steps in snaps:  # the snapshot at the chapter's step count is the chapter's model
             ref = zoo.explaingan(t.pair, t.bb, cfg, P["bb_epochs"], P["seed"]).model.state_dict()
@@ -185,15 +186,15 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def seeds_study(P: Mapping[str, Any], seeds: list[int]) -> dict[str, Any]:
     head, cpu0 = _header(P), time.process_time()
-    chosen = _chosen(P)
+    chosen, SC = _chosen(P), stages.Config.from_params(P)
     per_seed, judged = [], {}
     for s in seeds:
         abl: dict[Any, dict[str, evaluate.Score]] = {}
         for d, p in P["ablation_pairs"]:
-            t = stages.task(P, d, p)
+            t = stages.task(SC, d, p)
             k = (d, tuple(map(str, p)))
             for v in VARIANTS:
-                cfg = dataclasses.replace(stages.config(P, stages.weights(P, d, chosen), v), seed=s)
+                cfg = dataclasses.replace(stages.config(SC, stages.weights(SC, d, chosen), v), seed=s)
                 tr = zoo.explaingan(t.pair, t.bb, cfg, P["bb_epochs"], P["seed"])
                 abl[(k, v)] = evaluate.substitutability(tr, t.pair, ("Both transformed",), P["bb_epochs"], s)
         rows = eg_claims._ablation_rows(abl)

@@ -7,8 +7,8 @@ Images are decoded on access by a ``DataLoader`` (:class:`~.celeba_parts.PartCro
 only labels, landmarks and the test outputs (a few numbers per image) are held. Multi* attribute
 predictions follow Sec. 2.4.3: a linear SVM per attribute on the concatenated embeddings of the
 regions the attribute is assigned to, fitted on the development split; each network's own softmax
-heads are reported beside it. Every network is cached on its own (``cache.cached_module``), so an
-interrupted run keeps the networks it finished.
+heads are reported beside it. Every network is cached on its own (a :class:`facerobust.fanout.Unit`:
+in turn, or side by side on a Ray cluster), so an interrupted run keeps the networks it finished.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sklearn.svm import LinearSVC
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from ... import cache
+from ... import draws, fanout
 from ...data import celeba, streaming
 from ...models import cnnaa
 from ...progress import progress
@@ -102,17 +102,27 @@ def train(net: cnnaa.PartNet, split: Split, spec: NetSpec, steps: int, batch: in
     return {"loss": losses, "queues": sampler.n_queues}
 
 
+def _net_on(spec: NetSpec, dev: torch.device) -> cnnaa.PartNet:
+    return make_net(spec).to(dev)
+
+
 def train_all(split: Split, nets: Sequence[NetSpec], steps: int, batch: int, lr: float, seed: int,
-              workers: int = 0) -> dict[NetSpec, cnnaa.PartNet]:
-    """Every network of ``nets``, trained (or loaded from the cache) one by one."""
-    out = {}
+              workers: int = 0, device: torch.device | None = None,
+              cluster: str | None = None) -> dict[NetSpec, cnnaa.PartNet]:
+    """Every network of ``nets`` (on ``device``), from the cache or trained now: in turn (``cluster``
+    None) or the missing ones side by side as Ray tasks (:func:`facerobust.fanout.trained`)."""
+    dev = device or torch.device("cpu")
+    units = []
     for s in nets:
         cfg = {"family": s.family, "kind": s.kind, "region": s.region, "attributes": list(s.attributes),
                "n_train": len(split.images), "steps": steps, "batch": batch, "lr": lr, "seed": seed,
                "first": Path(split.images.paths[0]).name, "label_sum": int(split.labels.sum())}
-        net, _ = cache.cached_module(
-            "cnnaa-celeba", cfg, partial(make_net, s),
-            partial(train, split=split, spec=s, steps=steps, batch=batch, lr=lr, seed=seed, workers=workers))
+        units.append(fanout.Unit(
+            "cnnaa-celeba", cfg, draws.drawn_now(partial(_net_on, s, dev)),  # the draws in order, as before
+            partial(train, split=split, spec=s, steps=steps, batch=batch, lr=lr, seed=seed, workers=workers),
+            cpus=torch.get_num_threads(), gpus=1 if dev.type == "cuda" else 0))
+    out = {}
+    for s, (net, _) in zip(nets, fanout.trained(units, cluster), strict=True):
         if not isinstance(net, cnnaa.PartNet):
             raise TypeError(f"cache returned {type(net).__name__} for {s}")
         out[s] = net
@@ -138,9 +148,9 @@ def outputs(nets: dict[NetSpec, cnnaa.PartNet], split: Split, batch: int = 64, w
         for crops, _ in progress(loader, desc=f"CelebA outputs ({len(split.images)} images)"):
             x = {r: streaming.to_float(c) for r, c in zip(regions, crops, strict=True)}
             for s, net in nets.items():
-                e, logits = net(x[s.region])
-                probs[s].append(logits.softmax(-1)[..., 1].numpy())
-                embs[s].append(e.numpy())
+                e, logits = net(x[s.region].to(next(net.parameters()).device))
+                probs[s].append(logits.softmax(-1)[..., 1].cpu().numpy())
+                embs[s].append(e.cpu().numpy())
     return Outputs({s: np.concatenate(v) for s, v in probs.items()},
                    {s: np.concatenate(v) for s, v in embs.items()}, split.labels.numpy())
 
@@ -234,13 +244,15 @@ class CelebAResult:
 
 def run_celeba(root: str | Path, families: Sequence[str], regions: Sequence[str], binary: Sequence[str],
                steps: int, batch: int, lr: float, limits: dict[str, int | None], workers: int = 0,
-               n_boot: int = 1000, seed: int = 0) -> CelebAResult:
+               n_boot: int = 1000, seed: int = 0, device: torch.device | None = None,
+               cluster: str | None = None) -> CelebAResult:
     """Train the networks on CelebA's train split, fit the Multi* SVMs on the development split and
     measure every attribute on the test split; ``limits``: first N images per split (None = all)."""
     from . import printed
 
     split = {s: load_split(root, s, limits.get(s)) for s in ("train", "valid", "test")}
-    nets = train_all(split["train"], specs(families, regions, binary), steps, batch, lr, seed, workers)
+    nets = train_all(split["train"], specs(families, regions, binary), steps, batch, lr, seed, workers,
+                     device, cluster)
     dev, test = (outputs(nets, split[s], workers=workers) for s in ("valid", "test"))
     right = correct(dev, test, split["test"].names)
     cols = printed.TABLE_2_11_COLUMNS

@@ -5,8 +5,9 @@ folds of identities, and read their attribute probabilities as Part B's video fe
 The dissertation trains one network per region on CelebA's 160k faces; here each region network
 learns the four consensus attributes of the real faces from a dozen identities, a demonstration of
 the training machinery rather than of its accuracy. Region crops come from our face components
-(``REGION_PARTS``), resized to the region's Table 2.13 size. Networks are cached
-(``facerobust.cache.cached_module``) by region, fold, training configuration, code and crops.
+(``REGION_PARTS``), resized to the region's Table 2.13 size. Each network is one cache entry
+(a :class:`facerobust.fanout.Unit`) keyed by region, fold, training configuration, code, crops and
+the initial weights' generator state; they train in turn, or side by side on a Ray cluster.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ... import cache
+from ... import draws, fanout
 from ...models import cnnaa
 from ...progress import progress
 from .acaa_run import frame_labels
@@ -74,9 +75,11 @@ def fit(net: cnnaa.PartNet, batches: Iterable[tuple[Tensor, Tensor]], lr: float,
     """Adam on Eq. 2.5 over ``batches`` of (images, labels), each image freshly distorted: the one
     CNNAA training loop, for the in-memory frames and for CelebA streamed from disk. The losses."""
     opt = torch.optim.Adam(net.parameters(), lr=lr)
+    dev = next(net.parameters()).device
     losses = []
     net.train()
     for xb, yb in batches:
+        xb, yb = xb.to(dev), yb.to(dev)
         _, logits = net(distort(xb, gen))
         loss = cnnaa.multitask_loss(logits, yb)
         opt.zero_grad()
@@ -95,27 +98,42 @@ class CnnaaScores:
     losses: pd.DataFrame
 
 
+def _net(region: str, n_attr: int, dev: torch.device) -> cnnaa.PartNet:
+    return cnnaa.PartNet(cnnaa.DEEP, *cnnaa.REGIONS[region][:2], n_attr).to(dev)
+
+
 def run_cnnaa(videos: FaceVideos, labels: pd.DataFrame, regions: Sequence[str], steps: int, batch: int,
-              lr: float, config: dict[str, Any], seed: int = 0) -> CnnaaScores:
-    """Train one Deep network per region and fold on the other fold's frames; score every frame."""
+              lr: float, config: dict[str, Any], seed: int = 0, device: torch.device | None = None,
+              cluster: str | None = None) -> CnnaaScores:
+    """Train one Deep network per region and fold on the other fold's frames (on ``device``; in turn
+    with ``cluster`` None, else side by side as Ray tasks); score every frame."""
     if not regions:
         raise ValueError("run_cnnaa needs at least one region")
+    dev = device or torch.device("cpu")
     y_all = torch.from_numpy(frame_labels(videos, labels)).long()
     fold = torch.from_numpy(videos.meta.fold.to_numpy()[videos.frame_rows()])
     n_attr = y_all.shape[1]
-    cols, losses = [], {}
-    for region in progress(list(regions), desc="CNNAA regions"):
-        x = region_crops(videos, region)
-        probs = torch.zeros(len(x), n_attr, device=x.device)
+    crops = {region: region_crops(videos, region) for region in progress(list(regions), desc="CNNAA regions")}
+    units = []
+    for region in regions:
+        x = crops[region]
         for f in (0, 1):
             cfg = {**config, "region": region, "fold": f, "steps": steps, "batch": batch, "lr": lr,
                    "seed": seed}
-            net, meta = cache.cached_module(
-                "cnnaa-ours", cfg, partial(cnnaa.PartNet, cnnaa.DEEP, *cnnaa.REGIONS[region][:2], n_attr),
-                partial(train, x=x[fold != f], y=y_all[fold != f], steps=steps, batch=batch, lr=lr,
-                        seed=seed))
+            make = draws.drawn_now(partial(_net, region, n_attr, dev))  # the chapter's draws, in order
+            fit = partial(train, x=x[fold != f], y=y_all[fold != f], steps=steps, batch=batch, lr=lr,
+                          seed=seed)
+            units.append(fanout.Unit("cnnaa-ours", cfg, make, fit, cpus=torch.get_num_threads(),
+                                     gpus=1 if dev.type == "cuda" else 0))
+    nets = iter(fanout.trained(units, cluster))
+    cols, losses = [], {}
+    for region in regions:
+        x = crops[region]
+        probs = torch.zeros(len(x), n_attr, device=x.device)
+        for f in (0, 1):
+            net, meta = next(nets)
             with torch.no_grad():
-                probs[fold == f] = net(x[fold == f])[1].softmax(-1)[..., 1]
+                probs[fold == f] = net(x[fold == f].to(dev))[1].softmax(-1)[..., 1].to(x.device)
             losses[(region, f)] = meta["loss"]
         cols.append(probs.numpy())
     frame = pd.DataFrame({f"{r} fold {f}": pd.Series(v) for (r, f), v in losses.items()})

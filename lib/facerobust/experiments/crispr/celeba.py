@@ -14,7 +14,7 @@ squeezed, not cut).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,29 +55,46 @@ class CelebASetting:
         return (embed(lambda b: self.oracle.scores(b.to(dev)).cpu(), x, batch) > 0).long()
 
 
-def oracle_config(P: Mapping[str, Any]) -> attr_training.TrainConfig:
+@dataclass(frozen=True)
+class CelebAConfig:
+    """What the CelebA setting reads (the chapter's ``celeba_*`` parameters, its seed and the
+    Diverse Swap scale): the folder (None: the setting does not run), CRISPR's training images
+    (None: all) and iterations, the test images, the oracle's training and validation images
+    (a slice of the validation split) and epochs."""
+
+    root: str | None
+    n_train: int | None
+    n_test: int
+    n_oracle: int
+    n_oracle_valid: int
+    oracle_epochs: int
+    iters: int
+    seed: int
+    div_scale: float
+
+
+def oracle_config(c: CelebAConfig) -> attr_training.TrainConfig:
     """Chapter 1's training recipe for the small bank (RMSProp, Caffe "inv" decay, early stopping)."""
     return attr_training.TrainConfig(arch="small", lr=1e-3, rms_decay=0.99, lr_gamma=1e-4, lr_power=0.75,
-                                     batch=64, max_epochs=int(P["celeba_oracle_epochs"]), patience=2,
-                                     seed=int(P["seed"]))
+                                     batch=64, max_epochs=int(c.oracle_epochs), patience=2, seed=int(c.seed))
 
 
-def setting(P: Mapping[str, Any], dev: torch.device, names: Sequence[str] = ATTRIBUTES) -> CelebASetting:
-    """Load CelebA from ``P['celeba_root']`` and train (or load) the oracle."""
-    root = P.get("celeba_root")
+def setting(c: CelebAConfig, dev: torch.device, names: Sequence[str] = ATTRIBUTES) -> CelebASetting:
+    """Load CelebA from ``c.root`` and train (or load) the oracle."""
+    root = c.root
     if not root:
         raise ValueError("the CelebA setting needs celeba_root (the full profile with -p celeba_root PATH)")
     names = tuple(names)
-    n_or, n_val = int(P["celeba_n_oracle"]), int(P["celeba_n_oracle_valid"])
+    n_or, n_val = int(c.n_oracle), int(c.n_oracle_valid)
     if n_or < 2 or n_val < 1:
         raise ValueError(f"need celeba_n_oracle >= 2 and celeba_n_oracle_valid >= 1, got {n_or}, {n_val}")
-    train = celeba(root, "train", names, size=SIZE, limit=P["celeba_n_train"])
+    train = celeba(root, "train", names, size=SIZE, limit=c.n_train)
     valid = celeba(root, "valid", names, size=SIZE, limit=n_or + n_val)
     if len(valid) <= n_or:
         raise ValueError(f"the validation split has {len(valid)} images: fewer than celeba_n_oracle + 1")
-    test = celeba(root, "test", names, size=SIZE, limit=int(P["celeba_n_test"]))
+    test = celeba(root, "test", names, size=SIZE, limit=int(c.n_test))
     o_train, o_valid = valid.subset(slice(0, n_or)), valid.subset(slice(n_or, len(valid)))
-    snap, _ = attr_training.trained_snapshots("softmax", o_train, o_valid, oracle_config(P), dev)
+    snap, _ = attr_training.trained_snapshots("softmax", o_train, o_valid, oracle_config(c), dev)
     bank = snap.converged.eval()
     assert isinstance(bank, nets.AttributeBank)
     test_x, test_y = test.x[:], _binary(test.a)
@@ -107,21 +124,22 @@ class CelebARun:
     seconds: float
 
 
-def run(P: Mapping[str, Any], cfg: training.CrisprConfig, dev: torch.device, n_show: int = 6,
+def run(c: CelebAConfig, cfg: training.CrisprConfig, dev: torch.device, n_show: int = 6,
         n_samples: int = 6) -> CelebARun | None:
-    """The whole CelebA setting, or None when ``celeba_root`` is not set."""
-    if not P.get("celeba_root"):
+    """The whole CelebA setting (CRISPR of ``cfg`` for ``c.iters`` iterations), or None when
+    ``c.root`` is not set."""
+    if not c.root:
         return None
     t0 = time.perf_counter()
-    s = setting(P, dev)
-    model, _ = train(s, replace(cfg, iters=int(P["celeba_iters"])), "crispr-celeba", dev)
+    s = setting(c, dev)
+    model, _ = train(s, replace(cfg, iters=int(c.iters)), "crispr-celeba", dev)
     swaps = [attr_swap.swap_eval(model, s.judge, s.test_x, s.test_y, i, n) for i, n in enumerate(s.names)]
-    g = torch.Generator().manual_seed(int(P["seed"]))
+    g = torch.Generator().manual_seed(int(c.seed))
     div = {}
     for name in ("Bangs", "Eyeglasses"):
         i = s.names.index(name)
         x = s.test_x[s.test_y[:, i] == 0][:n_show]
-        div[name] = (x, attr_swap.diverse(model, x, i, 1, n_samples, float(P["div_scale"]), g))
+        div[name] = (x, attr_swap.diverse(model, x, i, 1, n_samples, float(c.div_scale), g))
     i = s.names.index("Smiling")
     ref, query = s.test_x[s.test_y[:, i] == 1][:n_show], s.test_x[s.test_y[:, i] == 0][:n_show]
     k = min(len(ref), len(query))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,24 +25,25 @@ class Setting:
     oracle_meta: dict[str, Any]
 
 
-def styled_setting(P: Mapping[str, Any]) -> Setting:
+@dataclass(frozen=True)
+class SettingConfig:
+    """What :func:`styled_setting` reads: the seed (test stylings ``seed + 1``, probe stylings
+    ``seed + 2``, the oracle ``seed``), the test and probe set sizes, the oracle's iterations."""
+
+    seed: int
+    n_test: int
+    n_probe: int
+    oracle_iters: int
+
+
+def styled_setting(c: SettingConfig) -> Setting:
     """Styled MNIST-5k digits: fresh stylings of the 4000 training digits for training, one fixed
     styling of the first ``n_test`` test digits, ``n_probe`` fixed training stylings for probes."""
     canvas, digits = synthetic_styles.digits_32("train")
-    test = synthetic_styles.styled_digits("test", seed=P["seed"] + 1, limit=P["n_test"])
-    probe = synthetic_styles.styled_digits("train", seed=P["seed"] + 2, limit=P["n_probe"])
-    oracle, meta = setup.trained_oracle(canvas, digits, P["oracle_iters"], P["seed"])
+    test = synthetic_styles.styled_digits("test", seed=c.seed + 1, limit=c.n_test)
+    probe = synthetic_styles.styled_digits("train", seed=c.seed + 2, limit=c.n_probe)
+    oracle, meta = setup.trained_oracle(canvas, digits, c.oracle_iters, c.seed)
     return Setting(canvas, digits, test, probe, oracle, meta)
-
-
-def config(P: Mapping[str, Any], adversaries: bool = True) -> training.CrisprConfig:
-    """The model and schedule of the profile; ``adversaries=False`` is the ablation."""
-    base = training.CrisprConfig(p=P["p"], q=P["q"], kappa=P["kappa"], beta=P["beta"], alpha=P["alpha"],
-                                 w_recon=P["w_recon"], w_gan=P["w_gan"], w_inv=P["w_inv"],
-                                 w_attr=P["w_attr"], w_center=P["w_center"], lr=P["lr"], lr_aux=P["lr_aux"],
-                                 batch=P["batch"], iters=P["iters"], seed=P["seed"],
-                                 width=P["width"])
-    return replace(base, adversaries=adversaries)
 
 
 def _key(setting: Setting) -> dict[str, Any]:
@@ -65,12 +65,14 @@ class Models:
     ablation: crispr.Crispr | None
 
 
-def train_models(setting: Setting, P: Mapping[str, Any], dev: torch.device | None = None) -> Models:
-    """CRISPR and, if ``P['ablation']``, its ablation, with the same budget (cached). With
-    ``P['cluster']`` set they train side by side, one core each (:func:`training.trained_many`)."""
-    jobs = [("crispr-styled", config(P))]
-    if P["ablation"]:
-        jobs.append(("crispr-styled-noadv", config(P, adversaries=False)))
-    sample = setup.batch_sampler(setting.canvas, jobs[0][1].batch)
-    got = training.trained_many(jobs, sample, _key(setting), dev, P["cluster"])
-    return Models(got[0][0], got[0][1], got[1][0] if P["ablation"] else None)
+def train_models(setting: Setting, cfg: training.CrisprConfig, ablation: bool,
+                 dev: torch.device | None = None, cluster: str | None = None) -> Models:
+    """CRISPR of ``cfg`` and, if ``ablation``, the same without its adversaries, with the same budget
+    (cached). With ``cluster`` set they train side by side, one core each
+    (:func:`training.trained_many`)."""
+    jobs = [("crispr-styled", replace(cfg, adversaries=True))]
+    if ablation:
+        jobs.append(("crispr-styled-noadv", replace(cfg, adversaries=False)))
+    sample = setup.batch_sampler(setting.canvas, cfg.batch)
+    got = training.trained_many(jobs, sample, _key(setting), dev, cluster)
+    return Models(got[0][0], got[0][1], got[1][0] if ablation else None)

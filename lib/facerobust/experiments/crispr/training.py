@@ -19,7 +19,7 @@ the digits they are drawn from) and checkpointed while they train (:mod:`facerob
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
@@ -33,6 +33,10 @@ from ... import fanout
 from ...models import crispr
 from ...models import crispr_losses as losses
 from ...progress import progress
+
+# The fields of :class:`CrisprConfig` a chapter's parameters set (the rest keep their defaults).
+PARAMETERS = ("p", "q", "width", "kappa", "beta", "alpha", "w_recon", "w_gan", "w_inv", "w_attr", "w_center",
+              "lr", "lr_aux", "batch", "iters", "seed")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,12 @@ class CrisprConfig:
     adversaries: bool = True
     seed: int = 0
     threads: int = 1
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], adversaries: bool = True) -> CrisprConfig:
+        """The model and schedule of a chapter's parameters (the fields named in :data:`PARAMETERS`,
+        the others at their defaults); ``adversaries=False`` is the ablation."""
+        return cls(**{k: params[k] for k in PARAMETERS}, adversaries=adversaries)
 
     def __post_init__(self) -> None:
         if self.iters < 1 or self.batch < 2 or self.lr <= 0 or self.lr_aux <= 0 or self.threads < 1:

@@ -5,13 +5,14 @@ the pair's images), and retrained on substituted sets for the substitutability t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from ... import cache
+from ... import cache, fanout
 from ...models import small_nets
 from ...models.base import accuracy
 from ...models.explaingan import BlackBox
@@ -25,18 +26,36 @@ def _fit(m: nn.Module, pair: PairData, epochs: int, seed: int) -> dict[str, Any]
     return {"history": hist, "test_accuracy": accuracy(m, pair.test.x, pair.test.y)}
 
 
-def blackbox(pair: PairData, epochs: int, seed: int = 0,
-             device: torch.device | None = None) -> tuple[BlackBox, dict[str, Any]]:
-    """The frozen classifier C of ``pair``, trained on its classifier-train split."""
+def unit(pair: PairData, epochs: int, seed: int = 0) -> fanout.Unit:
+    """The cache entry of ``pair``'s black box (seeded ``make``; a Ray task uses this process's
+    thread count: in turn or as a task alike)."""
     cfg = {"pair": pair.key, "sizes": pair.sizes(), "seed": seed, "epochs": epochs}
     make = cache.seeded(partial(BlackBox, pair.clf_train.x.shape[1]), seed)
-    model, meta = cache.cached_module(f"explaingan-bb-{pair.key}", cfg, make,
-                                      partial(_fit, pair=pair, epochs=epochs, seed=seed))
+    fit = partial(_fit, pair=pair, epochs=epochs, seed=seed)
+    return fanout.Unit(f"explaingan-bb-{pair.key}", cfg, make, fit, cpus=torch.get_num_threads())
+
+
+def frozen(model: nn.Module, device: torch.device | None = None) -> BlackBox:
+    """A trained black box, frozen (no gradients to its weights), on ``device``."""
     if not isinstance(model, BlackBox):
         raise TypeError(f"cached black box is a {type(model).__name__}")
     for p in model.parameters():
         p.requires_grad_(False)
-    return model.to(device or torch.device("cpu")), meta
+    return model.to(device or torch.device("cpu"))
+
+
+def blackboxes(pairs: Sequence[PairData], epochs: int, seed: int = 0, device: torch.device | None = None,
+               cluster: str | None = None) -> list[tuple[BlackBox, dict[str, Any]]]:
+    """The frozen classifier C of every pair, trained on its classifier-train split: in turn
+    (``cluster`` None) or the missing ones side by side as Ray tasks (:func:`fanout.trained`)."""
+    got = fanout.trained([unit(p, epochs, seed) for p in pairs], cluster)
+    return [(frozen(model, device), meta) for model, meta in got]
+
+
+def blackbox(pair: PairData, epochs: int, seed: int = 0,
+             device: torch.device | None = None) -> tuple[BlackBox, dict[str, Any]]:
+    """The frozen classifier C of ``pair``, trained on its classifier-train split."""
+    return blackboxes([pair], epochs, seed, device)[0]
 
 
 def retrained_blackbox(x: Tensor, y: Tensor, epochs: int, seed: int = 0) -> BlackBox:
