@@ -39,6 +39,7 @@ from .records import (
     Paper,
     claim,
     counts,
+    seed_table,
     table,
 )
 from .rules import (
@@ -66,5 +67,5 @@ from .rules import (
 __all__ = ["COLUMNS", "FAILS", "HOLDS", "INCONCLUSIVE", "UNTESTABLE", "VERDICTS", "Z95", "Claim", "Judgement",
            "Paper", "across_seeds", "all_of", "at_least", "at_most", "bootstrap_diff", "claim", "counts",
            "equals", "greater", "inconclusive", "newcombe", "not_run", "qualitative", "rate_at_least",
-           "rate_at_most", "rate_between", "rate_greater", "rate_trend", "seeded", "similar",
+           "rate_at_most", "rate_between", "rate_greater", "rate_trend", "seed_table", "seeded", "similar",
            "slope_interval", "table", "trend", "untestable", "wilson", "within_factor"]

@@ -3,8 +3,9 @@ and where), :class:`Judgement` (a rule's outcome), :class:`Claim` (one row) and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -78,3 +79,14 @@ def counts(claims: Iterable[Claim]) -> dict[str, int]:
     for c in claims:
         out[c.verdict] += 1
     return out
+
+
+def seed_table(per_seed: Sequence[Mapping[str, Any]],
+               across: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """A seed study's verdicts, one row per claim: its verdict on each seed (``per_seed``: records
+    with ``seed`` and ``verdicts`` {claim: {"verdict": ...}}) and the verdict decided across seeds
+    (``across``: {claim: {"verdict": ...}})."""
+    rows = {cid: {f"seed {r['seed']}": r["verdicts"][cid]["verdict"] for r in per_seed} for cid in across}
+    for cid, r in across.items():
+        rows[cid]["across seeds"] = r["verdict"]
+    return pd.DataFrame(rows).T.rename_axis("claim")

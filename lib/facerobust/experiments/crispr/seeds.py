@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ...paths import repo_root
-from ..claims import FAILS, HOLDS, INCONCLUSIVE, UNTESTABLE
+from ..claims import FAILS, HOLDS, INCONCLUSIVE, UNTESTABLE, seed_table
 
 RESULT = "benchmarks/results/crispr_seeds.json"
 
@@ -33,13 +33,7 @@ def read() -> dict[str, Any] | None:
 
 def table(study: dict[str, Any]) -> pd.DataFrame:
     """One row per claim: its verdict on each seed and the verdict decided across seeds."""
-    rows = {
-        cid: {f"seed {r['seed']}": r["verdicts"][cid]["verdict"] for r in study["per_seed"]}
-        for cid in study["across_seeds"]
-    }
-    for cid, r in study["across_seeds"].items():
-        rows[cid]["across seeds"] = r["verdict"]
-    return pd.DataFrame(rows).T.rename_axis("claim")
+    return seed_table(study["per_seed"], study["across_seeds"])
 
 
 @dataclass(frozen=True)

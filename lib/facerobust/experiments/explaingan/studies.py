@@ -17,7 +17,7 @@ import pandas as pd
 
 from ...metrics.intervals import wilson
 from ...paths import repo_root
-from ..claims import FAILS, HOLDS, INCONCLUSIVE, UNTESTABLE
+from ..claims import FAILS, HOLDS, INCONCLUSIVE, UNTESTABLE, seed_table
 
 RESULTS = {
     "steps": "benchmarks/results/explaingan_steps.json",
@@ -106,13 +106,7 @@ def steps_summary(study: dict[str, Any] | None, chapter_steps: int) -> str:
 
 def seeds_table(study: dict[str, Any]) -> pd.DataFrame:
     """One row per claim: its verdict on each seed and the verdict decided across seeds."""
-    rows = {
-        cid: {f"seed {r['seed']}": r["verdicts"][cid]["verdict"] for r in study["per_seed"]}
-        for cid in study["across_seeds"]
-    }
-    for cid, r in study["across_seeds"].items():
-        rows[cid]["across seeds"] = r["verdict"]
-    return pd.DataFrame(rows).T.rename_axis("claim")
+    return seed_table(study["per_seed"], study["across_seeds"])
 
 
 def seeds_summary(study: dict[str, Any] | None) -> str:
