@@ -130,6 +130,7 @@ def _defense_gan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | No
          "n_rec_train": 8, "rec_train_L": 2, "rec_train_R": 1, "rec_epochs": 1, "substitutes": ["E"],
          "sub_rounds": 1, "sub_lambda": 0.1, "sub_epochs": 1, "magnet_epochs": 1, "device": "cpu",
          "cluster": spec}
+    session.start(0, threads=1)  # the threads of a Ray task: the same numerics in-process
     b = zoo.prepare_all(["mnist5k"], zoo.ZooConfig.from_params(p))["mnist5k"]
     assert set(b.classifiers) == {"A", "A-adv0.3", "A-rec"} and set(b.substitutes) == {"E"}
     snaps = sorted((root / "snapshots").glob("*.pt"))
