@@ -691,9 +691,9 @@ for steps in sorted({10, P.range_L}):
 # from the cache). The budget this book aims at on two idle CPU cores is 35 minutes for the `default`
 # profile from a cold cache (of which at most 25 minutes of MNIST and 10 of Fashion-MNIST GAN training),
 # and 2 minutes for `ci`; the `full` profile is the dissertation's scale and needs a GPU and days.
-# Every training and attack runs on `device` (`auto`: a GPU where there is one), and with `-p cluster local`
-# (or a Ray address) the generators and classifiers, which do not depend on each other, train side by
-# side as Ray tasks and leave the same cached models as a run in one process.
+# The trainings and the black-box and white-box attacks run on `device` (`auto`: a GPU where there is
+# one); with `-p cluster local` (or a Ray address) the generators and classifiers, which do not depend on
+# each other, train side by side as Ray tasks and leave the same cached models as a run in one process.
 
 # %%
 glued.show(elapsed_min=(time.perf_counter() - T_START) / 60,
