@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ... import cache, fanout
+from ... import cache, fanout, numerics
 from ... import device as devices
 from ...attacks import blackbox
 from ...data import digits
@@ -141,8 +141,8 @@ def _classifier_unit(dataset: str, kind: str, arch: str, seed: int, fit: cache.F
 
 def _unit(name: str, key: Mapping[str, Any], make: cache.Make, fit: cache.Fit, cfg: ZooConfig) -> fanout.Unit:
     gpus = 1 if devices.resolve(cfg.device).type == "cuda" else 0
-    return fanout.Unit(name, dict(key), make, partial(placement.fit_on, cfg.device, fit), cpus=cfg.threads,
-                       gpus=gpus)
+    fit_on = partial(placement.fit_on, cfg.device, fit, numerics=numerics.mode())
+    return fanout.Unit(name, dict(key), make, fit_on, cpus=cfg.threads, gpus=gpus)
 
 
 def _frozen(trained: tuple[nn.Module, dict[str, Any]]) -> nn.Module:
