@@ -149,11 +149,12 @@ T_START = time.perf_counter()
 
 # %%
 zoo.check_datasets(P.datasets)
-B = {}
-for ds in P.datasets:
-    B[ds] = zoo.prepare(ds, P)
-    secs = {k: round(v) for k, v in B[ds].seconds.items()}
-    print(ds, secs, "s; GAN from cache:", B[ds].gan_meta["from_cache"])
+Z = zoo.ZooConfig.from_params(P)  # the data, models and training settings; device, cluster: where they train
+print(Z)
+B = zoo.prepare_all(P.datasets, Z)
+for ds, bd in B.items():
+    secs = {k: round(v) for k, v in bd.seconds.items()}
+    print(ds, secs, "s; GAN from cache:", bd.gan_meta["from_cache"])
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -234,7 +235,9 @@ glued.show(hand_closer=prose.closer_by_hand(cp.k, cp.n))
 # $L$ of the grid with the largest $R$, which also feeds Experiments 3 and 4.
 
 # %%
-runs = {ds: blackbox_exp.run(bd, P) for ds, bd in B.items()}
+BBC = blackbox_exp.BlackBoxConfig.from_params(P)
+print(BBC)
+runs = {ds: blackbox_exp.run(bd, BBC) for ds, bd in B.items()}
 BB = {ds: blackbox_exp.table(runs[ds], P.pairs, P.adv_eps) for ds in B}
 
 # %%
@@ -279,7 +282,9 @@ glued.show(bb_L=P.L, bb_R=P.R, bb_pair=P.pairs[-1],
 # so it runs at its own `L_cw`, `R_cw`. The columns L and R give the projection of each row.
 
 # %%
-WB = {ds: whitebox_exp.run(bd, P) for ds, bd in B.items()}
+WBC = whitebox_exp.WhiteBoxConfig.from_params(P)
+print(WBC)
+WB = {ds: whitebox_exp.run(bd, WBC) for ds, bd in B.items()}
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -489,11 +494,11 @@ study.round(3)
 # substitute; the defense projects with $L$ = `budget_L`, $R$ = `budget_R` on `budget_n` digits.
 
 # %%
-gcfg = zoo.gan_config("mnist5k", P)
-snaps = gan_training.snapshots(b.x_train, gcfg)
+gcfg = zoo.gan_config("mnist5k", Z)
+snaps = gan_training.snapshots(b.x_train, gcfg, Z.device)
 inp = range_study.BudgetInputs(A, b.substitutes[sub], b.x_test[: P.budget_n], b.y_test[: P.budget_n],
                                P.budget_n_wb)
-rows = range_study.budget(snaps, lambda it, G: zoo.rec_classifier(b, P, "A", G, gcfg, it), inp,
+rows = range_study.budget(snaps, lambda it, G: zoo.rec_classifier(b, Z, "A", G, gcfg, it), inp,
                           P.budget_eps, P.budget_L, P.budget_R, P.budget_L_wb, P.budget_R_wb, P.seed)
 budget = range_study.frame(rows)
 last = budget[(budget.setting == str(max(snaps))) & (budget.eps == max(P.budget_eps))].set_index("attack")
@@ -686,6 +691,9 @@ for steps in sorted({10, P.range_L}):
 # from the cache). The budget this book aims at on two idle CPU cores is 35 minutes for the `default`
 # profile from a cold cache (of which at most 25 minutes of MNIST and 10 of Fashion-MNIST GAN training),
 # and 2 minutes for `ci`; the `full` profile is the dissertation's scale and needs a GPU and days.
+# The trainings and the black-box and white-box attacks run on `device` (`auto`: a GPU where there is
+# one); with `-p cluster local` (or a Ray address) the generators and classifiers, which do not depend on
+# each other, train side by side as Ray tasks and leave the same cached models as a run in one process.
 
 # %%
 glued.show(elapsed_min=(time.perf_counter() - T_START) / 60,

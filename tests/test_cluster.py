@@ -117,3 +117,30 @@ def test_crispr_pair_on_ray_equals_in_process(tmp_path: Path, monkeypatch: pytes
         assert all(torch.equal(a[k], b[k]) for k in a)
     assert _weights(tmp_path / "crispr-None") == _weights(tmp_path / "crispr-local")
     assert torch.get_num_threads() == before
+
+
+def _defense_gan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | None) -> dict[str, str]:
+    from facerobust.experiments.defense_gan import zoo
+
+    root = tmp_path / f"dgan-{spec}"
+    monkeypatch.setenv("FACEROBUST_CACHE", str(root))
+    p = {"seed": 0, "n_train_mnist": 100, "n_train_fashion": 100, "n_test_mnist": 4, "n_test_fashion": 4,
+         "mnist_root": None, "gan_width": 4, "gan_latent": 128, "gan_iters_mnist": 2, "gan_iters_fashion": 2,
+         "budget_snapshots": [1], "classifiers": ["A"], "epochs": 1, "adv_eps": [0.3], "adv_epochs": 1,
+         "n_rec_train": 8, "rec_train_L": 2, "rec_train_R": 1, "rec_epochs": 1, "substitutes": ["E"],
+         "sub_rounds": 1, "sub_lambda": 0.1, "sub_epochs": 1, "magnet_epochs": 1, "device": "cpu",
+         "cluster": spec}
+    session.start(0, threads=1)  # the threads of a Ray task: the same numerics in-process
+    b = zoo.prepare_all(["mnist5k"], zoo.ZooConfig.from_params(p))["mnist5k"]
+    assert set(b.classifiers) == {"A", "A-adv0.3", "A-rec"} and set(b.substitutes) == {"E"}
+    snaps = sorted((root / "snapshots").glob("*.pt"))
+    return _weights(root) | {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in snaps}
+
+
+@pytest.mark.slow
+def test_defense_gan_zoo_on_ray_equals_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chapter 7 trains its generator, classifiers, substitutes and reformer as fan-out units: on a
+    local Ray instance the same cache entries with byte-identical weights (and GAN snapshots)."""
+    seq = _defense_gan(tmp_path, monkeypatch, None)
+    par = _defense_gan(tmp_path, monkeypatch, "local")
+    assert par == seq and len(seq) == 7  # six models and the one GAN snapshot

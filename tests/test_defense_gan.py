@@ -293,6 +293,14 @@ def test_recovery_words_follow_the_number() -> None:
     assert "well" in claims_table.separation(0.998) and "not" in claims_table.separation(0.5)
 
 
+# A tiny chapter-7 zoo (the fields of zoo.ZooConfig): seconds on one core.
+_ZOO = {"seed": 0, "n_train_mnist": 200, "n_train_fashion": 200, "n_test_mnist": 8, "n_test_fashion": 8,
+        "mnist_root": None, "gan_width": 4, "gan_latent": 128, "gan_iters_mnist": 2, "gan_iters_fashion": 2,
+        "budget_snapshots": [], "classifiers": ["A"], "epochs": 1, "adv_eps": [0.3], "adv_epochs": 1,
+        "n_rec_train": 20, "rec_train_L": 2, "rec_train_R": 1, "rec_epochs": 1, "substitutes": ["E"],
+        "sub_rounds": 1, "sub_lambda": 0.1, "sub_epochs": 1, "magnet_epochs": 1}
+
+
 def _tiny_bundle(adv_eps: list[float]) -> tuple[object, dict]:
     from facerobust.experiments.defense_gan import zoo
 
@@ -303,7 +311,8 @@ def _tiny_bundle(adv_eps: list[float]) -> tuple[object, dict]:
     b = zoo.Bundle("mnist5k", x, y, x, x, y, Generator(width=4), {}, clfs,
                    {"E": classifiers.build("E").eval()}, MagNetReformer(width=4).eval())
     P = {"seed": 0, "eps": 0.1, "adv_eps": adv_eps, "n_whitebox": 4, "L_whitebox": 2, "R_whitebox": 1,
-         "cw_steps": 0, "wb_chunk": 3, "L": 2, "R": 1, "R_max": 1, "L_grid": [1, 2]}
+         "cw_steps": 0, "cw_c": 100.0, "cw_lr": 10.0, "L_cw": 2, "R_cw": 1, "wb_chunk": 3, "L": 2, "R": 1,
+         "R_max": 1, "L_grid": [1, 2]}
     return b, P
 
 
@@ -313,11 +322,11 @@ def test_labels_and_columns_follow_the_parameters() -> None:
     from facerobust.experiments.defense_gan import whitebox_exp
 
     b, P = _tiny_bundle([0.2])
-    wb = whitebox_exp.run(b, P)  # type: ignore[arg-type]
+    wb = whitebox_exp.run(b, whitebox_exp.WhiteBoxConfig.from_params(P))  # type: ignore[arg-type]
     assert list(wb.index) == ["FGSM eps=0.1", "RAND+FGSM eps=0.1, alpha=0.05"]
     assert "Adv. tr. eps=0.2" in wb.columns and not wb.isna().any().any()
     assert (wb["L"] == 2).all() and (wb["R"] == 1).all()
-    r = blackbox_exp.run(b, P)  # type: ignore[arg-type]
+    r = blackbox_exp.run(b, blackbox_exp.BlackBoxConfig.from_params(P))  # type: ignore[arg-type]
     bb = blackbox_exp.table(r, ["A/E"], P["adv_eps"])
     assert list(bb.columns[-1:]) == ["Adv. tr. eps=0.2"] and not bb.isna().any().any()
 
@@ -431,9 +440,10 @@ def test_gan_cache_key_follows_the_training_set() -> None:
     from facerobust import cache
     from facerobust.experiments.defense_gan import zoo
 
-    base = {"gan_width": 16, "gan_iters_mnist": 20, "gan_iters_fashion": 20, "seed": 0, "gan_latent": 8,
-            "budget_snapshots": [], "n_train_mnist": 600, "n_train_fashion": 600, "mnist_root": None}
-    keys = {cache.key("wgan-gp", asdict(zoo.gan_config(ds, {**base, **o})))
+    base = {**_ZOO, "gan_width": 16, "gan_iters_mnist": 20, "gan_iters_fashion": 20, "seed": 0,
+            "gan_latent": 8, "budget_snapshots": [], "n_train_mnist": 600, "n_train_fashion": 600,
+            "mnist_root": None}
+    keys = {cache.key("wgan-gp", asdict(zoo.gan_config(ds, zoo.ZooConfig.from_params({**base, **o}))))
             for ds, o in [("mnist5k", {}), ("mnist5k", {"n_train_mnist": 4000}),
                           ("mnist5k", {"mnist_root": "/m"}), ("fashion_mnist", {}),
                           ("fashion_mnist", {"n_train_fashion": 60000})]}

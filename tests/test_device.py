@@ -483,3 +483,49 @@ def test_chapters_4_6_run_on_cuda() -> None:
     """On a GPU, chapters 4-6's trainings run with their networks on CUDA and CPU data."""
     for run in _chapters_4_6(torch.device("cuda")).values():
         run()
+
+
+# -- chapter 7 (Defense-GAN): its trainings and attacks follow the device -----------------------------
+
+
+def _defense_gan_chapter(dev: torch.device) -> dict[str, Callable[[], object]]:
+    """Chapter 7's stages on a tiny MNIST-5k zoo trained on ``dev`` (the cache must be a temporary
+    folder): training, the white-box and the black-box experiments on ``dev``."""
+    from facerobust.experiments.defense_gan import blackbox_exp, whitebox_exp, zoo
+
+    p = {"seed": 0, "n_train_mnist": 100, "n_train_fashion": 100, "n_test_mnist": 4, "n_test_fashion": 4,
+         "mnist_root": None, "gan_width": 4, "gan_latent": 128, "gan_iters_mnist": 2, "gan_iters_fashion": 2,
+         "budget_snapshots": [], "classifiers": ["A"], "epochs": 1, "adv_eps": [0.3], "adv_epochs": 1,
+         "n_rec_train": 8, "rec_train_L": 2, "rec_train_R": 1, "rec_epochs": 1, "substitutes": ["E"],
+         "sub_rounds": 1, "sub_lambda": 0.1, "sub_epochs": 1, "magnet_epochs": 1,
+         "device": str(dev)}
+    wb = {"eps": 0.3, "L_whitebox": 2, "R_whitebox": 1, "cw_steps": 2, "cw_c": 100.0, "cw_lr": 10.0,
+          "L_cw": 2, "R_cw": 1, "n_whitebox": 3, "wb_chunk": 2}
+    bb = {"eps": 0.3, "L": 2, "R": 1, "R_max": 2, "L_grid": [1, 2]}
+    got: dict[str, zoo.Bundle] = {}
+    wb_cfg = whitebox_exp.WhiteBoxConfig.from_params(p | wb)
+    bb_cfg = blackbox_exp.BlackBoxConfig.from_params(p | bb)
+    return {
+        "dgan_training": lambda: got.update(zoo.prepare_all(["mnist5k"], zoo.ZooConfig.from_params(p))),
+        "dgan_whitebox": lambda: whitebox_exp.run(got["mnist5k"], wb_cfg),
+        "dgan_blackbox": lambda: blackbox_exp.run(got["mnist5k"], bb_cfg),
+    }
+
+
+def test_defense_gan_chapter_creates_no_default_device_tensors(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
+    runs = _defense_gan_chapter(device.resolve("auto"))
+    mode = _DefaultDeviceFactories()
+    with mode:
+        for run in runs.values():
+            run()
+    assert not mode.calls, "tensor factories called without a device:\n" + "\n".join(sorted(set(mode.calls)))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (runs where a task has a GPU)")
+def test_defense_gan_chapter_runs_on_cuda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a GPU, chapter 7 trains its zoo on CUDA and attacks it there (the bundle keeps CPU models)."""
+    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
+    for run in _defense_gan_chapter(torch.device("cuda")).values():
+        run()

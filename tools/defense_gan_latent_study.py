@@ -70,7 +70,7 @@ def _bundle(run: Run, P: Mapping[str, Any]) -> tuple[zoo.Bundle, gan_training.GA
     key = "mnist" if run.dataset == "mnist5k" else "fashion"
     xtr, ytr, xh, xte, yte = zoo.load_split(run.dataset, P[f"n_train_{key}"], P[f"n_test_{key}"], 150,
                                             P["seed"], P["mnist_root"])
-    cfg = zoo.gan_config(run.dataset, P)
+    cfg = zoo.gan_config(run.dataset, zoo.ZooConfig.from_params(P))
     snaps = tuple(i for i in SNAPSHOTS if i <= cfg.iters)
     cfg = dataclasses.replace(cfg, latent=run.latent, snapshots=snaps)
     x_gan = xtr
@@ -119,8 +119,9 @@ def measure(name: str, P: Mapping[str, Any], L: int, R: int, n: int, eps_grid: l
             raise FileNotFoundError(f"{name}: no snapshot at {at} iterations yet ({weights.name})")
     G, meta = _generator(x_gan, cfg, weights)
     b.G = G
-    A = zoo.plain_classifier(b, "A", P["epochs"], P["seed"])
-    A_rec = zoo.rec_classifier(b, P, "A", G, cfg, cfg.iters)
+    Z = zoo.ZooConfig.from_params(P)
+    A = zoo.plain_classifier(b, Z, "A", Z.epochs)
+    A_rec = zoo.rec_classifier(b, Z, "A", G, cfg, cfg.iters)
     x, y = b.x_test[:n], b.y_test[:n]
     d = DefenseGAN(G, L=L, R=R, seed=P["seed"])
     clean = d.project(x)

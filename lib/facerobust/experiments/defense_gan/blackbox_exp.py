@@ -8,7 +8,7 @@ whole L x R grid (see :class:`facerobust.defenses.defense_gan.ProjectionPath`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from ...attacks.fgsm import fgsm
 from ...defenses.defense_gan import DefenseGAN, ProjectionPath
 from ...models.base import accuracy
+from . import placement
 from .range_study import sent
 from .whitebox_exp import adv_column
 from .zoo import Bundle
@@ -42,14 +43,44 @@ def _acc(model: nn.Module, x: Tensor, y: Tensor) -> float:
     return accuracy(model, x, y)
 
 
-def run(b: Bundle, P: Mapping[str, Any]) -> BlackBoxRun:
-    """FGSM eps=P['eps'] on each substitute, and projections of the clean and adversarial test images."""
-    d = DefenseGAN(b.G, L=P["L"], R=P["R_max"], seed=P["seed"])
-    steps = tuple(sorted(set(P["L_grid"]) | {P["L"]}))
-    r = BlackBoxRun(b, P["L"], P["R"], d.project_path(b.x_test, steps))
+@dataclass(frozen=True)
+class BlackBoxConfig:
+    """What :func:`run` reads: FGSM's ``eps``, the projection (``L``, ``R`` of the tables; ``R_max``
+    restarts recorded at every step count of ``L_grid``), its ``seed`` and the ``device`` it runs on."""
+
+    seed: int
+    eps: float
+    L: int
+    R: int
+    R_max: int
+    L_grid: tuple[int, ...]
+    device: str | None = "cpu"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> BlackBoxConfig:
+        """The black-box settings of a chapter's parameters (the fields of the same names)."""
+        def value(name: str) -> Any:
+            v = params[name]
+            return tuple(v) if isinstance(v, list) else v
+        return cls(**{f.name: value(f.name) for f in fields(cls) if f.name in params})
+
+
+def _cpu(path: ProjectionPath) -> ProjectionPath:
+    return replace(path, mse=path.mse.cpu(), x_rec=path.x_rec.cpu(), z=path.z.cpu())
+
+
+def run(b: Bundle, cfg: BlackBoxConfig) -> BlackBoxRun:
+    """FGSM eps=cfg.eps on each substitute, and projections of the clean and adversarial test images
+    (computed on ``cfg.device``, kept on the CPU)."""
+    dev = cfg.device
+    d = DefenseGAN(placement.module_on(b.G, dev), L=cfg.L, R=cfg.R_max, seed=cfg.seed)
+    steps = tuple(sorted(set(cfg.L_grid) | {cfg.L}))
+    x, y = placement.tensor_on(b.x_test, dev), placement.tensor_on(b.y_test, dev)
+    r = BlackBoxRun(b, cfg.L, cfg.R, _cpu(d.project_path(x, steps)))
     for sub_name, sub in b.substitutes.items():
-        r.adv[sub_name] = sent(fgsm(sub, b.x_test, b.y_test, eps=P["eps"]))
-        r.adv_path[sub_name] = d.project_path(r.adv[sub_name], steps)
+        xa = sent(fgsm(placement.module_on(sub, dev), x, y, eps=cfg.eps))
+        r.adv[sub_name] = xa.cpu()
+        r.adv_path[sub_name] = _cpu(d.project_path(xa, steps))
     return r
 
 

@@ -19,12 +19,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ... import cache
+from ... import cache, fanout, numerics
 from ... import checkpoint as checkpoints
+from ... import device as devices
 from ...device import of as device_of
 from ...models import gan as gan_mod
 from ...paths import cache_dir
 from ...progress import progress
+from . import placement
 
 
 @dataclass(frozen=True)
@@ -93,32 +95,44 @@ def _train(G: torch.nn.Module, x: Tensor, cfg: GANConfig) -> dict[str, Any]:
     return {"history": hist, "seconds": time.perf_counter() - t0, "resumed_from": start}
 
 
-def train_generator(x: Tensor, cfg: GANConfig) -> tuple[gan_mod.Generator, dict[str, Any]]:
-    """The trained generator for images ``x`` (N, 1, 28, 28) in [0, 1], from cache when possible.
-
-    Returns the generator (eval mode, gradients off) and metadata: the critic's Wasserstein
-    estimate and penalty every 50 iterations, training seconds (0 when loaded from cache).
-    """
+def unit(x: Tensor, cfg: GANConfig, device: str | None = "cpu", threads: int = 1) -> fanout.Unit:
+    """The cache entry of the run ``cfg`` on images ``x`` (N, 1, 28, 28) in [0, 1] (key: ``cfg``, the
+    code of this module, the images), trained with the generator and critic on ``device``."""
     if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
         raise ValueError(f"expected (N, 1, 28, 28) images, got {tuple(x.shape)}")
     make = cache.seeded(partial(gan_mod.Generator, cfg.width, cfg.latent), cfg.seed)  # the initial weights
-    trained_now: list[bool] = []
+    gpus = 1 if devices.resolve(device).type == "cuda" else 0
+    fit = partial(placement.fit_on, device, partial(_train, x=x, cfg=cfg), numerics=numerics.mode())
+    return fanout.Unit("wgan-gp", cfg, make, fit, cpus=threads, gpus=gpus)
 
-    def fit(G: torch.nn.Module) -> dict[str, Any]:
-        trained_now.append(True)
-        return _train(G, x, cfg)
 
-    G, meta = cache.cached_module("wgan-gp", cfg, make, fit)
-    meta["from_cache"] = not trained_now
-    G.requires_grad_(False)
+def generator(G: torch.nn.Module, meta: dict[str, Any],
+              from_cache: bool) -> tuple[gan_mod.Generator, dict[str, Any]]:
+    """A trained unit's generator (eval mode, on the CPU, gradients off) and its metadata with
+    ``from_cache`` (whether it was loaded rather than trained now)."""
     assert isinstance(G, gan_mod.Generator)
-    return G, meta
+    G.cpu().eval().requires_grad_(False)
+    return G, {**meta, "from_cache": from_cache}
 
 
-def snapshots(x: Tensor, cfg: GANConfig) -> dict[int, gan_mod.Generator]:
+def train_generator(x: Tensor, cfg: GANConfig,
+                    device: str | None = "cpu") -> tuple[gan_mod.Generator, dict[str, Any]]:
+    """The trained generator for images ``x`` (N, 1, 28, 28) in [0, 1], from cache when possible.
+
+    Returns the generator (eval mode, on the CPU, gradients off) and metadata: the critic's
+    Wasserstein estimate and penalty every 50 iterations, training seconds (0 when loaded from cache).
+    """
+    u = unit(x, cfg, device)
+    cached = cache.lookup(u.name, u.config, u.make, u.fit) is not None
+    [(G, meta)] = fanout.trained([u])
+    return generator(G, meta, cached)
+
+
+def snapshots(x: Tensor, cfg: GANConfig, device: str | None = "cpu") -> dict[int, gan_mod.Generator]:
     """The generators of one run at the iterations ``cfg.snapshots`` (the budget study), training
-    the run first if it is not cached; the last iteration is the trained generator itself."""
-    G, _ = train_generator(x, cfg)
+    the run first (on ``device``) if it is not cached; the last iteration is the trained generator
+    itself. All on the CPU."""
+    G, _ = train_generator(x, cfg, device)
     out: dict[int, gan_mod.Generator] = {}
     for it in cfg.snapshots:
         path = _snapshot_path(x, cfg, it)

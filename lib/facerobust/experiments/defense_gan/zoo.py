@@ -7,8 +7,9 @@ adversarially trained, Defense-GAN-Rec), the substitutes and the MagNet reformer
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,63 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ... import cache
+from ... import cache, fanout, numerics
+from ... import device as devices
 from ...attacks import blackbox
 from ...data import digits
 from ...defenses import adversarial_training as advtr
 from ...defenses import defense_gan, magnet
 from ...models import classifiers, gan
-from . import gan_training
+from . import gan_training, placement
+
+
+@dataclass(frozen=True)
+class ZooConfig:
+    """What :func:`prepare` reads: the data splits, the generator, the classifiers, substitutes and
+    reformer it trains (every training setting is part of their cache keys), and where they train
+    (``device``, ``cluster``: not part of the keys)."""
+
+    seed: int
+    n_train_mnist: int
+    n_train_fashion: int
+    n_test_mnist: int
+    n_test_fashion: int
+    mnist_root: str | None
+    gan_width: int
+    gan_latent: int
+    gan_iters_mnist: int
+    gan_iters_fashion: int
+    budget_snapshots: tuple[int, ...]
+    classifiers: tuple[str, ...]
+    epochs: int
+    adv_eps: tuple[float, ...]
+    adv_epochs: int
+    n_rec_train: int
+    rec_train_L: int
+    rec_train_R: int
+    rec_epochs: int
+    substitutes: tuple[str, ...]
+    sub_rounds: int
+    sub_lambda: float
+    sub_epochs: int
+    magnet_epochs: int
+    device: str | None = "cpu"
+    cluster: str | None = None
+    threads: int = 1
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ZooConfig:
+        """The zoo of a chapter's parameters (the fields of the same names; lists become tuples)."""
+        def value(name: str) -> Any:
+            v = params[name]
+            return tuple(v) if isinstance(v, list) else v
+        return cls(**{f.name: value(f.name) for f in fields(cls) if f.name in params})
+
+    def n_train(self, dataset: str) -> int:
+        return self.n_train_mnist if dataset == "mnist5k" else self.n_train_fashion
+
+    def n_test(self, dataset: str) -> int:
+        return self.n_test_mnist if dataset == "mnist5k" else self.n_test_fashion
 
 
 @dataclass
@@ -79,100 +130,142 @@ def load_split(dataset: str, n_train: int, n_test: int, n_holdout: int = 150, se
     return tr.x[itr], tr.y[itr], te.x[hold], te.x[test], te.y[test]
 
 
-def _classifier(dataset: str, kind: str, arch: str, seed: int, fit: cache.Fit, n_train: int, epochs: int,
-                extra: Mapping[str, Any]) -> nn.Module:
-    """Classifier ``arch`` trained by ``fit`` (its data in it), cached (key: the settings, the code of
-    ``fit``, the images and models it holds), frozen."""
-    cfg = {"dataset": dataset, "kind": kind, "arch": arch, "n_train": n_train, "epochs": epochs, "seed": seed,
+def _classifier_unit(dataset: str, kind: str, arch: str, seed: int, fit: cache.Fit, n_train: int, epochs: int,
+                     extra: Mapping[str, Any], cfg: ZooConfig) -> fanout.Unit:
+    """The cache entry of classifier ``arch`` trained by ``fit`` (its data in it; key: the settings,
+    the code of ``fit``, the images and models it holds), trained on ``cfg.device``."""
+    key = {"dataset": dataset, "kind": kind, "arch": arch, "n_train": n_train, "epochs": epochs, "seed": seed,
            **extra}
-    model, _ = cache.cached_module("dgan-clf", cfg, cache.seeded(partial(classifiers.build, arch), seed), fit)
-    return model.requires_grad_(False)
+    return _unit("dgan-clf", key, cache.seeded(partial(classifiers.build, arch), seed), fit, cfg)
 
 
-def plain_classifier(b: Bundle, arch: str, epochs: int, seed: int, adv_eps: float = 0.0) -> nn.Module:
-    """Classifier ``arch`` on the bundle's training split: plain, or FGSM-adversarially trained
-    (``adv_eps`` > 0)."""
+def _unit(name: str, key: Mapping[str, Any], make: cache.Make, fit: cache.Fit, cfg: ZooConfig) -> fanout.Unit:
+    gpus = 1 if devices.resolve(cfg.device).type == "cuda" else 0
+    fit_on = partial(placement.fit_on, cfg.device, fit, numerics=numerics.mode())
+    return fanout.Unit(name, dict(key), make, fit_on, cpus=cfg.threads, gpus=gpus)
+
+
+def _frozen(trained: tuple[nn.Module, dict[str, Any]]) -> nn.Module:
+    """A trained unit's model: on the CPU, eval mode, gradients off."""
+    return trained[0].cpu().eval().requires_grad_(False)
+
+
+def plain_unit(b: Bundle, cfg: ZooConfig, arch: str, epochs: int, adv_eps: float = 0.0) -> fanout.Unit:
+    """Classifier ``arch`` on the bundle's training split for ``epochs`` epochs: plain, or
+    FGSM-adversarially trained (``adv_eps`` > 0)."""
+    seed = cfg.seed
     kind, extra = ("adv", {"adv_eps": adv_eps}) if adv_eps > 0 else ("orig", {})
-    train = partial(advtr.train_classifier, x=b.x_train, y=b.y_train, epochs=epochs, seed=seed,
-                    adv_eps=adv_eps, desc=f"{b.name} {kind} {arch}")
-    return _classifier(b.name, kind, arch, seed, cache.recorded("loss", train), len(b.x_train), epochs, extra)
+    x, y = placement.tensor_on(b.x_train, cfg.device), placement.tensor_on(b.y_train, cfg.device)
+    train = partial(advtr.train_classifier, x=x, y=y, epochs=epochs, seed=seed, adv_eps=adv_eps,
+                    desc=f"{b.name} {kind} {arch}")
+    return _classifier_unit(b.name, kind, arch, seed, cache.recorded("loss", train), len(b.x_train), epochs,
+                            extra, cfg)
 
 
-def _substitute(b: Bundle, arch: str, target: nn.Module, P: Mapping[str, Any]) -> nn.Module:
-    cfg = {"dataset": b.name, "arch": arch, "rounds": P["sub_rounds"], "lmbda": P["sub_lambda"],
-           "epochs": P["sub_epochs"], "seed": P["seed"], "n_hold": len(b.x_hold), "n_train": len(b.x_train)}
-    rounds = advtr.per_round(P["sub_epochs"], P["seed"])
-    fit = partial(blackbox.train_substitute, target, x_seed=b.x_hold, fit=rounds, rounds=P["sub_rounds"],
-                  lmbda=P["sub_lambda"])
-    make = cache.seeded(partial(classifiers.build, arch), P["seed"])
-    model, _ = cache.cached_module("dgan-sub", cfg, make, fit)
-    return model.requires_grad_(False)
+def plain_classifier(b: Bundle, cfg: ZooConfig, arch: str, epochs: int, adv_eps: float = 0.0) -> nn.Module:
+    """Classifier ``arch`` of :func:`plain_unit`, from the cache or trained now, frozen."""
+    [trained] = fanout.trained([plain_unit(b, cfg, arch, epochs, adv_eps)], cfg.cluster)
+    return _frozen(trained)
 
 
-def prepare(dataset: str, P: Mapping[str, Any]) -> Bundle:
-    """Train (or load from cache) everything for ``dataset`` with the chapter's parameters ``P``."""
-    import time
+def _substitute_unit(b: Bundle, arch: str, target: nn.Module, cfg: ZooConfig) -> fanout.Unit:
+    key = {"dataset": b.name, "arch": arch, "rounds": cfg.sub_rounds, "lmbda": cfg.sub_lambda,
+           "epochs": cfg.sub_epochs, "seed": cfg.seed, "n_hold": len(b.x_hold), "n_train": len(b.x_train)}
+    rounds = advtr.per_round(cfg.sub_epochs, cfg.seed)
+    fit = partial(blackbox.train_substitute, placement.module_on(target, cfg.device),
+                  x_seed=placement.tensor_on(b.x_hold, cfg.device), fit=rounds, rounds=cfg.sub_rounds,
+                  lmbda=cfg.sub_lambda)
+    return _unit("dgan-sub", key, cache.seeded(partial(classifiers.build, arch), cfg.seed), fit, cfg)
 
-    key = "mnist" if dataset == "mnist5k" else "fashion"
-    xtr, ytr, xh, xte, yte = load_split(dataset, P[f"n_train_{key}"], P[f"n_test_{key}"], 150, P["seed"],
-                                        P["mnist_root"])
+
+def _reformer_unit(b: Bundle, cfg: ZooConfig) -> fanout.Unit:
+    key = {"dataset": b.name, "width": cfg.gan_width, "epochs": cfg.magnet_epochs, "n_train": len(b.x_train),
+           "seed": cfg.seed}
+    fit = cache.recorded("loss", partial(magnet.train_reformer, x=placement.tensor_on(b.x_train, cfg.device),
+                                         epochs=cfg.magnet_epochs, seed=cfg.seed))
+    make = cache.seeded(partial(magnet.MagNetReformer, cfg.gan_width), cfg.seed)
+    return _unit("dgan-magnet", key, make, fit, cfg)
+
+
+def prepare(dataset: str, cfg: ZooConfig) -> Bundle:
+    """Train (or load from cache) everything for ``dataset`` (:func:`prepare_all`)."""
+    return prepare_all([dataset], cfg)[dataset]
+
+
+def prepare_all(datasets: Sequence[str], cfg: ZooConfig) -> dict[str, Bundle]:
+    """Train (or load from cache) everything for each of ``datasets``: first the generators, plain and
+    adversarially trained classifiers and reformers, then the Rec classifiers (they need the
+    generator) and the substitutes (they query the first classifier), each group one fan-out
+    (:func:`facerobust.fanout.trained`: side by side as Ray tasks with ``cfg.cluster``)."""
+    out: dict[str, Bundle] = {}
+    for ds in datasets:
+        split = load_split(ds, cfg.n_train(ds), cfg.n_test(ds), 150, cfg.seed, cfg.mnist_root)
+        out[ds] = Bundle(ds, *split, None, {})  # type: ignore[arg-type]  # G: below
     t0 = time.perf_counter()
-    gcfg = gan_config(dataset, P)
-    G, meta = gan_training.train_generator(xtr, gcfg)
-    b = Bundle(dataset, xtr, ytr, xh, xte, yte, G, meta)
-    b.seconds["gan"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for arch in P["classifiers"]:
-        b.classifiers[arch] = plain_classifier(b, arch, P["epochs"], P["seed"])
-        for eps in P["adv_eps"]:
-            b.classifiers[f"{arch}-adv{eps}"] = plain_classifier(b, arch, P["adv_epochs"], P["seed"], eps)
-        b.classifiers[f"{arch}-rec"] = rec_classifier(b, P, arch, G, gcfg, gcfg.iters)
-    b.seconds["classifiers"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    target = b.classifiers[P["classifiers"][0]]
-    for arch in P["substitutes"]:
-        b.substitutes[arch] = _substitute(b, arch, target, P)
-    b.seconds["substitutes"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    rcfg = {"dataset": dataset, "width": P["gan_width"], "epochs": P["magnet_epochs"], "n_train": len(xtr),
-            "seed": P["seed"]}
+    gcfgs = {ds: gan_config(ds, cfg) for ds in datasets}
+    gans = [gan_training.unit(b.x_train, gcfgs[ds], cfg.device, cfg.threads) for ds, b in out.items()]
+    cached = [cache.lookup(u.name, u.config, u.make, u.fit) is not None for u in gans]
+    plain = [(ds, name, plain_unit(b, cfg, arch, e, eps)) for ds, b in out.items()
+             for arch in cfg.classifiers
+             for name, e, eps in [(arch, cfg.epochs, 0.0),
+                                  *((f"{arch}-adv{eps}", cfg.adv_epochs, eps) for eps in cfg.adv_eps)]]
+    reformers = [_reformer_unit(b, cfg) for b in out.values()]
+    got = fanout.trained([*gans, *(u for _, _, u in plain), *reformers], cfg.cluster)
+    for b, hit, (G, meta) in zip(out.values(), cached, got[:len(gans)], strict=True):
+        b.G, b.gan_meta = gan_training.generator(G, meta, hit)
+    for (ds, name, _), trained in zip(plain, got[len(gans):len(gans) + len(plain)], strict=True):
+        out[ds].classifiers[name] = _frozen(trained)
+    for b, trained in zip(out.values(), got[len(gans) + len(plain):], strict=True):
+        b.reformer = _frozen(trained)
+    t1 = time.perf_counter()
+    recs = [(ds, arch, rec_unit(b, cfg, arch, b.G, gcfgs[ds], gcfgs[ds].iters)) for ds, b in out.items()
+            for arch in cfg.classifiers]
+    subs = [(ds, arch, _substitute_unit(b, arch, b.classifiers[cfg.classifiers[0]], cfg))
+            for ds, b in out.items() for arch in cfg.substitutes]
+    got = fanout.trained([u for *_, u in recs + subs], cfg.cluster)
+    for (ds, arch, _), trained in zip(recs, got[:len(recs)], strict=True):
+        out[ds].classifiers[f"{arch}-rec"] = _frozen(trained)
+    for (ds, arch, _), trained in zip(subs, got[len(recs):], strict=True):
+        out[ds].substitutes[arch] = _frozen(trained)
+    t2 = time.perf_counter()
+    for b in out.values():  # the two fan-outs' wall time, shared among the datasets
+        b.seconds = {"first models": (t1 - t0) / len(out), "rec and substitutes": (t2 - t1) / len(out)}
+    return out
 
-    fit_reformer = cache.recorded("loss", partial(magnet.train_reformer, x=xtr, epochs=P["magnet_epochs"],
-                                                  seed=P["seed"]))
-    b.reformer, _ = cache.cached_module(
-        "dgan-magnet", rcfg, cache.seeded(partial(magnet.MagNetReformer, P["gan_width"]), P["seed"]),
-        fit_reformer)
-    b.reformer.requires_grad_(False)
-    b.seconds["magnet"] = time.perf_counter() - t0
-    return b
 
-
-def gan_config(dataset: str, P: Mapping[str, Any]) -> gan_training.GANConfig:
+def gan_config(dataset: str, cfg: ZooConfig) -> gan_training.GANConfig:
     """The chapter's WGAN-GP run for ``dataset``; the MNIST run keeps the budget study's snapshots."""
-    key = "mnist" if dataset == "mnist5k" else "fashion"
-    iters = P[f"gan_iters_{key}"]
-    snaps = tuple(s for s in P["budget_snapshots"] if s <= iters) if dataset == "mnist5k" else ()
-    root = P["mnist_root"] if dataset == "mnist5k" else None
-    train_set = f"n_train={P[f'n_train_{key}']}, source={root or 'bundled'}"
-    return gan_training.GANConfig(dataset, width=P["gan_width"], iters=iters, seed=P["seed"],
-                                  latent=P["gan_latent"], snapshots=snaps, train_set=train_set)
+    iters = cfg.gan_iters_mnist if dataset == "mnist5k" else cfg.gan_iters_fashion
+    snaps = tuple(s for s in cfg.budget_snapshots if s <= iters) if dataset == "mnist5k" else ()
+    root = cfg.mnist_root if dataset == "mnist5k" else None
+    train_set = f"n_train={cfg.n_train(dataset)}, source={root or 'bundled'}"
+    return gan_training.GANConfig(dataset, width=cfg.gan_width, iters=iters, seed=cfg.seed,
+                                  latent=cfg.gan_latent, snapshots=snaps, train_set=train_set)
 
 
-def rec_classifier(b: Bundle, P: Mapping[str, Any], arch: str, G: nn.Module, gcfg: gan_training.GANConfig,
-                   iters: int) -> nn.Module:
+def rec_unit(b: Bundle, cfg: ZooConfig, arch: str, G: nn.Module, gcfg: gan_training.GANConfig,
+             iters: int) -> fanout.Unit:
     """The Defense-GAN-Rec classifier for generator ``G`` (run ``gcfg`` after ``iters`` iterations),
-    trained on reconstructions of ``n_rec_train`` training images; cached."""
-    idx = _rec_subset(b, P)
-    train = partial(defense_gan.train_rec_classifier, generator=G, x=b.x_train[idx], y=b.y_train[idx],
-                    L=P["rec_train_L"], R=P["rec_train_R"], projection_seed=P["seed"] + 1,
-                    epochs=P["rec_epochs"], seed=P["seed"], desc=f"{b.name} rec {arch}")
-    return _classifier(b.name, "rec", arch, P["seed"], cache.recorded("loss", train), len(idx),
-                       P["rec_epochs"], {"gan": asdict(gcfg), "gan_at": iters, "rec_L": P["rec_train_L"],
-                        "rec_R": P["rec_train_R"], "subset": "random"})
+    trained on reconstructions of ``n_rec_train`` training images."""
+    idx = _rec_subset(b, cfg)
+    x, y = placement.tensor_on(b.x_train[idx], cfg.device), placement.tensor_on(b.y_train[idx], cfg.device)
+    train = partial(defense_gan.train_rec_classifier, generator=placement.module_on(G, cfg.device), x=x, y=y,
+                    L=cfg.rec_train_L, R=cfg.rec_train_R, projection_seed=cfg.seed + 1,
+                    epochs=cfg.rec_epochs, seed=cfg.seed, desc=f"{b.name} rec {arch}")
+    return _classifier_unit(b.name, "rec", arch, cfg.seed, cache.recorded("loss", train), len(idx),
+                            cfg.rec_epochs, {"gan": asdict(gcfg), "gan_at": iters, "rec_L": cfg.rec_train_L,
+                                             "rec_R": cfg.rec_train_R, "subset": "random"}, cfg)
 
 
-def _rec_subset(b: Bundle, P: Mapping[str, Any]) -> Tensor:
+def rec_classifier(b: Bundle, cfg: ZooConfig, arch: str, G: nn.Module, gcfg: gan_training.GANConfig,
+                   iters: int) -> nn.Module:
+    """The Defense-GAN-Rec classifier of :func:`rec_unit`, from the cache or trained now, frozen."""
+    [trained] = fanout.trained([rec_unit(b, cfg, arch, G, gcfg, iters)], cfg.cluster)
+    return _frozen(trained)
+
+
+def _rec_subset(b: Bundle, cfg: ZooConfig) -> Tensor:
     """A seeded random subset of ``n_rec_train`` training indices (MNIST-5k's file is sorted by class)."""
-    g = torch.Generator().manual_seed(P["seed"] + 2)
+    g = torch.Generator().manual_seed(cfg.seed + 2)
     perm = torch.randperm(len(b.x_train), generator=g, device=g.device)
-    return perm[:min(P["n_rec_train"], len(b.x_train))]
+    return perm[:min(cfg.n_rec_train, len(b.x_train))]

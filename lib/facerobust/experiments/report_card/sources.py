@@ -77,7 +77,7 @@ class DigitModels:
 def digit_models(profile: str) -> DigitModels:
     """Chapter 7's MNIST-5k models for ``profile`` (from the cache, or trained by chapter 7's call)."""
     p = params.load(DIGITS_CHAPTER, profile, {})
-    b = zoo.prepare("mnist5k", p)
+    b = zoo.prepare("mnist5k", zoo.ZooConfig.from_params(p))
     assert b.reformer is not None
     return DigitModels(b.x_train, b.y_train, b.x_test, b.y_test, dict(b.classifiers), dict(b.substitutes),
                        b.reformer, b.G, int(p["L"]), int(p["R"]), int(p["L_cw"]), int(p["R_cw"]),
