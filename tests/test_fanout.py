@@ -42,6 +42,20 @@ def test_train_one_gives_what_the_cache_stores(tmp_cache) -> None:
     assert len(calls) == 1 and meta2 == {"value": 3.0} and torch.equal(loaded.weight, stored.weight)
 
 
+def test_train_one_refuses_a_task_in_another_numerics_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry keyed for portable numerics is never trained by a worker that runs native kernels."""
+    from facerobust import numerics
+
+    monkeypatch.setenv(numerics.MODE_VAR, "native")
+    calls: list[int] = []
+    make = cache.seeded(partial(nn.Linear, 2, 2), 0)
+    with pytest.raises(numerics.NumericsError, match="portable"):
+        fanout.train_one(make, partial(_fit, value=1.0, calls=calls), 1, "portable")
+    assert not calls
+    state, _ = fanout.train_one(make, partial(_fit, value=1.0, calls=calls), 1, "native")
+    assert calls == [1] and torch.equal(state["weight"], torch.ones(2, 2))
+
+
 def test_checkpoint_saves_resumes_and_finishes(tmp_path) -> None:
     path = tmp_path / "ck.pt"
     net, opt_net = nn.Linear(2, 1), nn.Linear(2, 1)

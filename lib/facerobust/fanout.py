@@ -6,8 +6,10 @@ it. :func:`trained` returns every unit's model: with ``cluster=None`` one after 
 a Ray address) the driver loads the entries the cache holds, trains the missing ones as parallel
 Ray tasks (each with its own CPU threads, one GPU each where it asks for one) and stores them
 under the same keys, so both runs leave the same cache entries with the same weights. A unit
-must seed itself (its ``make``, e.g. :func:`facerobust.cache.seeded`, and its ``fit``). Used by
-the attribute banks (chapters 1-3), the CRISPR models (chapter 5) and, next, Defense-GAN's.
+must seed itself (its ``make``, e.g. :func:`facerobust.cache.seeded`, and its ``fit``); a task
+trains in the driver's numerics mode (:mod:`facerobust.numerics`). Used by the attribute banks
+(chapters 1-3), CNNAA (4), CRISPR (5), ExplainGAN (6), Defense-GAN's zoo (7) and the K-anonymity
+classifiers (9).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from . import cache
+from . import cache, numerics
 from . import cluster as clusters
 
 
@@ -37,9 +39,19 @@ class Unit:
     gpus: float = 0
 
 
-def train_one(make: cache.Make, fit: cache.Fit, threads: int) -> tuple[dict[str, Tensor], dict[str, Any]]:
+def train_one(make: cache.Make, fit: cache.Fit, threads: int,
+              mode: str | None = None) -> tuple[dict[str, Tensor], dict[str, Any]]:
     """One unit trained from scratch on ``threads`` CPU threads, deterministically: its CPU state
-    dict and metadata. Runs in-process or as a Ray task."""
+    dict and metadata. Runs in-process or as a Ray task. ``mode``: the numerics mode of the process
+    that keys the entry (:func:`facerobust.numerics.mode`, which the cache key holds; default: this
+    process's); a task whose process runs another mode refuses to train, and the mode's backend
+    switches are applied first (a Ray worker has not run ``session.start``)."""
+    here = numerics.mode()
+    if mode is not None and mode != here:
+        raise numerics.NumericsError(
+            f"this entry is keyed for {mode} numerics but this process runs {here}: start it (e.g. the Ray "
+            f"workers) with {numerics.MODE_VAR}={mode} and that mode's variables")
+    numerics.apply()
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
     model = make()
@@ -62,7 +74,7 @@ def trained(units: Sequence[Unit], cluster: str | None = None) -> list[tuple[nn.
         cpus = max(units[k].cpus for k in todo)
         print(f"training {', '.join(units[k].name for k in todo)} side by side ({cluster}, {cpus} CPU "
               "each); their progress bars go to Ray's worker logs", file=sys.stderr)
-        jobs = [(units[k].make, units[k].fit, units[k].cpus) for k in todo]
+        jobs = [(units[k].make, units[k].fit, units[k].cpus, numerics.mode()) for k in todo]
         results = clusters.run(train_one, jobs, cluster, num_cpus=cpus,
                               num_gpus=max(units[k].gpus for k in todo))
         for k, (state, meta) in zip(todo, results, strict=True):

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ... import cache, fanout, numerics
+from ... import cache, fanout
 from ... import checkpoint as checkpoints
 from ... import device as devices
 from ...device import of as device_of
@@ -102,7 +102,7 @@ def unit(x: Tensor, cfg: GANConfig, device: str | None = "cpu", threads: int = 1
         raise ValueError(f"expected (N, 1, 28, 28) images, got {tuple(x.shape)}")
     make = cache.seeded(partial(gan_mod.Generator, cfg.width, cfg.latent), cfg.seed)  # the initial weights
     gpus = 1 if devices.resolve(device).type == "cuda" else 0
-    fit = partial(placement.fit_on, device, partial(_train, x=x, cfg=cfg), numerics=numerics.mode())
+    fit = partial(placement.fit_on, device, partial(_train, x=x, cfg=cfg))
     return fanout.Unit("wgan-gp", cfg, make, fit, cpus=threads, gpus=gpus)
 
 

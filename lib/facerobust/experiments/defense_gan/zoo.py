@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ... import cache, fanout, numerics
+from ... import cache, fanout
 from ... import device as devices
 from ...attacks import blackbox
 from ...data import digits
@@ -141,7 +141,7 @@ def _classifier_unit(dataset: str, kind: str, arch: str, seed: int, fit: cache.F
 
 def _unit(name: str, key: Mapping[str, Any], make: cache.Make, fit: cache.Fit, cfg: ZooConfig) -> fanout.Unit:
     gpus = 1 if devices.resolve(cfg.device).type == "cuda" else 0
-    fit_on = partial(placement.fit_on, cfg.device, fit, numerics=numerics.mode())
+    fit_on = partial(placement.fit_on, cfg.device, fit)
     return fanout.Unit(name, dict(key), make, fit_on, cpus=cfg.threads, gpus=gpus)
 
 
