@@ -278,22 +278,6 @@ def _attribute_chapters(dev: torch.device) -> dict[str, Callable[[], object]]:
     }
 
 
-def test_attribute_chapters_create_no_default_device_tensors() -> None:
-    runs = _attribute_chapters(device.resolve("auto"))
-    mode = _DefaultDeviceFactories()
-    with mode:
-        for run in runs.values():
-            run()
-    assert not mode.calls, "tensor factories called without a device:\n" + "\n".join(sorted(set(mode.calls)))
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (runs where a task has a GPU)")
-def test_attribute_chapters_run_on_cuda() -> None:
-    """On a GPU, every stage of chapters 1-3 runs with its networks on CUDA and CPU inputs."""
-    for run in _attribute_chapters(torch.device("cuda")).values():
-        run()
-
-
 # -- chapters 0, 8 and 9: pretrained models, stickers, classifiers and attacks follow the device ------------
 
 
@@ -375,17 +359,6 @@ def _chapters_0_8_9(dev: torch.device) -> dict[str, Callable[[], object]]:
     return {**_setup_chapter(dev), **_advhat_chapter(dev), **_k_anonymity_chapter(dev)}
 
 
-def test_chapters_0_8_9_create_no_default_device_tensors(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))  # the sticker run's cache entry
-    runs = _chapters_0_8_9(device.resolve("auto"))
-    mode = _DefaultDeviceFactories()
-    with mode:
-        for run in runs.values():
-            run()
-    assert not mode.calls, "tensor factories called without a device:\n" + "\n".join(sorted(set(mode.calls)))
-
-
 def test_k_anonymity_results_come_back_to_the_cpu() -> None:
     from facerobust.experiments.k_anonymity import attack_all
 
@@ -415,14 +388,6 @@ def cache_key(u: fanout.Unit) -> str:
     from facerobust import cache
 
     return cache.key(u.name, u.config, u.make, u.fit)
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (runs where a task has a GPU)")
-def test_chapters_0_8_9_run_on_cuda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a GPU, chapters 0, 8 and 9's stages run with their networks on CUDA and CPU inputs."""
-    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
-    for run in _chapters_0_8_9(torch.device("cuda")).values():
-        run()
 
 
 # -- chapters 4-6: the trainings (CNNAA, CRISPR, ExplainGAN and its black box) follow the device ----------
@@ -469,22 +434,6 @@ def _chapters_4_6(dev: torch.device) -> dict[str, Callable[[], object]]:
     }
 
 
-def test_chapters_4_6_create_no_default_device_tensors() -> None:
-    runs = _chapters_4_6(device.resolve("auto"))
-    mode = _DefaultDeviceFactories()
-    with mode:
-        for run in runs.values():
-            run()
-    assert not mode.calls, "tensor factories called without a device:\n" + "\n".join(sorted(set(mode.calls)))
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (runs where a task has a GPU)")
-def test_chapters_4_6_run_on_cuda() -> None:
-    """On a GPU, chapters 4-6's trainings run with their networks on CUDA and CPU data."""
-    for run in _chapters_4_6(torch.device("cuda")).values():
-        run()
-
-
 # -- chapter 7 (Defense-GAN): its trainings and attacks follow the device -----------------------------
 
 
@@ -512,10 +461,20 @@ def _defense_gan_chapter(dev: torch.device) -> dict[str, Callable[[], object]]:
     }
 
 
-def test_defense_gan_chapter_creates_no_default_device_tensors(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
-    runs = _defense_gan_chapter(device.resolve("auto"))
+# -- every chapter's stages, on the device the machine has and on CUDA where there is one ----------------
+CHAPTER_STAGES: dict[str, Callable[[torch.device], dict[str, Callable[[], object]]]] = {
+    "chapters 0, 8, 9": _chapters_0_8_9,
+    "chapters 1-3": _attribute_chapters,
+    "chapters 4-6": _chapters_4_6,
+    "chapter 7": _defense_gan_chapter,
+}
+
+
+@pytest.mark.parametrize("chapters", CHAPTER_STAGES)
+def test_chapter_stages_create_no_default_device_tensors(chapters: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))  # entries the stages train (stickers, Defense-GAN)
+    runs = CHAPTER_STAGES[chapters](device.resolve("auto"))
     mode = _DefaultDeviceFactories()
     with mode:
         for run in runs.values():
@@ -524,8 +483,9 @@ def test_defense_gan_chapter_creates_no_default_device_tensors(tmp_path: Path,
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (runs where a task has a GPU)")
-def test_defense_gan_chapter_runs_on_cuda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a GPU, chapter 7 trains its zoo on CUDA and attacks it there (the bundle keeps CPU models)."""
+@pytest.mark.parametrize("chapters", CHAPTER_STAGES)
+def test_chapter_stages_run_on_cuda(chapters: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a GPU, every chapter's stages run with their networks on CUDA and CPU inputs."""
     monkeypatch.setenv("FACEROBUST_CACHE", str(tmp_path))
-    for run in _defense_gan_chapter(torch.device("cuda")).values():
+    for run in CHAPTER_STAGES[chapters](torch.device("cuda")).values():
         run()
