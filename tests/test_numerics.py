@@ -81,3 +81,20 @@ def test_cache_key_holds_the_numerics_mode(monkeypatch: pytest.MonkeyPatch) -> N
     assert cache.key("m", {"a": 1}, make) == native
     monkeypatch.setenv("FACEROBUST_NUMERICS", "portable")
     assert cache.key("m", {"a": 1}, make) != native
+
+
+def test_cache_key_holds_the_thread_count() -> None:
+    """One configuration trained on 1 and on 2 threads is two entries: which model a chapter reads
+    does not depend on which chapter trained it first."""
+    from facerobust import cache
+    from facerobust.device import threads
+
+    def make() -> torch.nn.Module:
+        return torch.nn.Linear(2, 2)
+
+    with threads(1):
+        one = cache.key("m", {"a": 1}, make)
+    with threads(2):
+        two = cache.key("m", {"a": 1}, make)
+    with threads(1):
+        assert cache.key("m", {"a": 1}, make) == one != two

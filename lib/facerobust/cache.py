@@ -68,13 +68,15 @@ class _Data:
 def key(name: str, config: Any, *producers: object) -> str:
     """Stable key ``name-<hash>`` of a cache entry: its configuration (a dataclass or a JSON-able
     mapping), the import closure of the ``producers`` (the callables that build and train it) and
-    the tensors and models they hold (the data they were given), and the numerics mode
+    the tensors and models they hold (the data they were given), the numerics mode
     (:func:`facerobust.numerics.mode`: a portable-mode run never reads a model trained with the
-    CPU's native kernels, nor the other way round)."""
+    CPU's native kernels, nor the other way round) and torch's CPU thread count (a float sum splits
+    over threads differently, so one configuration trained on 1 and on 2 threads gives two models:
+    which one a chapter reads must not depend on which chapter trained it first)."""
     data = _Data()
     code = codehash.digest(*producers, leaf=data.add)
     blob = json.dumps(_plain(config), sort_keys=True, default=str) + code + data.h.hexdigest()
-    blob += f"|numerics={numerics.mode()}"
+    blob += f"|numerics={numerics.mode()}|threads={torch.get_num_threads()}"
     return f"{name}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
 
 

@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from . import cache, numerics
 from . import cluster as clusters
+from . import device as devices
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def trained(units: Sequence[Unit], cluster: str | None = None) -> list[tuple[nn.
         return [cache.cached_module(u.name, u.config, u.make, u.fit) for u in units]
     done: dict[int, tuple[nn.Module, dict[str, Any]]] = {}
     for k, u in enumerate(units):
-        hit = cache.lookup(u.name, u.config, u.make, u.fit)
+        with devices.threads(u.cpus):  # the key holds the thread count the task trains on
+            hit = cache.lookup(u.name, u.config, u.make, u.fit)
         if hit is not None:
             done[k] = hit
     todo = [k for k in range(len(units)) if k not in done]
@@ -79,6 +81,7 @@ def trained(units: Sequence[Unit], cluster: str | None = None) -> list[tuple[nn.
                               num_gpus=max(units[k].gpus for k in todo))
         for k, (state, meta) in zip(todo, results, strict=True):
             u = units[k]
-            done[k] = cache.store(u.name, u.config, u.make, u.fit, state, meta)
+            with devices.threads(u.cpus):
+                done[k] = cache.store(u.name, u.config, u.make, u.fit, state, meta)
     return [done[k] for k in range(len(units))]
 

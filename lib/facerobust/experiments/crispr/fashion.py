@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from torch.nn import functional
 
 from ... import cache, params
+from ... import device as devices
 from ...data.digits import FASHION_CLASSES, fashion_mnist
 from ...data.fashion_attributes import ATTRIBUTES, class_to_attributes
 from ...data.types import AttributeSet
@@ -86,7 +87,8 @@ def garments(split: str, names: Sequence[str], classes: Sequence[str] = UPPER_BO
 def chapter1_bank(profile: str,
                   device: torch.device) -> tuple[nets.AttributeBank, tuple[str, ...], dict[str, Any]]:
     """Chapter 1's softmax bank (converged snapshot) for its ``profile`` ('ci' or 'default'),
-    through chapter 1's cached training, with the attribute names of its networks."""
+    through chapter 1's cached training (on chapter 1's thread count, part of the entry's key), with
+    the attribute names of its networks."""
     if profile not in ("ci", "default"):
         raise ValueError(f"chapter 1's Fashion-MNIST networks come from profile 'ci' or 'default', "
                          f"got {profile!r}")
@@ -94,7 +96,8 @@ def chapter1_bank(profile: str,
     data = attr_setup.attribute_data(attr_setup.DataConfig.from_params(chapter1), arch=chapter1.arch)
     assert all(isinstance(v, AttributeSet) for v in data.values()), "chapter 1's Fashion-MNIST sets in memory"
     cfg = attr_training.TrainConfig.from_params(chapter1)
-    snap, meta = attr_training.trained_snapshots("softmax", data["train"], data["valid"], cfg, device)
+    with devices.threads(int(chapter1.threads)):
+        snap, meta = attr_training.trained_snapshots("softmax", data["train"], data["valid"], cfg, device)
     bank = snap.converged.eval()
     assert isinstance(bank, nets.AttributeBank)
     return bank, tuple(data["train"].names), meta
