@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from facerobust.data import assets
+from facerobust.data import asset_types, assets
 from facerobust.data.assets import AssetError, asset_path
 from facerobust.data.celeba import ATTRIBUTE_NAMES, celeba
 from facerobust.data.cifar10 import cifar10, read_batch
@@ -225,7 +225,7 @@ def test_manifest_well_formed() -> None:
     assert len(dests) == len(set(dests))
     for s in raw["sources"]:
         assert s["id"] and s["package"] and s["version"] and s["licence"]
-        assert s["registry"] in assets._HOW
+        assert s["registry"] in asset_types._HOW
         for f in s["files"]:
             assert re.fullmatch(r"[0-9a-f]{64}", f["sha256"]), f["dest"]
             assert isinstance(f["size"], int) and f["size"] > 0, f["dest"]

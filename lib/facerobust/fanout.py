@@ -60,11 +60,18 @@ def train_one(make: cache.Make, fit: cache.Fit, threads: int,
     return {k: v.cpu() for k, v in model.state_dict().items()}, meta
 
 
+def _in_process(u: Unit) -> tuple[nn.Module, dict[str, Any]]:
+    """``u`` from the cache or trained here, on the unit's thread count (as a Ray task would be), so
+    the entry's key (which holds the thread count) is the same in-process and on a cluster."""
+    with devices.threads(u.cpus):
+        return cache.cached_module(u.name, u.config, u.make, u.fit)
+
+
 def trained(units: Sequence[Unit], cluster: str | None = None) -> list[tuple[nn.Module, dict[str, Any]]]:
     """Every unit's (model in eval mode, metadata), from the cache or trained now; in-process
     (``cluster=None``) or the missing ones as parallel tasks on a Ray cluster."""
     if clusters.check(cluster) is None:
-        return [cache.cached_module(u.name, u.config, u.make, u.fit) for u in units]
+        return [_in_process(u) for u in units]
     done: dict[int, tuple[nn.Module, dict[str, Any]]] = {}
     for k, u in enumerate(units):
         with devices.threads(u.cpus):  # the key holds the thread count the task trains on
