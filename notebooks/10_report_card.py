@@ -166,7 +166,7 @@ glued.show(tau=thr.tau, far_target=thr.far, far_k=thr.accepted, far_n=thr.impost
 # The verifier's threshold is {glue:text}`tau:.3f`: of the {glue:text}`far_n` clean impostor pairs of
 # the photos, {glue:text}`far_k` lie closer than it (a false-accept rate of at most
 # {glue:text}`far_target:.2f` by construction; Wilson interval [{glue:text}`far_lo:.3f`,
-# {glue:text}`far_hi:.3f}`]), against dlib's documented 0.6. The genuine pairs are
+# {glue:text}`far_hi:.3f`]), against dlib's documented 0.6. The genuine pairs are
 # {glue:text}`n_same_id` ordered pairs of different photos of one person (only Obama has several) and
 # each face with its mirror image, {glue:text}`n_genuine` in all.
 #
