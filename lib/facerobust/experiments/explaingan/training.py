@@ -123,7 +123,7 @@ def cyclegan_step(model: TwoGenerators, x: tuple[Tensor, Tensor], opt_g: torch.o
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
-    return {"gan": float(gan), "cycle": float(cyc), "d": float(d_loss)}
+    return {"gan": float(gan.detach()), "cycle": float(cyc.detach()), "d": float(d_loss.detach())}
 
 
 def fit_gan(model: ExplainGAN | TwoGenerators, blackbox: nn.Module, x0: Tensor, x1: Tensor,
