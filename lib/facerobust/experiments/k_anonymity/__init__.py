@@ -1,5 +1,6 @@
 """Experiments of the K-anonymity chapter (``notebooks/09_k_anonymity.py``)."""
 
+from .attacked import attack_all, on_cpu, pmf_frame, summary_table
 from .claims_table import claims_rows, claims_table
 from .plots import gallery, pmf_figure
 from .printed import PAPER_FOR, PAPER_TABLE1
@@ -7,13 +8,9 @@ from .stages import (
     Budget,
     Config,
     Setting,
-    attack_all,
     digit_settings,
     face_setting,
     face_split,
-    on_cpu,
-    pmf_frame,
-    summary_table,
 )
 
 __all__ = [

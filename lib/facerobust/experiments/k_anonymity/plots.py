@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .stages import Setting, pmf_frame
+from .attacked import pmf_frame
+from .stages import Setting
 
 SHOWN = ["L-BFGS", "DeepFool", "C&W", "K-anon. K=1", "K-anon. K=5", "K-anon. K=9"]
 
