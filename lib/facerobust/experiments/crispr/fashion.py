@@ -24,7 +24,6 @@ from torch import Tensor, nn
 from torch.nn import functional
 
 from ... import cache, params
-from ... import device as devices
 from ...data.digits import FASHION_CLASSES, fashion_mnist
 from ...data.fashion_attributes import ATTRIBUTES, class_to_attributes
 from ...data.types import AttributeSet
@@ -96,8 +95,9 @@ def chapter1_bank(profile: str,
     data = attr_setup.attribute_data(attr_setup.DataConfig.from_params(chapter1), arch=chapter1.arch)
     assert all(isinstance(v, AttributeSet) for v in data.values()), "chapter 1's Fashion-MNIST sets in memory"
     cfg = attr_training.TrainConfig.from_params(chapter1)
-    with devices.threads(int(chapter1.threads)):
-        snap, meta = attr_training.trained_snapshots("softmax", data["train"], data["valid"], cfg, device)
+    compute = attr_training.Compute(str(device), None, int(chapter1.threads))  # chapter 1's own threads
+    banks = attr_training.trained_banks(("softmax",), data["train"], data["valid"], cfg, compute)
+    snap, meta = banks["softmax"]
     bank = snap.converged.eval()
     assert isinstance(bank, nets.AttributeBank)
     return bank, tuple(data["train"].names), meta

@@ -23,7 +23,6 @@ from typing import cast
 
 from torch import Tensor, nn
 
-from ... import device as devices
 from ... import params
 from ...data.faces import FaceSet, real_faces
 from ...data.types import AttributeSet
@@ -78,8 +77,7 @@ class DigitModels:
 def digit_models(profile: str) -> DigitModels:
     """Chapter 7's MNIST-5k models for ``profile`` (from the cache, or trained by chapter 7's call)."""
     p = params.load(DIGITS_CHAPTER, profile, {})
-    with devices.threads(int(p.threads)):  # the chapter's thread count, part of its models' keys
-        b = zoo.prepare("mnist5k", zoo.ZooConfig.from_params(p))
+    b = zoo.prepare("mnist5k", zoo.ZooConfig.from_params(p))  # on chapter 7's threads (its config's)
     assert b.reformer is not None
     return DigitModels(b.x_train, b.y_train, b.x_test, b.y_test, dict(b.classifiers), dict(b.substitutes),
                        b.reformer, b.G, int(p["L"]), int(p["R"]), int(p["L_cw"]), int(p["R_cw"]),
@@ -106,8 +104,8 @@ def attribute_banks(profile: str) -> AttributeBanks:
     if not all(isinstance(d, AttributeSet) for d in data.values()):
         raise ValueError("the report card reads chapter 1's in-memory splits, not CelebA streamed from disk")
     splits = cast(dict[str, AttributeSet], data)
-    with devices.threads(int(p.threads)):  # chapter 1's thread count, part of its models' keys
-        trained = attributes_setup.attribute_models(attributes_setup.TrainConfig.from_params(p), splits)
+    compute = attributes_setup.Compute(threads=int(p.threads))  # chapter 1's threads: part of the banks' keys
+    trained = attributes_setup.attribute_models(attributes_setup.TrainConfig.from_params(p), splits, compute)
     banks = {loss: snaps.converged.requires_grad_(False).eval() for loss, (snaps, _) in trained.items()}
     test = splits["test"]
     return AttributeBanks(test.x, test.a, tuple(test.names), banks, int(p["seed"]))
