@@ -1,4 +1,4 @@
-"""Shared test settings: deterministic, two threads, no network, caches in a temp folder."""
+"""Shared test settings: deterministic, two threads (one per xdist worker), no network, caches in a temp folder."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture(autouse=True)
 def _deterministic() -> None:
     torch.manual_seed(0)
-    torch.set_num_threads(2)
+    # two threads alone; one per worker when pytest-xdist runs a worker on every core
+    torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else 2)
 
 
 @pytest.fixture
