@@ -1,4 +1,4 @@
-"""Shared test settings: deterministic, two threads (one per xdist worker), no network, caches in a temp folder."""
+"""Shared test settings: deterministic, two threads (one per xdist worker), no network, temp caches."""
 
 from __future__ import annotations
 
