@@ -423,11 +423,16 @@ probe_tab = pd.DataFrame([{"code": p.source, "predicts": p.target, "CRISPR": p.c
                           for p in pr + adv])
 if pr_ab is not None:
     probe_tab["without L_inv, L_attr"] = [p.correct / p.n for p in pr_ab] + [float("nan")] * len(adv)
+fitted = pr + (pr_ab or [])
 glued.show(n_probe=P.n_probe, cinv_acc=100 * max(p.correct / p.n for p in adv if p.source.startswith("z")),
-           probe_z_acc=100 * max(p.correct / p.n for p in pr if p.source == "z" and p.target != "digit"))
+           probe_z_acc=100 * max(p.correct / p.n for p in pr if p.source == "z" and p.target != "digit"),
+           probe_capped=sum(not p.converged for p in fitted), probe_fitted=len(fitted))
 probe_tab
 
 # %% [markdown]
+# Of the {glue:text}`probe_fitted` probes fitted, {glue:text}`probe_capped` reached the epoch cap
+# (`PROBE_EPOCHS`) before Adam stopped on its own; such a probe may under-read its code a little.
+#
 # The adversary $C_{inv}$ that the encoder was trained against reads an attribute from $z$ at best
 # {glue:text}`cinv_acc:.1f`% of the time; a fresh probe reads it {glue:text}`probe_z_acc:.1f`% of the
 # time. Where the second number is far above the first, the encoder has fooled the adversary of the

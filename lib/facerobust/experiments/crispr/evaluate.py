@@ -15,10 +15,12 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -200,13 +202,16 @@ def borrow_eval(model: crispr.Crispr, oracle: Oracle, data: synthetic_styles.Sty
 
 @dataclass(frozen=True)
 class Probe:
-    """One after-the-fact probe: what it reads, from which code, its test accuracy and chance."""
+    """One after-the-fact probe: what it reads, from which code, its test accuracy and chance;
+    ``converged``: the probe's optimiser stopped on its own before the epoch cap (a training
+    adversary, not fitted here, counts as converged)."""
 
     source: str
     target: str
     correct: int
     n: int
     chance: float
+    converged: bool = True
 
 
 PROBE_EPOCHS = 2000
@@ -225,9 +230,14 @@ def probe_classifier(seed: int) -> Pipeline:
 
 
 def _probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
-           seed: int) -> int:
-    clf = probe_classifier(seed).fit(train_x, train_y)
-    return int((clf.predict(test_x) == test_y).sum())
+           seed: int) -> tuple[int, bool]:
+    """Test-set hits of a probe fitted on the training codes, and whether Adam stopped on its own
+    before the epoch cap (scikit-learn's ConvergenceWarning, recorded instead of printed)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        clf = probe_classifier(seed).fit(train_x, train_y)
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return int((clf.predict(test_x) == test_y).sum()), converged
 
 
 def probes(model: crispr.Crispr, train: StyledDigits, test: StyledDigits, seed: int = 0) -> list[Probe]:
@@ -239,8 +249,8 @@ def probes(model: crispr.Crispr, train: StyledDigits, test: StyledDigits, seed: 
 
     def add(source: str, target: str, xtr: Tensor, ytr: Tensor, xte: Tensor, yte: Tensor) -> None:
         chance = float(max(np.bincount(yte.numpy()) / len(yte)))
-        ok = _probe(xtr.numpy(), ytr.numpy(), xte.numpy(), yte.numpy(), seed)
-        out.append(Probe(source, target, ok, len(yte), chance))
+        ok, converged = _probe(xtr.numpy(), ytr.numpy(), xte.numpy(), yte.numpy(), seed)
+        out.append(Probe(source, target, ok, len(yte), chance, converged))
 
     for t in range(len(names)):
         add("z", names[t], ctr.z, train.y[:, t], cte.z, test.y[:, t])
@@ -263,8 +273,8 @@ def style_probes(model: crispr.Crispr, train: StyledDigits, test: StyledDigits,
         ytr, yte = train.styles[tr, k], test.styles[te, k]
         chance = float(max(np.bincount(yte.numpy()) / len(yte)))
         for source, xtr, xte in (("z", ctr.z[tr], cte.z[te]), (f"a_{name}", ctr.a[tr, k], cte.a[te, k])):
-            ok = _probe(xtr.numpy(), ytr.numpy(), xte.numpy(), yte.numpy(), seed)
-            out.append(Probe(source, f"{name} style", ok, len(yte), chance))
+            ok, converged = _probe(xtr.numpy(), ytr.numpy(), xte.numpy(), yte.numpy(), seed)
+            out.append(Probe(source, f"{name} style", ok, len(yte), chance, converged))
     return out
 
 
