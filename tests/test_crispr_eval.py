@@ -109,5 +109,23 @@ def test_probe_converges_on_unscaled_codes() -> None:
     y = ((x[:, 0] / 200 + x[:, 1] / 0.01) > 0).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        correct = ev._probe(x[:300], y[:300], x[300:], y[300:], seed=0)
-    assert correct >= 90  # of 100
+        correct, converged = ev._probe(x[:300], y[:300], x[300:], y[300:], seed=0)
+    assert converged and correct >= 90  # of 100
+
+
+def test_probe_at_its_epoch_cap_says_so_and_prints_no_warning(monkeypatch):
+    """A probe stopped by the cap is recorded as not converged; scikit-learn's warning (which names
+    the build machine's site-packages path) is caught, not printed on the chapter's page."""
+    import warnings
+
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+
+    monkeypatch.setattr(ev, "PROBE_EPOCHS", 2)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4))
+    y = (x[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        correct, converged = ev._probe(x[:150], y[:150], x[150:], y[150:], seed=0)
+    assert not converged and 0 <= correct <= 50

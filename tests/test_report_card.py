@@ -30,6 +30,7 @@ from facerobust.experiments.report_card import (
     documents,
     evaluate,
     prechecks,
+    results,
     sanity,
     tables,
     verification,
@@ -531,3 +532,33 @@ def test_one_attribute_of_a_bank_is_the_same_network_alone():
         for i in range(4):
             s = full[:, i, 0] if n_out == 1 else full[:, i, 1] - full[:, i, 0]
             assert torch.allclose(AttributeHead(bank, i)(x)[:, 1], s, atol=1e-5)
+
+
+# ---------------------------------------------------------------- the card's targets side by side
+def _toy_targets() -> list[Target]:
+    x, y = _points(12)
+    out = []
+    for k in range(3):
+        net = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
+        with torch.no_grad():
+            net[1].weight.copy_(torch.tensor([[-1.0], [1.0]]).repeat(1, 16) * (k + 1))
+            net[1].bias.copy_(torch.tensor([8.0, -8.0]) * (k + 1))
+        out.append(Target(f"toy{k}", f"toy {k}", "digits", "test", 2, (Part(net, x, y),),
+                          _settings(square_queries=20)))
+    return out
+
+
+@pytest.mark.slow
+def test_targets_as_ray_tasks_give_the_in_process_card():
+    pytest.importorskip("ray")
+    plans = {"digits": Plan.of([["Linf", 0.05], ["Linf", 0.1]], 1, 1.0, [0.05, 0.1], 4, 0)}
+    here = results.evaluate_all(_toy_targets(), plans, threads=1)
+    ray = results.evaluate_all(_toy_targets(), plans, cluster="local", threads=1)
+    assert [r.target.key for r in ray] == ["toy0", "toy1", "toy2"]
+    for a, b in zip(here, ray, strict=True):
+        for label in a.by_budget:
+            assert torch.equal(a.by_budget[label].broken_by, b.by_budget[label].broken_by)
+            assert torch.equal(a.by_budget[label].x_adv, b.by_budget[label].x_adv)
+        assert a.curve.robust == b.curve.robust and np.array_equal(a.minimal_l2, b.minimal_l2)
+    with pytest.raises(ValueError, match="threads"):
+        results.evaluate_all(_toy_targets(), plans, threads=0)

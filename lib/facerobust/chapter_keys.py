@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +74,13 @@ def stored(output: Path) -> dict[str, Any]:
 
 
 def threads_of(chapter: str, profile: str, overrides: dict[str, Any]) -> int:
-    """The thread count ``session.start`` gives the chapter: its profile's ``threads`` (after the
-    overrides), else ``session.start``'s default."""
-    value = load(chapter, profile, {k: v for k, v in overrides.items() if k == "threads"}).get("threads")
-    return int(value) if isinstance(value, int) and value > 0 else DEFAULT_THREADS
+    """The cores the chapter occupies: the thread count ``session.start`` gives it (its profile's
+    ``threads`` after the overrides, else ``session.start``'s default), or every core when it fans
+    out on a local Ray instance (``cluster: local``), which takes them all."""
+    p = load(chapter, profile, {k: v for k, v in overrides.items() if k in ("threads", "cluster")})
+    value = p.get("threads")
+    threads = int(value) if isinstance(value, int) and value > 0 else DEFAULT_THREADS
+    return max(threads, os.cpu_count() or 1) if p.get("cluster") == "local" else threads
 
 
 def temp_files(output: Path) -> tuple[Path, Path]:

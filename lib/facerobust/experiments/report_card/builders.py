@@ -35,7 +35,11 @@ class DigitRows:
     """The digit rows' sizes and attacks: the first ``n`` test digits (``n_defense_gan`` for
     Defense-GAN, whose every query is a projection), ``eot_draws`` projections averaged per
     attack query, the ``substitute`` of chapter 7 the transfer check crafts on, the attack
-    ``settings`` and Defense-GAN's ``defense_settings``, the PGD model's training ``pgd_eps``."""
+    ``settings`` and Defense-GAN's ``defense_settings``, the PGD model's training ``pgd_eps``;
+    ``attacker_projection``: the (L, R) of the projection inside the attacker's surrogate ((0, 0):
+    the deployed defense's own). A cheaper projection than the defense's makes a cheaper, possibly
+    weaker attack; the deployed defense still decides every point, so robust accuracy stays an
+    upper bound, as under any attack."""
 
     n: int
     n_defense_gan: int
@@ -45,12 +49,19 @@ class DigitRows:
     defense_settings: AttackSettings
     pgd_eps: float
     seed: int
+    attacker_projection: tuple[int, int] = (0, 0)
 
 
-def defense_gan_surrogate(dm: DigitModels, draws: int, seed: int) -> nn.Module:
+def defense_gan_surrogate(dm: DigitModels, draws: int, seed: int,
+                          projection: tuple[int, int] = (0, 0)) -> nn.Module:
     """The attacker's model of Defense-GAN-Rec: the projection with fresh random restarts behind
-    BPDA (identity backward), then the Rec classifier, averaged over ``draws`` draws (EOT)."""
-    randomised = RandomProjection(DefenseGAN(dm.generator, L=dm.L, R=dm.R), seed=seed + 101)
+    BPDA (identity backward), then the Rec classifier, averaged over ``draws`` draws (EOT). The
+    projection runs ``projection`` = (L, R) steps and restarts ((0, 0): the defense's own L, R)."""
+    L, R = projection
+    if (L == 0) != (R == 0) or L < 0 or R < 0:
+        raise ValueError(f"projection must be (0, 0) or two positive ints (L, R), got {projection}")
+    L, R = (L, R) if L else (dm.L, dm.R)
+    randomised = RandomProjection(DefenseGAN(dm.generator, L=L, R=R), seed=seed + 101)
     return eot(nn.Sequential(bpda(randomised), dm.classifiers["A-rec"]), draws)
 
 
@@ -59,7 +70,7 @@ def defense_gan_parts(dm: DigitModels, rows: DigitRows) -> Part:
     BPDA + EOT surrogate (fresh restarts each draw) and the unrolled copy at chapter 7's smaller L, R."""
     g, rec = dm.generator, dm.classifiers["A-rec"]
     deployed = nn.Sequential(DefenseGAN(g, L=dm.L, R=dm.R, seed=dm.seed), rec).eval()
-    surrogate = defense_gan_surrogate(dm, rows.eot_draws, rows.seed)
+    surrogate = defense_gan_surrogate(dm, rows.eot_draws, rows.seed, rows.attacker_projection)
     unrolled = nn.Sequential(DefenseGAN(g, L=dm.L_unrolled, R=dm.R_unrolled, seed=rows.seed + 202), rec)
     x, y = dm.x_test[:rows.n_defense_gan], dm.y_test[:rows.n_defense_gan]
     return Part(deployed, x, y, attacked=surrogate, substitute=dm.substitutes[rows.substitute],
@@ -80,12 +91,13 @@ def digit_targets(dm: DigitModels, pgd_a: nn.Module, rows: DigitRows) -> list[Ta
             for e in dm.adv_eps]
     out.append(plain(PGD_KEY, f"A, PGD-trained (eps {rows.pgd_eps:g})", pgd_a,
                      "this chapter (Madry et al. 2018)", "fine-tuned from chapter 7's A"))
+    aL, aR = rows.attacker_projection if rows.attacker_projection[0] else (dm.L, dm.R)
     magnet = nn.Sequential(dm.reformer, dm.classifiers["A"]).eval()
     out.append(plain("magnet", "A behind MagNet's reformer", magnet, note="attacked end to end"))
     out.append(Target(DGAN_KEY, "Defense-GAN-Rec", "digits", ch7, 10, (defense_gan_parts(dm, rows),),
                       rows.defense_settings,
-                      f"L={dm.L}, R={dm.R}; BPDA + EOT over {rows.eot_draws} restart draws, and unrolled at "
-                      f"L={dm.L_unrolled}, R={dm.R_unrolled}"))
+                      f"L={dm.L}, R={dm.R}; BPDA + EOT over {rows.eot_draws} restart draws of a projection "
+                      f"at L={aL}, R={aR}, and unrolled at L={dm.L_unrolled}, R={dm.R_unrolled}"))
     return out
 
 

@@ -14,9 +14,14 @@ from functools import partial
 from typing import TypeVar
 
 import numpy as np
+import torch
 
+from ... import cluster as clusters
+from ... import device as devices
+from ... import numerics
 from ...attacks.worst_case import WorstCase
 from ...progress import progress
+from ...validation import check_int
 from . import curves, prechecks
 from .evaluate import Budget, large_budget, worst_case
 from .targets import Target
@@ -120,12 +125,37 @@ def evaluate_target(target: Target, plan: Plan) -> TargetResult:
     return TargetResult(target, plan, by_budget, large, crv, minimal, pre, cpu)
 
 
-def evaluate_all(targets: Sequence[Target], plans: dict[str, Plan]) -> list[TargetResult]:
-    """:func:`evaluate_target` for each target with its family's plan (``plans[target.family]``)."""
+def _evaluate_task(target: Target, plan: Plan, threads: int, mode: str) -> TargetResult:
+    """:func:`evaluate_target` as a Ray task: on ``threads`` CPU threads, in the driver's numerics
+    ``mode`` (a worker in another mode refuses), so it computes what the driver would."""
+    here = numerics.mode()
+    if mode != here:
+        raise numerics.NumericsError(f"the card runs in {mode} numerics but this worker runs {here}: start "
+                                     f"the Ray workers with {numerics.MODE_VAR}={mode} and its variables")
+    numerics.apply()
+    torch.set_num_threads(threads)
+    return evaluate_target(target, plan)
+
+
+def evaluate_all(targets: Sequence[Target], plans: dict[str, Plan], *, cluster: str | None = None,
+                 threads: int | None = None) -> list[TargetResult]:
+    """:func:`evaluate_target` for each target with its family's plan (``plans[target.family]``).
+
+    ``cluster=None``: one target after another in this process, on its torch threads. With a
+    cluster (:mod:`facerobust.cluster`: ``"local"`` or a Ray address) each target is a task on
+    ``threads`` CPU threads (default: this process's), side by side; every attack seeds itself from
+    the target's and budget's names (:func:`.evaluate.seed_of`), so the results are those of the
+    in-process run on the same thread count."""
     missing = sorted({t.family for t in targets} - set(plans))
     if missing:
         raise ValueError(f"no plan for the families {missing}")
-    return [evaluate_target(t, plans[t.family]) for t in progress(targets, desc="report card")]
+    threads = torch.get_num_threads() if threads is None else check_int(threads, "threads", lo=1)
+    if clusters.check(cluster) is None:
+        with devices.threads(threads):
+            return [evaluate_target(t, plans[t.family]) for t in progress(targets, desc="report card")]
+    jobs = [(t, plans[t.family], threads, numerics.mode()) for t in targets]
+    print(f"report card: {len(jobs)} targets as tasks of {threads} thread(s) on {cluster}", flush=True)
+    return clusters.run(_evaluate_task, jobs, cluster, num_cpus=threads)
 
 
 __all__ = ["Plan", "TargetResult", "evaluate_all", "evaluate_target"]
