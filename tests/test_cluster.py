@@ -79,7 +79,7 @@ def test_ray_local_gives_the_in_process_networks(tmp_path: Path, monkeypatch: py
 
 
 @pytest.mark.slow
-def test_ray_session_leaves_no_process_behind() -> None:
+def test_ray_session_leaves_no_process_behind(capfd: pytest.CaptureFixture[str]) -> None:
     import ray
 
     with cluster.ray_session("local", num_cpus=1) as r:
@@ -91,6 +91,9 @@ def test_ray_session_leaves_no_process_behind() -> None:
     while _processes_mentioning(session_dir) and time.time() < deadline:
         time.sleep(0.5)
     assert _processes_mentioning(session_dir) == []
+    # nothing of Ray's start-up reaches a chapter's page (its processes write to our stderr)
+    err = capfd.readouterr().err
+    assert "Token authentication" not in err and "IProgress" not in err and "Missing packages" not in err
 
 
 def _crispr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str | None) -> list[dict]:

@@ -50,18 +50,44 @@ def _init(ray: Any, cluster: str, num_cpus: int | None, attempts: int = 3) -> No
 
 
 @contextmanager
+def _quiet_ray() -> Iterator[Any]:
+    """Ray, imported and started without its start-up notes on a chapter's page: tqdm's warning that
+    a notebook lacks ipywidgets (it names the site-packages path), Ray's INFO line about the same,
+    and its note that token authentication is on (Ray's default, kept). Ray's loggers are set
+    after its import, which sets their levels; errors still show."""
+    import logging
+    import warnings
+
+    widgets = logging.getLogger("ray.widgets.util")  # logs at import: set before it
+    widgets_level = widgets.level
+    widgets.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            import ray
+        main = logging.getLogger("ray")
+        main_level = main.level
+        main.setLevel(logging.ERROR)
+        try:
+            yield ray
+        finally:
+            main.setLevel(main_level)
+    finally:
+        widgets.setLevel(widgets_level)
+
+
+@contextmanager
 def ray_session(cluster: str, num_cpus: int | None = None) -> Iterator[Any]:
     """Connect to (or start, for 'local') Ray; shut it down afterwards if this call started it."""
-    import ray
-
-    if ray.is_initialized():
-        yield ray
-        return
-    _init(ray, cluster, num_cpus)
+    with _quiet_ray() as ray:
+        started = not ray.is_initialized()
+        if started:
+            _init(ray, cluster, num_cpus)
     try:
         yield ray
     finally:
-        ray.shutdown()
+        if started:
+            ray.shutdown()
 
 
 def run(fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]], cluster: str | None = None, *,
