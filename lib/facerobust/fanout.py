@@ -47,12 +47,7 @@ def train_one(make: cache.Make, fit: cache.Fit, threads: int,
     that keys the entry (:func:`facerobust.numerics.mode`, which the cache key holds; default: this
     process's); a task whose process runs another mode refuses to train, and the mode's backend
     switches are applied first (a Ray worker has not run ``session.start``)."""
-    here = numerics.mode()
-    if mode is not None and mode != here:
-        raise numerics.NumericsError(
-            f"this entry is keyed for {mode} numerics but this process runs {here}: start it (e.g. the Ray "
-            f"workers) with {numerics.MODE_VAR}={mode} and that mode's variables")
-    numerics.apply()
+    numerics.adopt(numerics.mode() if mode is None else mode)
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
     model = make()

@@ -61,3 +61,14 @@ def apply() -> str:
     torch.backends.mkldnn.set_flags(False)
     torch.backends.nnpack.set_flags(False)
     return "numerics: portable (ATen AVX2, MKL CBWR COMPATIBLE, oneDNN and NNPACK off)"
+
+
+def adopt(wanted: str) -> None:
+    """Work in the numerics mode ``wanted`` of the process that asked for the work (a Ray task's
+    driver): apply it if this process runs it, else raise :class:`NumericsError` saying how to start
+    the workers (a mode is fixed when Python starts)."""
+    here = mode()
+    if wanted != here:
+        raise NumericsError(f"the work is asked for in {wanted} numerics but this process runs {here}: start "
+                            f"it (e.g. the Ray workers) with {MODE_VAR}={wanted} and that mode's variables")
+    apply()

@@ -128,11 +128,7 @@ def evaluate_target(target: Target, plan: Plan) -> TargetResult:
 def _evaluate_task(target: Target, plan: Plan, threads: int, mode: str) -> TargetResult:
     """:func:`evaluate_target` as a Ray task: on ``threads`` CPU threads, in the driver's numerics
     ``mode`` (a worker in another mode refuses), so it computes what the driver would."""
-    here = numerics.mode()
-    if mode != here:
-        raise numerics.NumericsError(f"the card runs in {mode} numerics but this worker runs {here}: start "
-                                     f"the Ray workers with {numerics.MODE_VAR}={mode} and its variables")
-    numerics.apply()
+    numerics.adopt(mode)
     torch.set_num_threads(threads)
     return evaluate_target(target, plan)
 
