@@ -52,15 +52,21 @@ class DigitRows:
     attacker_projection: tuple[int, int] = (0, 0)
 
 
+def attacker_projection(dm: DigitModels, projection: tuple[int, int]) -> tuple[int, int]:
+    """The (L, R) the attacker's surrogate projects with: ``projection``, or for (0, 0) the
+    defense's own (chapter 7's ``L``, ``R``)."""
+    L, R = projection
+    if (L == 0) != (R == 0) or L < 0 or R < 0:
+        raise ValueError(f"projection must be (0, 0) or two positive ints (L, R), got {projection}")
+    return (L, R) if L else (dm.L, dm.R)
+
+
 def defense_gan_surrogate(dm: DigitModels, draws: int, seed: int,
                           projection: tuple[int, int] = (0, 0)) -> nn.Module:
     """The attacker's model of Defense-GAN-Rec: the projection with fresh random restarts behind
     BPDA (identity backward), then the Rec classifier, averaged over ``draws`` draws (EOT). The
-    projection runs ``projection`` = (L, R) steps and restarts ((0, 0): the defense's own L, R)."""
-    L, R = projection
-    if (L == 0) != (R == 0) or L < 0 or R < 0:
-        raise ValueError(f"projection must be (0, 0) or two positive ints (L, R), got {projection}")
-    L, R = (L, R) if L else (dm.L, dm.R)
+    projection runs :func:`attacker_projection` steps and restarts."""
+    L, R = attacker_projection(dm, projection)
     randomised = RandomProjection(DefenseGAN(dm.generator, L=L, R=R), seed=seed + 101)
     return eot(nn.Sequential(bpda(randomised), dm.classifiers["A-rec"]), draws)
 
@@ -91,7 +97,7 @@ def digit_targets(dm: DigitModels, pgd_a: nn.Module, rows: DigitRows) -> list[Ta
             for e in dm.adv_eps]
     out.append(plain(PGD_KEY, f"A, PGD-trained (eps {rows.pgd_eps:g})", pgd_a,
                      "this chapter (Madry et al. 2018)", "fine-tuned from chapter 7's A"))
-    aL, aR = rows.attacker_projection if rows.attacker_projection[0] else (dm.L, dm.R)
+    aL, aR = attacker_projection(dm, rows.attacker_projection)
     magnet = nn.Sequential(dm.reformer, dm.classifiers["A"]).eval()
     out.append(plain("magnet", "A behind MagNet's reformer", magnet, note="attacked end to end"))
     out.append(Target(DGAN_KEY, "Defense-GAN-Rec", "digits", ch7, 10, (defense_gan_parts(dm, rows),),
@@ -164,5 +170,6 @@ def verifier_targets(descriptor: nn.Module, faces: FaceSet, vs: VerifierSetup, n
     return out
 
 
-__all__ = ["DGAN_KEY", "PGD_KEY", "DigitRows", "VerifierSetup", "attribute_targets", "defense_gan_parts",
-           "defense_gan_surrogate", "digit_targets", "face_targets", "verifier_setup", "verifier_targets"]
+__all__ = ["DGAN_KEY", "PGD_KEY", "DigitRows", "VerifierSetup", "attacker_projection", "attribute_targets",
+           "defense_gan_parts", "defense_gan_surrogate", "digit_targets", "face_targets", "verifier_setup",
+           "verifier_targets"]
