@@ -148,6 +148,7 @@ from facerobust import glued
 from facerobust.data import synthetic_styles as ss
 from facerobust.experiments.crispr import celeba as ce
 from facerobust.experiments.crispr import evaluate as ev
+from facerobust.experiments.crispr import probes
 from facerobust.experiments.crispr import figures, stages
 
 S = stages.styled_setting(stages.SettingConfig(seed=P.seed, n_test=P.n_test, n_probe=P.n_probe,
@@ -390,7 +391,7 @@ borrow_tab
 # attribute from each code:
 
 # %%
-style_pr = ev.style_probes(model, S.probe_train, S.test, P.seed)
+style_pr = probes.style_probes(model, S.probe_train, S.test, P.seed)
 glued.show(**{f"style_from_{p_.source}_{p_.target.split()[0]}": 100 * p_.correct / p_.n for p_ in style_pr})
 pd.DataFrame([{"code": p_.source, "reads": p_.target, "accuracy": p_.correct / p_.n, "chance": p_.chance,
                "images": p_.n} for p_ in style_pr])
@@ -416,9 +417,9 @@ pd.DataFrame([{"code": p_.source, "reads": p_.target, "accuracy": p_.correct / p
 # themselves, scored on the same test images.
 
 # %%
-pr = ev.probes(model, S.probe_train, S.test, P.seed)
-pr_ab = ev.probes(ablation, S.probe_train, S.test, P.seed) if ablation is not None else None
-adv = ev.adversaries(model, S.test)
+pr = probes.probes(model, S.probe_train, S.test, P.seed)
+pr_ab = probes.probes(ablation, S.probe_train, S.test, P.seed) if ablation is not None else None
+adv = probes.adversaries(model, S.test)
 probe_tab = pd.DataFrame([{"code": p.source, "predicts": p.target, "CRISPR": p.correct / p.n, "chance": p.chance}
                           for p in pr + adv])
 if pr_ab is not None:

@@ -6,7 +6,7 @@ import pytest
 import torch
 from facerobust.data import synthetic_styles as ss
 from facerobust.experiments import claims as C
-from facerobust.experiments.crispr import claims_table, setup
+from facerobust.experiments.crispr import claims_table, probes, setup
 from facerobust.experiments.crispr import evaluate as ev
 from facerobust.models import crispr as cr
 
@@ -30,7 +30,7 @@ def test_measurements_have_sane_ranges(parts: tuple[cr.Crispr, setup.Oracle, ss.
     assert (d.inside >= 0).all() and 0 <= d.non_atomic <= d.n
     b = ev.borrow_eval(model, oracle, data, 0, g)
     assert b.n <= 40 and 0.0 < b.chance < 1.0 and b.images.shape == b.query.shape
-    pr = ev.probes(model, ss.styled_digits("train", seed=1, limit=60), data)
+    pr = probes.probes(model, ss.styled_digits("train", seed=1, limit=60), data)
     assert len(pr) == 2 + 4 + 1 and all(0 <= p.correct <= p.n for p in pr)
     rows, tab = claims_table.styled_claims([s, s], [d, d], [b, b], pr, None, [0])
     assert list(tab.columns) == C.COLUMNS and set(tab.verdict) <= set(C.VERDICTS)
@@ -109,7 +109,7 @@ def test_probe_converges_on_unscaled_codes() -> None:
     y = ((x[:, 0] / 200 + x[:, 1] / 0.01) > 0).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        correct, converged = ev._probe(x[:300], y[:300], x[300:], y[300:], seed=0)
+        correct, converged = probes._probe(x[:300], y[:300], x[300:], y[300:], seed=0)
     assert converged and correct >= 90  # of 100
 
 
@@ -121,11 +121,11 @@ def test_probe_at_its_epoch_cap_says_so_and_prints_no_warning(monkeypatch):
     import numpy as np
     from sklearn.exceptions import ConvergenceWarning
 
-    monkeypatch.setattr(ev, "PROBE_EPOCHS", 2)
+    monkeypatch.setattr(probes, "PROBE_EPOCHS", 2)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 4))
     y = (x[:, 0] > 0).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        correct, converged = ev._probe(x[:150], y[:150], x[150:], y[150:], seed=0)
+        correct, converged = probes._probe(x[:150], y[:150], x[150:], y[150:], seed=0)
     assert not converged and 0 <= correct <= 50

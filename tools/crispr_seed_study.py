@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from facerobust import cache, params, session
 from facerobust.experiments import claims as C
-from facerobust.experiments.crispr import claims_table, setup, stages, training
+from facerobust.experiments.crispr import claims_table, probes, setup, stages, training
 from facerobust.experiments.crispr import evaluate as ev
 from facerobust.metrics.intervals import wilson
 from facerobust.paths import repo_root
@@ -68,8 +68,8 @@ def _values(
     swaps: list[ev.SwapResult],
     borrows: list[ev.BorrowResult],
     divs: list[ev.DiversityResult],
-    pr: list[ev.Probe],
-    pr_ab: list[ev.Probe],
+    pr: list[probes.Probe],
+    pr_ab: list[probes.Probe],
     rt: ev.RoundTrip,
 ) -> dict[str, Any]:
     k1, n1 = claims_table._pooled(pr_ab)
@@ -106,8 +106,8 @@ def judgements(
     swaps: list[ev.SwapResult],
     divs: list[ev.DiversityResult],
     borrows: list[ev.BorrowResult],
-    pr: list[ev.Probe],
-    pr_ab: list[ev.Probe],
+    pr: list[probes.Probe],
+    pr_ab: list[probes.Probe],
 ) -> dict[str, C.Judgement]:
     """Every synthetic-set row of the chapter judged on one training seed (I3 without its seed rule)."""
     # 3 seeds passed: I3 is not held back for its seed rule
@@ -144,8 +144,8 @@ def measure(P: Mapping[str, Any], cluster: str | None, seeds: tuple[int, ...] = 
         g_b = torch.Generator().manual_seed(P["seed"] + 1)
         borrows = [ev.borrow_eval(model, S.oracle, S.test, i, g_b) for i in range(2)]
         pr, pr_ab = (
-            ev.probes(model, S.probe_train, S.test, P["seed"]),
-            ev.probes(ablation, S.probe_train, S.test, P["seed"]),
+            probes.probes(model, S.probe_train, S.test, P["seed"]),
+            probes.probes(ablation, S.probe_train, S.test, P["seed"]),
         )
         rt = ev.round_trip_eval(model, S.oracle, S.test)
         js = judgements(swaps, divs, borrows, pr, pr_ab)

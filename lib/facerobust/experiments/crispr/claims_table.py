@@ -27,9 +27,10 @@ from ..claims import (
     untestable,
 )
 from .celeba import CelebARun
-from .evaluate import BorrowResult, DiversityResult, Probe, SwapResult
+from .evaluate import BorrowResult, DiversityResult, SwapResult
 from .fashion import FashionSwap
 from .printed import PAPER
+from .probes import Probe
 
 
 @dataclass(frozen=True)
