@@ -148,8 +148,7 @@ from facerobust import glued
 from facerobust.data import synthetic_styles as ss
 from facerobust.experiments.crispr import celeba as ce
 from facerobust.experiments.crispr import evaluate as ev
-from facerobust.experiments.crispr import probes
-from facerobust.experiments.crispr import figures, stages
+from facerobust.experiments.crispr import figures, probes, stages
 
 S = stages.styled_setting(stages.SettingConfig(seed=P.seed, n_test=P.n_test, n_probe=P.n_probe,
                                                oracle_iters=P.oracle_iters))
