@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from .kernels import ConvTranspose2d
+
 
 @dataclass(frozen=True)
 class Codes:
@@ -84,7 +86,7 @@ class Generator(nn.Module):
         self.c0 = widths[0]
         self.fc = nn.Sequential(nn.Linear(p + n_attr * q, widths[0] * 16), nn.ReLU())
         ups = [_up(a, b) for a, b in zip(widths[:-1], widths[1:], strict=True)]
-        self.body = nn.Sequential(*ups, nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Sigmoid())
+        self.body = nn.Sequential(*ups, ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Sigmoid())
 
     def forward(self, codes: Codes) -> Tensor:
         h = self.fc(torch.cat([codes.z, codes.a.flatten(1)], 1))

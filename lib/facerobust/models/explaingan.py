@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from ._checks import check_images
+from .kernels import ConvTranspose2d
 
 SIZE = 28
 
@@ -104,11 +105,11 @@ class Decoder(nn.Module):
         self.width = width
         self.fc = nn.Sequential(nn.Linear(z_dim, 2 * width * 49), nn.ReLU())
         self.trunk = nn.Sequential(*_up(2 * width, width))
-        mask_head = nn.ConvTranspose2d(width, 1, 4, 2, 1)
+        mask_head = ConvTranspose2d(width, 1, 4, 2, 1)
         if mask_head.bias is not None:
             nn.init.constant_(mask_head.bias, mask_bias)
-        self.heads = nn.ModuleList([nn.ConvTranspose2d(width, channels, 4, 2, 1),
-                                    nn.ConvTranspose2d(width, channels, 4, 2, 1), mask_head])
+        self.heads = nn.ModuleList([ConvTranspose2d(width, channels, 4, 2, 1),
+                                    ConvTranspose2d(width, channels, 4, 2, 1), mask_head])
 
     def forward(self, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         h = self.trunk(self.fc(z).view(len(z), 2 * self.width, 7, 7))
@@ -174,7 +175,7 @@ class TwoGenerators(nn.Module):
         self.channels = channels
         self.gens = nn.ModuleList(
             nn.Sequential(*_down(channels, width, False), *_down(width, 2 * width, True),
-                          *_up(2 * width, width), nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Sigmoid())
+                          *_up(2 * width, width), ConvTranspose2d(width, channels, 4, 2, 1), nn.Sigmoid())
             for _ in range(2))
         self.disc = _discriminator(channels, width)
 

@@ -13,33 +13,12 @@ rather than the printed table, which lists widths but not what is built:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import torch
 from torch import Tensor, nn
 
+from .kernels import ConvTranspose2d
+
 LATENT = 128
-
-
-@contextmanager
-def _aten_convolution(h: Tensor) -> Iterator[None]:
-    """Run the convolutions inside on ATen's kernels instead of oneDNN's (CPU only).
-
-    oneDNN's transposed convolution to one output channel (the generator's last layer) is slow:
-    on batch 200 at width 16, one thread, AMD Zen 4, 7.9 ms against ATen's 1.7 ms, which made a
-    Defense-GAN projection step (forward + input gradient) 30 ms instead of 23. The forward is the
-    one ATen computes in portable numerics (oneDNN off), so those bits do not change; the backward
-    runs outside and picks its kernel as before. Only the ``enabled`` flag is toggled, and restored.
-    """
-    if h.device.type != "cpu" or not torch.backends.mkldnn.enabled:
-        yield
-        return
-    torch.backends.mkldnn.enabled = False  # type: ignore[assignment]  # torch's flag property
-    try:
-        yield
-    finally:
-        torch.backends.mkldnn.enabled = True  # type: ignore[assignment]
 
 
 class Generator(nn.Module):
@@ -51,7 +30,7 @@ class Generator(nn.Module):
         self.fc = nn.Linear(latent, 4 * 4 * 4 * width)
         self.up1 = nn.ConvTranspose2d(4 * width, 2 * width, 5, stride=2, padding=2, output_padding=1)
         self.up2 = nn.ConvTranspose2d(2 * width, width, 5, stride=2, padding=2, output_padding=1)
-        self.up3 = nn.ConvTranspose2d(width, 1, 5, stride=2, padding=2, output_padding=1)
+        self.up3 = ConvTranspose2d(width, 1, 5, stride=2, padding=2, output_padding=1)
 
     def forward(self, z: Tensor) -> Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent:
@@ -59,8 +38,7 @@ class Generator(nn.Module):
         h = torch.relu(self.fc(z)).view(-1, 4 * self.width, 4, 4)
         h = torch.relu(self.up1(h))[:, :, :7, :7]
         h = torch.relu(self.up2(h))
-        with _aten_convolution(h):
-            return torch.sigmoid(self.up3(h))
+        return torch.sigmoid(self.up3(h))
 
 
 class Critic(nn.Module):
