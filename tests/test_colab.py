@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import jupytext
 import pytest
@@ -124,11 +125,25 @@ def test_extension_rewrites_only_a_chapter_colab_url() -> None:
     theme = "https://colab.research.google.com/github/facerobust/facerobust-book/blob/main/book/chapters/"
     page = "book/chapters/07_defense_gan"
     assert colab_button.rewrite_url(f"{theme}07_defense_gan.ipynb", "main", page) == colab_url(page)
-    assert colab_button.rewrite_url(f"{theme}07_defense_gan.ipynb", "main", page).endswith(
-        "/blob/main/colab/07_defense_gan.ipynb")
+    assert colab_url(page).endswith("/blob/main/colab/07_defense_gan.ipynb")
     assert colab_button.colab_path("book/intro") is None and colab_button.colab_path("book/api") is None
     assert colab_button.rewrite_url(f"{theme}07_defense_gan.ipynb", "main", "book/intro") is None
     assert colab_button.rewrite_url(f"{theme}08_advhat.ipynb", "main", page) is None  # not this page's
+
+
+def test_extension_changes_the_colab_button_of_the_context_and_nothing_else() -> None:
+    theme = "https://colab.research.google.com/github/facerobust/facerobust-book/blob/main/book/chapters/"
+    other = {"label": "download-buttons", "buttons": [{"url": "../../_sources/x.ipynb"}]}
+    buttons = [{"text": "Binder", "url": "https://mybinder.org/x"},
+               {"text": "Colab", "url": f"{theme}07_defense_gan.ipynb"}]
+    launch = {"label": "launch-buttons", "buttons": buttons}
+    context = {"header_buttons": [json.loads(json.dumps(other)), launch]}
+    app = SimpleNamespace(srcdir=str(ROOT), config=SimpleNamespace(html_theme_options={
+        "launch_buttons": CONFIG["launch_buttons"], "repository_branch": "main"}))
+    page = "book/chapters/07_defense_gan"
+    colab_button.redirect_colab(app, page, "page.html", context, None)
+    assert context["header_buttons"][0] == other
+    assert [b["url"] for b in buttons] == ["https://mybinder.org/x", colab_url(page)]
 
 
 @pytest.mark.book
