@@ -2,6 +2,7 @@
 #   make book   set up, fetch assets, execute every chapter (PROFILE=default, JOBS=cores), build _build/html
 #   make test   set up, lint, type-check, unit tests, nbval on the ci-profile notebooks, browser check
 #   make pdf    one PDF of the book (_build/pdf/book.pdf), after make book; needs Debian's chromium
+#   make colab  rewrite colab/NN_name.ipynb (what the Colab buttons open) after editing a chapter; commit them
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PROFILE ?= default
@@ -27,9 +28,9 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # idle OpenMP threads sleep instead of spinning (2-thread torch under load busy-waits otherwise)
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup assets book html pdf ci-fallback chapter regen test lint unit nbval browser-check sync bench clean help
+.PHONY: setup assets book html pdf ci-fallback chapter regen colab test lint unit nbval browser-check sync bench clean help
 help:
-	@sed -n '1,4p' Makefile
+	@sed -n '1,5p' Makefile
 
 $(VENV)/.stamp: requirements.txt requirements-nodeps.txt requirements-oracles.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -90,6 +91,11 @@ regen: setup
 
 sync: $(VENV)/.stamp
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
+
+# the unexecuted notebooks the Colab buttons open (book/_ext/colab_button.py), one per executed page,
+# made by jupytext from notebooks/; committed, and tests/test_colab.py fails when one is out of date
+colab: $(VENV)/.stamp
+	$(PY) tools/colab_notebooks.py
 
 lint: $(VENV)/.stamp
 	$(BIN)/ruff check lib tests notebooks benchmarks tools

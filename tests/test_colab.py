@@ -1,11 +1,12 @@
 """Colab (issue 29): every executed page's launch button opens a notebook that exists in the
 repository, and the hidden first cell of every chapter sets Colab up and does nothing elsewhere.
 
-The theme (sphinx-book-theme) builds the button's URL as
-``{colab_url}/github/{org}/{repo}/blob/{branch}/{path_to_book}/{page}.ipynb``; for this book that is
-``.../blob/main/book/chapters/NN_name.ipynb``, the executed chapter the lead commits after the final
-build. Until those files are tracked, the path check is skipped with that reason; set
-``REQUIRE_COMMITTED_NOTEBOOKS = True`` once they are, so the check can no longer skip.
+The theme (sphinx-book-theme) builds the button's URL from the page's path, ``.../blob/{branch}/
+book/chapters/NN_name.ipynb``, an executed chapter that is a build output and not committed. The local
+extension ``book/_ext/colab_button.py`` points it at ``.../blob/{branch}/colab/NN_name.ipynb``
+instead: the unexecuted notebook ``tools/colab_notebooks.py`` (``make colab``) writes from
+``notebooks/NN_name.py``, committed. These tests check that every chapter's path is a file git tracks,
+that each is in step with its source, and (on a built book) that the button carries that URL.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import jupytext
 import pytest
@@ -26,7 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([*(ROOT / "notebooks").glob("[0-9][0-9]_*.py"), *(ROOT / "notebooks").glob("[A-Z]_*.py")])
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 HTML = ROOT / "_build" / "html"
-REQUIRE_COMMITTED_NOTEBOOKS = False  # lead: True once book/chapters/*.ipynb are committed
+sys.path.insert(0, str(ROOT / "tools"))
+import colab_notebooks  # noqa: E402  (tools/ is not a package)
+
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import colab_button  # noqa: E402  (the book's local Sphinx extension)
 
 
 def _toc_files() -> list[str]:
@@ -35,13 +41,12 @@ def _toc_files() -> list[str]:
 
 
 def colab_url(page: str) -> str:
-    """The URL the theme builds for ``page`` (a docname such as ``book/chapters/00_setup_and_data``)."""
+    """The URL of the Colab button on ``page`` (a docname such as ``book/chapters/00_setup_and_data``):
+    the committed notebook ``colab/00_setup_and_data.ipynb`` (the theme's would be ``{page}.ipynb``)."""
     repo = CONFIG["repository"]
     org_repo = repo["url"].removeprefix("https://github.com/").strip("/")
-    book = repo.get("path_to_book", "").strip("/")
-    path = f"{book}/{page}.ipynb" if book else f"{page}.ipynb"
     base = CONFIG["launch_buttons"]["colab_url"].rstrip("/")
-    return f"{base}/github/{org_repo}/blob/{repo['branch']}/{path}"
+    return f"{base}/github/{org_repo}/blob/{repo['branch']}/colab/{Path(page).name}.ipynb"
 
 
 def _executed_pages() -> list[str]:
@@ -69,20 +74,76 @@ def test_launch_block_has_colab_and_no_empty_provider() -> None:
     assert all(v not in ("", None) for v in launch.values()), "an empty provider renders an empty menu"
     assert colab_url("book/chapters/07_defense_gan") == (
         "https://colab.research.google.com/github/facerobust/facerobust-book/blob/main/"
-        "book/chapters/07_defense_gan.ipynb")
+        "colab/07_defense_gan.ipynb")
+
+
+def _colab_paths() -> list[str]:
+    return [colab_url(p).split(f"/blob/{CONFIG['repository']['branch']}/", 1)[1] for p in _executed_pages()]
 
 
 def test_colab_paths_are_notebooks_tracked_by_git() -> None:
-    paths = [colab_url(p).split(f"/blob/{CONFIG['repository']['branch']}/", 1)[1] for p in _executed_pages()]
-    tracked = {p: _tracked(p) for p in paths}
-    if not REQUIRE_COMMITTED_NOTEBOOKS and not any(tracked.values()):
-        pytest.skip("the executed notebooks book/chapters/*.ipynb are build outputs, not yet committed: "
-                    "the lead commits them after the final build and sets REQUIRE_COMMITTED_NOTEBOOKS")
-    missing = [p for p, ok in tracked.items() if not ok]
-    assert not missing, f"Colab buttons point at files git does not track: {missing}"
-    for p in paths:
-        nb = json.loads((ROOT / p).read_text(encoding="utf-8"))
-        assert nb["metadata"].get("facerobust", {}).get("profile") == "default", f"{p}: not the default build"
+    paths = _colab_paths()
+    assert len(paths) == len(PAGES)
+    missing = [p for p in paths if not _tracked(p)]
+    assert not missing, f"Colab buttons point at files git does not track (make colab, commit): {missing}"
+
+
+@pytest.mark.parametrize("path", _colab_paths(), ids=lambda p: Path(p).stem)
+def test_colab_notebook_is_unexecuted_and_starts_with_the_hidden_colab_cell(path: str) -> None:
+    nb = json.loads((ROOT / path).read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code), f"{path}: has outputs"
+    source = ROOT / "notebooks" / f"{Path(path).stem}.py"
+    first = _first_code_cell(source)
+    assert "".join(code[0]["source"]) == first.source and '"google.colab" in sys.modules' in first.source
+    assert code[0]["metadata"].get("tags") == ["remove-cell"], f"{path}: the Colab cell is not hidden"
+
+
+def test_colab_notebooks_are_in_step_with_their_sources() -> None:
+    assert colab_notebooks.stale(ROOT) == [], "colab/ is out of date: run `make colab` and commit it"
+
+
+def test_colab_check_names_stale_missing_and_orphaned_files(tmp_path: Path) -> None:
+    (tmp_path / "notebooks").mkdir()
+    for p in PAGES[:2]:
+        (tmp_path / "notebooks" / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    assert colab_notebooks.stale(tmp_path) == [
+        f"colab/{p.stem}.ipynb: missing (source notebooks/{p.name})" for p in PAGES[:2]]
+    written = colab_notebooks.write(tmp_path)
+    assert [p.name for p in written] == [f"{p.stem}.ipynb" for p in PAGES[:2]]
+    assert colab_notebooks.stale(tmp_path) == [] and colab_notebooks.write(tmp_path) == []
+    first = tmp_path / "colab" / f"{PAGES[0].stem}.ipynb"
+    first.write_text(first.read_text(encoding="utf-8").replace("google.colab", "google.kolab"))
+    (tmp_path / "colab" / "99_gone.ipynb").write_text("{}")
+    assert colab_notebooks.stale(tmp_path) == [
+        f"colab/{PAGES[0].stem}.ipynb: stale (differs from notebooks/{PAGES[0].name})",
+        "colab/99_gone.ipynb: no source notebooks/99_gone.py"]
+    assert not list(tmp_path.joinpath("colab").glob(".*")), "no temporary file is left behind"
+
+
+def test_extension_rewrites_only_a_chapter_colab_url() -> None:
+    theme = "https://colab.research.google.com/github/facerobust/facerobust-book/blob/main/book/chapters/"
+    page = "book/chapters/07_defense_gan"
+    assert colab_button.rewrite_url(f"{theme}07_defense_gan.ipynb", "main", page) == colab_url(page)
+    assert colab_url(page).endswith("/blob/main/colab/07_defense_gan.ipynb")
+    assert colab_button.colab_path("book/intro") is None and colab_button.colab_path("book/api") is None
+    assert colab_button.rewrite_url(f"{theme}07_defense_gan.ipynb", "main", "book/intro") is None
+    assert colab_button.rewrite_url(f"{theme}08_advhat.ipynb", "main", page) is None  # not this page's
+
+
+def test_extension_changes_the_colab_button_of_the_context_and_nothing_else() -> None:
+    theme = "https://colab.research.google.com/github/facerobust/facerobust-book/blob/main/book/chapters/"
+    other = {"label": "download-buttons", "buttons": [{"url": "../../_sources/x.ipynb"}]}
+    buttons = [{"text": "Binder", "url": "https://mybinder.org/x"},
+               {"text": "Colab", "url": f"{theme}07_defense_gan.ipynb"}]
+    launch = {"label": "launch-buttons", "buttons": buttons}
+    context = {"header_buttons": [json.loads(json.dumps(other)), launch]}
+    app = SimpleNamespace(srcdir=str(ROOT), config=SimpleNamespace(html_theme_options={
+        "launch_buttons": CONFIG["launch_buttons"], "repository_branch": "main"}))
+    page = "book/chapters/07_defense_gan"
+    colab_button.redirect_colab(app, page, "page.html", context, None)
+    assert context["header_buttons"][0] == other
+    assert [b["url"] for b in buttons] == ["https://mybinder.org/x", colab_url(page)]
 
 
 @pytest.mark.book
@@ -95,6 +156,9 @@ def test_built_button_points_where_the_test_expects(page: str) -> None:
     text = html.read_text(encoding="utf-8")
     hrefs = re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', text)
     assert hrefs == [colab_url(page)]
+    # the extension changes that one link: the download and repository buttons stay the theme's
+    assert f'href="../../_sources/{page}.ipynb"' in text
+    assert f'href="{CONFIG["repository"]["url"]}"' in text
 
 
 # -- the hidden first cell -------------------------------------------------------------------------
