@@ -239,7 +239,7 @@ plans = {
                              P.face_grid_255, P.check_n, P.seed, unit=1 / 255),
 }
 plans["verification"] = plans["faces"]
-res = results.evaluate_all(targets, plans, cluster=P.cluster, threads=P.threads)
+res = results.evaluate_all(targets, plans, cluster=P.cluster, threads=P.task_threads)
 card = tables.card(res)
 
 # %%

@@ -38,7 +38,7 @@ from facerobust.experiments.report_card import (
 from facerobust.experiments.report_card.evaluate import Budget
 from facerobust.experiments.report_card.heads import AttributeHead, BinaryHead, PairVerifier
 from facerobust.experiments.report_card.results import Plan, TargetResult
-from facerobust.experiments.report_card.targets import AttackSettings, Part, Target
+from facerobust.experiments.report_card.targets import COST_PER_POINT, AttackSettings, Part, Target
 from facerobust.metrics.intervals import wilson
 from torch import Tensor, nn
 
@@ -544,8 +544,25 @@ def _toy_targets() -> list[Target]:
             net[1].weight.copy_(torch.tensor([[-1.0], [1.0]]).repeat(1, 16) * (k + 1))
             net[1].bias.copy_(torch.tensor([8.0, -8.0]) * (k + 1))
         out.append(Target(f"toy{k}", f"toy {k}", "digits", "test", 2, (Part(net, x, y),),
-                          _settings(square_queries=20)))
+                          _settings(square_queries=20), cost_per_point=100.0 if k == 2 else None))
     return out
+
+
+def test_a_cluster_gets_the_longest_target_first_and_results_come_in_order(monkeypatch) -> None:
+    targets = _toy_targets()
+    assert targets[2].expected_cpu == 100.0 * targets[2].n
+    assert targets[0].expected_cpu == targets[0].n * COST_PER_POINT["digits"]
+    sent: list[str] = []
+
+    def fake_run(fn, jobs, cluster, num_cpus):  # type: ignore[no-untyped-def]
+        sent.extend(job[0].key for job in jobs)
+        return [f"result of {job[0].key}" for job in jobs]
+
+    monkeypatch.setattr(results.clusters, "run", fake_run)
+    plans = {"digits": Plan.of([["Linf", 0.05]], 0, 1.0, [0.05], 4, 0)}
+    got = results.evaluate_all(targets, plans, cluster="local", threads=1)
+    assert sent == ["toy2", "toy0", "toy1"]  # longest first, then the order given (a stable sort)
+    assert got == ["result of toy0", "result of toy1", "result of toy2"]
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ from .targets import AttackSettings, Part, Target
 
 DGAN_KEY = "dgan"
 PGD_KEY = "A-pgd"
+DGAN_CPU_PER_POINT = 18.0  # CPU s per digit of the Defense-GAN row (default card of 2026-12-07: 219 s for 12)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def digit_targets(dm: DigitModels, pgd_a: nn.Module, rows: DigitRows) -> list[Ta
     out.append(Target(DGAN_KEY, "Defense-GAN-Rec", "digits", ch7, 10, (defense_gan_parts(dm, rows),),
                       rows.defense_settings,
                       f"L={dm.L}, R={dm.R}; BPDA + EOT over {rows.eot_draws} restart draws of a projection "
-                      f"at L={aL}, R={aR}, and unrolled at L={dm.L_unrolled}, R={dm.R_unrolled}"))
+                      f"at L={aL}, R={aR}, and unrolled at L={dm.L_unrolled}, R={dm.R_unrolled}",
+                      cost_per_point=DGAN_CPU_PER_POINT))
     return out
 
 

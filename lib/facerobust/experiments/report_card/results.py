@@ -139,9 +139,10 @@ def evaluate_all(targets: Sequence[Target], plans: dict[str, Plan], *, cluster: 
 
     ``cluster=None``: one target after another in this process, on its torch threads. With a
     cluster (:mod:`facerobust.cluster`: ``"local"`` or a Ray address) each target is a task on
-    ``threads`` CPU threads (default: this process's), side by side; every attack seeds itself from
-    the target's and budget's names (:func:`.evaluate.seed_of`), so the results are those of the
-    in-process run on the same thread count."""
+    ``threads`` CPU threads (default: this process's), side by side, the longest
+    (:attr:`Target.expected_cpu`) first; results come in the order of ``targets``. Every attack
+    seeds itself from the target's and budget's names (:func:`.evaluate.seed_of`), so the results
+    are those of the in-process run on the same thread count."""
     missing = sorted({t.family for t in targets} - set(plans))
     if missing:
         raise ValueError(f"no plan for the families {missing}")
@@ -149,9 +150,11 @@ def evaluate_all(targets: Sequence[Target], plans: dict[str, Plan], *, cluster: 
     if clusters.check(cluster) is None:
         with devices.threads(threads):
             return [evaluate_target(t, plans[t.family]) for t in progress(targets, desc="report card")]
-    jobs = [(t, plans[t.family], threads, numerics.mode()) for t in targets]
+    order = sorted(range(len(targets)), key=lambda i: -targets[i].expected_cpu)  # longest first
+    jobs = [(targets[i], plans[targets[i].family], threads, numerics.mode()) for i in order]
     print(f"report card: {len(jobs)} targets as tasks of {threads} thread(s) on {cluster}", flush=True)
-    return clusters.run(_evaluate_task, jobs, cluster, num_cpus=threads)
+    done = clusters.run(_evaluate_task, jobs, cluster, num_cpus=threads)
+    return [r for _, r in sorted(zip(order, done, strict=True), key=lambda pair: pair[0])]
 
 
 __all__ = ["Plan", "TargetResult", "evaluate_all", "evaluate_target"]

@@ -77,11 +77,17 @@ class Part:
         return Part(move[0], self.x.to(device), self.y.to(device), move[1], move[2], move[3])  # type: ignore[arg-type]
 
 
+# CPU seconds per point of a target of each family at the default settings (the card of 2026-12-07,
+# one thread per target): a cluster gets the targets longest first, so no core idles at the end
+COST_PER_POINT = {"digits": 1.9, "garments": 0.07, "faces": 0.5, "verification": 3.3}
+
+
 @dataclass(frozen=True)
 class Target:
     """One model of the card: a short ``key`` (claim ids), ``name``, data ``family``
     (:data:`FAMILIES`), ``source`` (where the model was trained), ``n_classes``, its ``parts`` and
-    attack ``settings``; ``note`` says what is special about it."""
+    attack ``settings``; ``note`` says what is special about it; ``cost_per_point`` (CPU seconds,
+    default: the family's in :data:`COST_PER_POINT`) orders the targets on a cluster."""
 
     key: str
     name: str
@@ -91,6 +97,7 @@ class Target:
     parts: tuple[Part, ...]
     settings: AttackSettings
     note: str = ""
+    cost_per_point: float | None = None
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -103,6 +110,12 @@ class Target:
     def n(self) -> int:
         """Points over all parts."""
         return sum(len(p.x) for p in self.parts)
+
+    @property
+    def expected_cpu(self) -> float:
+        """CPU seconds this target is expected to take: points x cost per point (a scheduling hint)."""
+        per = COST_PER_POINT[self.family] if self.cost_per_point is None else self.cost_per_point
+        return self.n * per
 
     def to(self, device: torch.device) -> Target:
         """The target with every part on ``device``."""
