@@ -79,6 +79,41 @@ def test_ray_local_gives_the_in_process_networks(tmp_path: Path, monkeypatch: py
 
 
 @pytest.mark.slow
+def _burn(seconds: float) -> int:
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+    return 1
+
+
+def test_cpu_ledger_sums_what_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = tmp_path / "ledger"
+    assert cluster.ledger_seconds(ledger) == 0.0
+    monkeypatch.delenv(cluster.CPU_LEDGER_VAR, raising=False)
+    cluster.record_cpu(5.0)  # no ledger named: nothing written
+    monkeypatch.setenv(cluster.CPU_LEDGER_VAR, str(ledger))
+    cluster.record_cpu(1.25)
+    cluster.record_cpu(0.5)
+    assert cluster.ledger_seconds(ledger) == pytest.approx(1.75)
+    assert cluster.run(_burn, [(0.01,)], None) == [1]  # in-process: its CPU is the kernel's own
+    assert cluster.ledger_seconds(ledger) == pytest.approx(1.75)
+
+
+@pytest.mark.slow
+def test_ray_tasks_cpu_reaches_the_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's CPU column misses Ray's workers (they are outside the kernel's process tree):
+    each task measures its own CPU and the driver adds it to the ledger the runner reads."""
+    import sys
+
+    from ray import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import a test module
+    ledger = tmp_path / "ledger"
+    monkeypatch.setenv(cluster.CPU_LEDGER_VAR, str(ledger))
+    assert cluster.run(_burn, [(0.6,), (0.6,)], "local") == [1, 1]
+    assert 1.2 <= cluster.ledger_seconds(ledger) < 3.0
+
+
 def test_ray_session_leaves_no_process_behind(capfd: pytest.CaptureFixture[str]) -> None:
     import ray
 

@@ -179,6 +179,8 @@ class Build:
         c.wall, c.cpu = time.monotonic() - c.started, usage.ru_utime + usage.ru_stime
         code = c.proc.returncode
         if code == 0:
+            # the chapter's own count adds its Ray tasks' CPU, which the OS does not give us
+            c.cpu = max(c.cpu, float(stored(c.output).get("cpu_s", 0.0)))
             c.state = "done"
             self.report.event(c.name, f"done in {fmt(c.wall)} (CPU {fmt(c.cpu)}) -> {c.output}")
         elif self.signal is not None:

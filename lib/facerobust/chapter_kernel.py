@@ -11,12 +11,9 @@
   ``grace`` seconds. Anything of the kernel's process tree still alive after that (a Ray worker
   in its own session, a data-loader worker) is killed, and the temp files those processes held
   open in the watched folders (model cache, output folder) are removed.
-- :attr:`ChapterKernel.cpu_s`: user + sys seconds of the kernel and of every process it started.
-  On Linux the runner is the child subreaper of its descendants (``prctl``), so a process left
-  by its parent (Ray's workers outlive their raylet, which they run under, not under the kernel)
-  is adopted here instead of by init; :meth:`ChapterKernel.stop` ends and reaps those orphans,
-  and their CPU time is counted. Without this a chapter that fans out on a local Ray instance
-  reported a tenth of its CPU.
+- :attr:`ChapterKernel.cpu_s`: user + sys seconds of the kernel and the children it reaped, plus
+  the CPU of the Ray tasks it ran (they run outside its process tree; each task measures itself
+  and :func:`facerobust.cluster.record_cpu` adds it to a ledger this kernel's environment names).
 
 Kernels are started in their own session, so a terminal's Ctrl-C never reaches them: stopping
 them is the runner's job: :func:`stop_on_signals` turns the runner's SIGINT/SIGTERM into a
@@ -27,12 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import resource
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -41,6 +36,8 @@ from types import FrameType
 from typing import Any
 
 import psutil
+
+from .cluster import CPU_LEDGER_VAR, ledger_seconds
 
 # Ctrl-C, `kill`, a closed terminal: each stops a chapter cleanly
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -91,37 +88,6 @@ def kill_tree(procs: Iterable[psutil.Process], folders: Iterable[Path] = ()) -> 
     return [p.pid for p in alive]
 
 
-PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
-
-
-def adopt_orphans() -> bool:
-    """Make this process the child subreaper of its descendants (Linux; elsewhere a no-op):
-    an orphaned descendant is reparented here, not to init, so reaping it counts its CPU time in
-    ``RUSAGE_CHILDREN``. Returns whether it took effect."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        return int(ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def reap_adopted(keep: Iterable[int] = ()) -> list[int]:
-    """End (SIGTERM, then SIGKILL after 3 s) and reap this process's children except ``keep``:
-    the orphans it adopted. Returns their pids."""
-    keep = set(keep)
-    adopted = [p for p in psutil.Process().children() if p.pid not in keep]
-    for p in adopted:
-        with contextlib.suppress(psutil.Error):
-            p.terminate()
-    _, alive = psutil.wait_procs(adopted, timeout=3)
-    for p in alive:
-        with contextlib.suppress(psutil.Error):
-            p.kill()
-    psutil.wait_procs(alive, timeout=3)
-    return [p.pid for p in adopted]
-
-
 def _cancel_pending(loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[Any]]:
     """Cancel the tasks a KeyboardInterrupt left on ``loop`` (nbclient's cell execution)."""
     tasks = list(asyncio.all_tasks(loop))
@@ -158,9 +124,8 @@ class ChapterKernel:
         self.watch = list(watch)
         self.cpu_s = 0.0
         self.killed: list[int] = []
-        self.reaped: list[int] = []  # orphans of the chapter's processes, adopted and reaped at stop
-        adopt_orphans()
-        self._own = {p.pid for p in psutil.Process().children()}  # started by the runner, not the chapter
+        self._ledger = self._runtime / "cpu-ledger"
+        os.environ[CPU_LEDGER_VAR] = str(self._ledger)  # the kernel started next inherits it
         self._cpu0 = _children_cpu()
 
     @property
@@ -191,9 +156,8 @@ class ChapterKernel:
         with contextlib.suppress(Exception):
             self.km.cleanup_connection_file()
             self.km.cleanup_ipc_files()
+        self.cpu_s = _children_cpu() - self._cpu0 + ledger_seconds(self._ledger)
         shutil.rmtree(self._runtime, ignore_errors=True)
-        self.reaped = reap_adopted(self._own | {p.pid for p in procs[:1]})
-        self.cpu_s = _children_cpu() - self._cpu0
 
 
 class Signals:
