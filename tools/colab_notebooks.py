@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import jupytext
 import nbformat
+from facerobust import cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,17 +60,6 @@ def stale(root: Path = ROOT) -> list[str]:
     return problems
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write(root: Path = ROOT) -> list[Path]:
     """(Re)write every Colab notebook whose text changed and remove orphans; return what changed."""
     out = root / "colab"
@@ -82,7 +70,7 @@ def write(root: Path = ROOT) -> list[Path]:
         expected.add(path)
         text = render(source)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            _write_atomic(path, text)
+            cache.atomic_write_bytes(path, text.encode("utf-8"))
             changed.append(path)
     for path in sorted(out.glob("*.ipynb")):
         if path not in expected:
