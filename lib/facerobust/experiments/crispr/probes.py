@@ -65,6 +65,11 @@ def _probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y:
     return int((clf.predict(test_x) == test_y).sum()), converged
 
 
+def _chance(y: Tensor) -> float:
+    """Accuracy of always answering the most frequent label of ``y``."""
+    return float(max(np.bincount(y.numpy()) / len(y)))
+
+
 def probes(model: crispr.Crispr, train: StyledDigits, test: StyledDigits, seed: int = 0) -> list[Probe]:
     """MLP probes (:func:`probe_classifier`) for y_i from z, y_j from a_i (i != j), y_i from a_i, digit
     from z."""
@@ -73,7 +78,7 @@ def probes(model: crispr.Crispr, train: StyledDigits, test: StyledDigits, seed: 
     out = []
 
     def add(source: str, target: str, xtr: Tensor, ytr: Tensor, xte: Tensor, yte: Tensor) -> None:
-        chance = float(max(np.bincount(yte.numpy()) / len(yte)))
+        chance = _chance(yte)
         ok, converged = _probe(xtr.numpy(), ytr.numpy(), xte.numpy(), yte.numpy(), seed)
         out.append(Probe(source, target, ok, len(yte), chance, converged))
 
@@ -96,7 +101,7 @@ def style_probes(model: crispr.Crispr, train: StyledDigits, test: StyledDigits,
     for k, name in enumerate(synthetic_styles.ATTRIBUTES):
         tr, te = train.styles[:, k] > 0, test.styles[:, k] > 0
         ytr, yte = train.styles[tr, k], test.styles[te, k]
-        chance = float(max(np.bincount(yte.numpy()) / len(yte)))
+        chance = _chance(yte)
         for source, xtr, xte in (("z", ctr.z[tr], cte.z[te]), (f"a_{name}", ctr.a[tr, k], cte.a[te, k])):
             ok, converged = _probe(xtr.numpy(), ytr.numpy(), xte.numpy(), yte.numpy(), seed)
             out.append(Probe(source, f"{name} style", ok, len(yte), chance, converged))
@@ -113,7 +118,7 @@ def adversaries(model: crispr.Crispr, test: synthetic_styles.StyledDigits) -> li
     names, out = synthetic_styles.ATTRIBUTES, []
     for t in range(len(names)):
         yt = test.y[:, t]
-        chance = float(max(np.bincount(yt.numpy()) / len(yt)))
+        chance = _chance(yt)
         out.append(Probe("z (C_inv)", names[t], int((inv[:, t] == yt).sum()), len(yt), chance))
         for s_ in range(len(names)):
             if s_ != t:
