@@ -24,11 +24,10 @@ from ...models.registry import AttributeModel
 from . import verification
 from .heads import AttributeHead, BinaryHead, PairVerifier, RandomProjection
 from .sources import AttributeBanks, DigitModels
-from .targets import AttackSettings, Part, Target
+from .targets import DEFENSE_GAN_COST_PER_POINT, AttackSettings, Part, Target
 
 DGAN_KEY = "dgan"
 PGD_KEY = "A-pgd"
-DGAN_CPU_PER_POINT = 18.0  # CPU s per digit of the Defense-GAN row (default card of 2026-12-07: 219 s for 12)
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def digit_targets(dm: DigitModels, pgd_a: nn.Module, rows: DigitRows) -> list[Ta
                       rows.defense_settings,
                       f"L={dm.L}, R={dm.R}; BPDA + EOT over {rows.eot_draws} restart draws of a projection "
                       f"at L={aL}, R={aR}, and unrolled at L={dm.L_unrolled}, R={dm.R_unrolled}",
-                      cost_per_point=DGAN_CPU_PER_POINT))
+                      cost_per_point=DEFENSE_GAN_COST_PER_POINT))
     return out
 
 

@@ -38,8 +38,7 @@ class MadryConfig:
 def pgd_trained(start: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: MadryConfig) -> nn.Module:
     """Classifier A fine-tuned from ``start`` (chapter 7's A) by PGD adversarial training on the
     images ``x`` and labels ``y``; cached, frozen, in eval mode."""
-    # the cache adds make/fit's code, the start model and data; the thread count moves the last bits
-    key = {**asdict(cfg), "arch": "A", "threads": torch.get_num_threads()}
+    key = {**asdict(cfg), "arch": "A"}  # the cache adds make/fit's code, the start model, data, threads
 
     def make() -> nn.Module:
         m = classifiers.build("A")

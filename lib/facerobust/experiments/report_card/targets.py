@@ -78,8 +78,10 @@ class Part:
 
 
 # CPU seconds per point of a target of each family at the default settings (the card of 2026-12-07,
-# one thread per target): a cluster gets the targets longest first, so no core idles at the end
+# one thread per target): a cluster gets the targets longest first, so no core idles at the end.
+# Defense-GAN's row projects every query: its own cost (200 s for 12 digits).
 COST_PER_POINT = {"digits": 1.9, "garments": 0.07, "faces": 0.5, "verification": 3.3}
+DEFENSE_GAN_COST_PER_POINT = 17.0
 
 
 @dataclass(frozen=True)
