@@ -179,8 +179,9 @@ class Build:
         c.wall, c.cpu = time.monotonic() - c.started, usage.ru_utime + usage.ru_stime
         code = c.proc.returncode
         if code == 0:
-            # the chapter's own count adds its Ray tasks' CPU, which the OS does not give us
-            c.cpu = max(c.cpu, float(stored(c.output).get("cpu_s", 0.0)))
+            # the chapter's own count (its kernel plus its Ray tasks, which the OS's count misses), the
+            # number its notebook and the run-time table carry
+            c.cpu = float(stored(c.output).get("cpu_s", c.cpu))
             c.state = "done"
             self.report.event(c.name, f"done in {fmt(c.wall)} (CPU {fmt(c.cpu)}) -> {c.output}")
         elif self.signal is not None:
