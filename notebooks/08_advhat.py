@@ -412,7 +412,7 @@ a5 = claims_table.a5(stats)
 glued.show(a5_text=a5.ours)
 stats.drop(columns="w_tv").set_index("sticker").round(4)
 
-# %% mystnb={"figure": {"caption": "Stickers for one face: off-plane vs flat projection (A3) and for increasing TV weight (A5).", "name": "fig-advhat-ablation"}}
+# %% mystnb={"figure": {"caption": "Stickers: the flat projection's for each ablation face (A3; their off-plane stickers are shown above, one per face) and one face's for increasing TV weight (A5).", "name": "fig-advhat-ablation"}}
 figures.stickers({**{f"{f}: flat": s for f, s in flat.items()},
                   **{f"{P.tv_face}: w_tv={w:g}": s for w, s in tvs.items()}})
 plt.show()
