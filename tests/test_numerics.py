@@ -98,3 +98,12 @@ def test_cache_key_holds_the_thread_count() -> None:
         two = cache.key("m", {"a": 1}, make)
     with threads(1):
         assert cache.key("m", {"a": 1}, make) == one != two
+
+
+def test_cpu_kind_names_the_model_and_the_aten_kernels():
+    import torch
+    from facerobust import numerics as nm
+
+    kind = nm.cpu_kind()
+    name, kernels = kind.rsplit(", ATen ", 1)
+    assert name and kernels == torch.backends.cpu.get_cpu_capability()

@@ -23,14 +23,13 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import platform
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
-from facerobust import cache, params, session
+from facerobust import cache, numerics, params, session
 from facerobust.experiments import claims as C
 from facerobust.experiments.crispr import claims_table, probes, setup, stages, training
 from facerobust.experiments.crispr import evaluate as ev
@@ -39,24 +38,6 @@ from facerobust.paths import repo_root
 
 OUT = Path("benchmarks/results/crispr_seeds.json")
 SEEDS = (0, 1, 2)
-
-
-def cpu_kind() -> str:
-    """Vendor and model name of this CPU, and the ATen kernels torch runs (e.g. AVX512)."""
-    name = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith(("vendor_id", "model name")):
-                name = (
-                    line.split(":", 1)[1].strip()
-                    if name == "?"
-                    else f"{name} {line.split(':', 1)[1].strip()}"
-                )
-                if line.startswith("model name"):
-                    break
-    except OSError:
-        pass
-    return f"{name}, ATen {torch.backends.cpu.get_cpu_capability()}"
 
 
 def _rate(k: int, n: int) -> dict[str, float]:
@@ -161,7 +142,7 @@ def measure(P: Mapping[str, Any], cluster: str | None, seeds: tuple[int, ...] = 
     decided = {cid: C.across_seeds([judged[s][cid] for s in seeds], list(seeds)) for cid in judged[seeds[0]]}
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
-        "cpu": cpu_kind(),
+        "cpu": numerics.cpu_kind(),
         "threads_per_training": jobs[0][1].threads,
         "profile_seed": P["seed"],
         "seeds": list(seeds),

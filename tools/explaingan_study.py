@@ -31,14 +31,13 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import platform
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
-from facerobust import cache, params, session
+from facerobust import cache, numerics, params, session
 from facerobust.experiments import claims as C
 from facerobust.experiments.explaingan import claims_table as eg_claims
 from facerobust.experiments.explaingan import evaluate, stages, training, zoo
@@ -48,23 +47,10 @@ SUBST_COLS = ("Transformed 0", "Transformed 1", "Composite 0", "Composite 1")
 VARIANTS = ("full", "norec", "nomask", "cyclegan")
 
 
-def cpu_kind() -> str:
-    """This CPU's model name and the ATen kernels torch runs (e.g. AVX512)."""
-    name = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{name}, ATen {torch.backends.cpu.get_cpu_capability()}"
-
-
 def _header(P: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
-        "cpu": cpu_kind(),
+        "cpu": numerics.cpu_kind(),
         "threads": torch.get_num_threads(),
         "load_avg_start": os.getloadavg(),
         "profile_seed": P["seed"],

@@ -15,26 +15,17 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import platform
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_builds import claims_rows  # noqa: E402
+from facerobust import numerics  # noqa: E402
 from facerobust.cache import atomic_write_bytes  # noqa: E402
 from facerobust.experiments.claims.larger import LargerRun, path_of  # noqa: E402
-
-
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            flags = Path("/proc/cpuinfo").read_text()
-            return line.split(":", 1)[1].strip() + (" (AVX-512)" if "avx512f" in flags else " (AVX2)")
-    return platform.processor() or "unknown"
+from facerobust.run_inputs import parse_value  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     commit = git.stdout.strip()
     run = LargerRun(chapter=chapter, profile=args.profile,
-                    overrides={k: yaml.safe_load(v) for k, v in args.p},
-                    commit=commit, date=datetime.date.today().isoformat(), cpu=_cpu_model(),
+                    overrides={k: parse_value(v) for k, v in args.p},
+                    commit=commit, date=datetime.date.today().isoformat(), cpu=numerics.cpu_kind(),
                     threads=int(meta["threads"]), cpu_s=float(meta["cpu_s"]), wall_s=float(meta["wall_s"]),
                     rows=rows)
     dest = args.out or path_of(chapter)

@@ -23,6 +23,8 @@ chapters train nothing with them). Results still depend on the thread count, whi
 from __future__ import annotations
 
 import os
+import platform
+from pathlib import Path
 
 import torch
 
@@ -72,3 +74,17 @@ def adopt(wanted: str) -> None:
         raise NumericsError(f"the work is asked for in {wanted} numerics but this process runs {here}: start "
                             f"it (e.g. the Ray workers) with {MODE_VAR}={wanted} and that mode's variables")
     apply()
+
+
+def cpu_kind() -> str:
+    """This CPU's model name and the ATen kernels torch runs on it (e.g. "AMD EPYC, ATen AVX2"): what a
+    kept study or benchmark records, since results may differ between CPU kinds in native numerics."""
+    name = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name}, ATen {torch.backends.cpu.get_cpu_capability()}"
