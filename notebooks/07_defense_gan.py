@@ -530,7 +530,10 @@ plt.show()
 # value minus a margin shown in the rule; trends are judged on the interval of the fitted slope. A row
 # whose projection ran at other $L$, $R$ than the dissertation's 200, 10 is inconclusive, and so is a
 # failure with a generator trained far below the official budget ("at our budget", with the numbers).
-# The sweeps of Tables 5.3 and 5.8-5.11 are the dissertation's Model F; ours are model A.
+# The sweeps of Tables 5.3 and 5.8-5.11 are the dissertation's Model F; ours are model A. Every row that
+# stays inconclusive says in its note what would decide it and what that costs: how many times its
+# images (if the estimate stays where it is; the stage's time grows in proportion), the dissertation's
+# $L$, $R$, or its generator.
 
 # %%
 from facerobust.experiments import claims

@@ -66,3 +66,18 @@ def test_asr_below_the_threshold_fails_and_yale_cell_has_no_order_sign():
     rows = ka.claims_rows({"Real faces / dlib descriptor": _table()})
     k4 = next(c for c in rows if c.id.startswith("K4"))
     assert " < " not in k4.paper.value and "0.75, 0.44" in k4.paper.value  # Yale: K=5 > K=9, as printed
+
+
+def test_inconclusive_rows_say_how_many_images_would_decide_them():
+    """Issue 28: K3 at 45 of 45 is open only for its sample; its note says how many attacked images
+    would decide it (about 4x: 225 of 225 have a Wilson lower bound above 0.98), and for the faces
+    how many the data hold; a decided row has no such note."""
+    rows = {c.id: c for c in ka.claims_rows({"MNIST-5k / LeNet-5": _table(),
+                                             "Real faces / dlib descriptor": _table()},
+                                            available={"Real faces / dlib descriptor": 27})}
+    k3 = rows["K3 (m)"]
+    assert k3.verdict == C.INCONCLUSIVE and "times the 45 attacked images" in k3.note
+    assert "K-anon. K=9: about 4x (~" in k3.note and "attack time grows" in k3.note
+    assert "data here hold" not in k3.note  # no limit given for the digits
+    assert rows["K3 (y)"].note.endswith("the data here hold 27")
+    assert rows["K4 (m)"].verdict == C.HOLDS and rows["K4 (m)"].note == ""

@@ -285,6 +285,37 @@ def test_claims_rec_orig_has_no_hidden_tolerance_and_trend_needs_a_slope() -> No
     assert _verdicts(_results(0.998, 200, 0.99, flat=True))["T-MNIST-L"] != C.HOLDS
 
 
+def test_inconclusive_rows_say_what_would_decide_them() -> None:
+    """Issue 28: every inconclusive row's note says what would decide it (more images, the
+    dissertation's L, R or its generator) and what that costs; decided rows carry no such note."""
+    from facerobust.experiments import claims as C
+    from facerobust.experiments.defense_gan import open_rows
+
+    def rows(*a, **k):
+        return {c.id: c for c in claims_table.claim_rows(_results(*a, **k))}
+
+    low = rows(0.10, 200, 0.25)  # Rec fails far below the official budget
+    note = low["W-MNIST-FGSM-Rec"].note
+    assert "more images cannot decide it" in note and "1,600x" in note  # (64/16)^2 x 200,000/2,000
+    assert low["W-MNIST-FGSM-Rec"].note.startswith("first 200 test images")
+    short_L = rows(0.998, 10, 0.99)["W-MNIST-FGSM-Rec"]
+    assert short_L.verdict == C.INCONCLUSIVE and "L=200, R=10: 20x" in short_L.note  # 200*10 / (10*10)
+    flat = rows(0.998, 200, 0.99, flat=True)["T-MNIST-L"]
+    assert flat.verdict == C.INCONCLUSIVE and "no sample size" in flat.note and "Model F" in flat.note
+    decided = rows(0.998, 200, 0.99)
+    for r in decided.values():  # the decided rows: no deciding note
+        if r.verdict != C.INCONCLUSIVE:
+            assert "would decide" not in r.note and "cannot decide" not in r.note
+    # |Rec - Orig| = 0 at n=500 straddles 0.01: more images would decide it, with the stage's cost
+    rec_orig = decided["B-MNIST-A/E-RecOrig"]
+    assert rec_orig.verdict == C.INCONCLUSIVE
+    assert rec_orig.note.startswith("more data would decide it") and "black-box stage's time" in rec_orig.note
+    with pytest.raises(ValueError):
+        open_rows.bigger_generator(0, 2000, 64, 200_000)
+    with pytest.raises(ValueError):
+        open_rows.paper_projection(10, 0, 200, 10, "x")
+
+
 def test_recovery_words_follow_the_number() -> None:
     frac, words = claims_table.recovery(0.98, 0.50, 0.253)
     assert frac < 0 and "none" in words

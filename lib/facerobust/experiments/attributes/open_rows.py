@@ -10,19 +10,12 @@ from collections.abc import Mapping
 
 from ...metrics.intervals import newcombe, wilson
 from ..claims import INCONCLUSIVE
+from ..claims.deciding import times
 from .results import METHODS, AttributeResults
 
 
 def _count(res: AttributeResults, loss: str, stage: str, method: str) -> int:
     return int(res.run(loss, stage, method).adversarial().sum())
-
-
-def _times(half: float, gap: float) -> str:
-    """How many times its sample an interval of half-width ``half`` needs to clear a point ``gap``
-    away (the half-width falls as one over the square root of the sample size)."""
-    if gap < 1e-9:
-        return "no sample size (the estimate sits on the threshold)"
-    return f"about {(half / gap) ** 2:.0f}x"
 
 
 def open_parts(res: AttributeResults, band: tuple[float, float]) -> dict[str, list[str]]:
@@ -35,7 +28,7 @@ def open_parts(res: AttributeResults, band: tuple[float, float]) -> dict[str, li
         lo, hi = newcombe(k1, n, k2, n)
         if lo <= 0 < hi:
             d = k1 / n - k2 / n
-            out["R6"].append(f"{m.upper()} {d:+.3f}: {_times((hi - lo) / 2, abs(d))}")
+            out["R6"].append(f"{m.upper()} {d:+.3f}: {times((hi - lo) / 2, abs(d))}")
     wrong_c = ~res.scores("euclidean", "converged").correct
     nat_2 = res.run("euclidean", "epoch2", "ffa").adversarial() & ~res.scores("euclidean", "epoch2").correct
     k, n2 = int((nat_2 & wrong_c).sum()), int(nat_2.sum())
@@ -43,7 +36,7 @@ def open_parts(res: AttributeResults, band: tuple[float, float]) -> dict[str, li
         lo, hi = wilson(k, n2)
         if not (band[0] <= lo and hi <= band[1]) and not (hi < band[0] or lo > band[1]):
             gap = min(abs(k / n2 - b) for b in band)
-            out["R8"].append(f"{k / n2:.3f}: {_times((hi - lo) / 2, gap)}")
+            out["R8"].append(f"{k / n2:.3f}: {times((hi - lo) / 2, gap)}")
     return out
 
 

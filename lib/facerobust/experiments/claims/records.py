@@ -4,7 +4,7 @@ and where), :class:`Judgement` (a rule's outcome), :class:`Claim` (one row) and 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -27,11 +27,19 @@ class Paper:
 
 @dataclass(frozen=True)
 class Judgement:
-    """The outcome of one rule: the verdict, our value as shown (with its interval) and the rule."""
+    """The outcome of one rule: the verdict, our value as shown (with its interval) and the rule.
+
+    ``undecided``: when the verdict is inconclusive because an interval straddles its threshold,
+    each such interval (its part's label, ``""`` for a single one) and how many times its sample it
+    would need to clear the threshold if the estimate stayed (:func:`.deciding.sample_factor`;
+    ``inf`` when the estimate sits on the threshold). Empty when the verdict is decided or is
+    inconclusive for another reason (a setting unlike the paper's, too few seeds). It writes the
+    note of what would decide a row; it takes no part in the verdict or in equality."""
 
     verdict: str
     ours: str
     rule: str
+    undecided: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:

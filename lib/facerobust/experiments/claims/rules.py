@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...metrics.intervals import Z95, bootstrap_diff, newcombe, slope_interval, wilson
+from .deciding import interval_factor
 from .records import FAILS, HOLDS, INCONCLUSIVE, UNTESTABLE, Judgement
 
 
@@ -25,6 +26,21 @@ def _side(lo: float, hi: float, threshold: float, above: bool, strict: bool = Fa
     holds = lo > threshold if strict else lo >= threshold
     fails = hi <= threshold if strict else hi < threshold
     return HOLDS if holds else (FAILS if fails else INCONCLUSIVE)
+
+
+Undecided = tuple[tuple[str, float], ...]
+
+
+def _open(verdict: str, lo: float, hi: float, estimate: float, threshold: float) -> Undecided:
+    """:attr:`Judgement.undecided` of a single interval judged against ``threshold``."""
+    return (("", interval_factor(lo, hi, estimate, threshold)),) if verdict == INCONCLUSIVE else ()
+
+
+def _open_band(verdict: str, lo: float, hi: float, estimate: float, low: float,
+               high: float) -> Undecided:
+    """:attr:`Judgement.undecided` of an interval judged against a band: the nearer edge decides."""
+    edge = low if abs(estimate - low) <= abs(estimate - high) else high
+    return _open(verdict, lo, hi, estimate, edge)
 
 
 def _within(lo: float, hi: float, low: float, high: float) -> str:
@@ -44,9 +60,10 @@ def _bound(value: float, threshold: float, above: bool, interval: tuple[float, f
         verdict = HOLDS if (value >= threshold if above else value <= threshold) else FAILS
         return Judgement(verdict, _num(value, fmt), f"{what} {op} {threshold:{fmt}}")
     lo, hi = interval
-    return Judgement(_side(lo, hi, threshold, above),
-                     f"{_num(value, fmt)} [{_num(lo, fmt)}, {_num(hi, fmt)}]",
-                     f"95% interval of {what} {op} {threshold:{fmt}}")
+    verdict = _side(lo, hi, threshold, above)
+    return Judgement(verdict, f"{_num(value, fmt)} [{_num(lo, fmt)}, {_num(hi, fmt)}]",
+                     f"95% interval of {what} {op} {threshold:{fmt}}",
+                     _open(verdict, lo, hi, value, threshold))
 
 
 def at_least(value: float, threshold: float, *, interval: tuple[float, float] | None = None,
@@ -85,7 +102,8 @@ def rate_greater(k1: int, n1: int, k2: int, n2: int, *, margin: float = 0.0,
     d = k1 / n1 - k2 / n2
     lo, hi = newcombe(k1, n1, k2, n2)
     verdict = _side(lo, hi, margin, above=True, strict=True)
-    return Judgement(verdict, f"{k1 / n1:.3f} vs {k2 / n2:.3f}: {d:+.3f} [{lo:+.3f}, {hi:+.3f}]", rule)
+    return Judgement(verdict, f"{k1 / n1:.3f} vs {k2 / n2:.3f}: {d:+.3f} [{lo:+.3f}, {hi:+.3f}]", rule,
+                     _open(verdict, lo, hi, d, margin))
 
 
 def greater(a: Sequence[float], b: Sequence[float], *, paired: bool, margin: float = 0.0,
@@ -100,7 +118,7 @@ def greater(a: Sequence[float], b: Sequence[float], *, paired: bool, margin: flo
     verdict = _side(lo, hi, margin, above=True, strict=True)
     ours = (f"{np.mean(a):{fmt}} vs {np.mean(b):{fmt}}: {d:+{fmt}} "
             f"[{lo:+{fmt}}, {hi:+{fmt}}] (n={len(a)}, {len(b)})")
-    return Judgement(verdict, ours, rule)
+    return Judgement(verdict, ours, rule, _open(verdict, lo, hi, d, margin))
 
 
 def trend(x: Sequence[float], y: Sequence[float], *, se: Sequence[float] | None = None, up: bool = True,
@@ -118,7 +136,8 @@ def trend(x: Sequence[float], y: Sequence[float], *, se: Sequence[float] | None 
     b, lo, hi = slope_interval(x, y, se)
     verdict = _side(lo, hi, 0.0, above=up, strict=True)
     series = " -> ".join(format(v, fmt) for v in y)
-    return Judgement(verdict, f"{series} (slope {b:+.3g} [{lo:+.3g}, {hi:+.3g}])", rule)
+    return Judgement(verdict, f"{series} (slope {b:+.3g} [{lo:+.3g}, {hi:+.3g}])", rule,
+                     _open(verdict, lo, hi, b, 0.0))
 
 
 def rate_trend(x: Sequence[float], k: Sequence[int], n: Sequence[int], *, up: bool = True,
@@ -158,7 +177,8 @@ def across_seeds(judgements: Sequence[Judgement], seeds: Sequence[int]) -> Judge
     verdicts = {j.verdict for j in judgements}
     verdict = verdicts.pop() if len(verdicts) == 1 else INCONCLUSIVE
     ours = "; ".join(f"seed {s}: {j.ours}" for s, j in zip(seeds, judgements, strict=True))
-    return Judgement(verdict, ours, f"{judgements[0].rule}, on every one of {len(seeds)} seeds")
+    return Judgement(verdict, ours, f"{judgements[0].rule}, on every one of {len(seeds)} seeds",
+                     _labelled(verdict, [f"seed {s}" for s in seeds], judgements))
 
 
 def untestable(reason: str, ours: str = "-") -> Judgement:
@@ -202,7 +222,7 @@ def similar(a: Sequence[float], b: Sequence[float], *, margin: float, paired: bo
     verdict = _within(lo, hi, -margin, margin)
     ours = (f"{np.mean(a):{fmt}} vs {np.mean(b):{fmt}}: {d:+{fmt}} "
             f"[{lo:+{fmt}}, {hi:+{fmt}}] (n={len(a)}, {len(b)})")
-    return Judgement(verdict, ours, rule)
+    return Judgement(verdict, ours, rule, _open_band(verdict, lo, hi, d, -margin, margin))
 
 
 def rate_between(k: int, n: int, low: float, high: float, *, what: str = "rate") -> Judgement:
@@ -215,7 +235,8 @@ def rate_between(k: int, n: int, low: float, high: float, *, what: str = "rate")
         return not_run(rule, "no samples")
     lo, hi = wilson(k, n)
     verdict = _within(lo, hi, low, high)
-    return Judgement(verdict, f"{k / n:.3f} [{lo:.3f}, {hi:.3f}] ({k}/{n})", rule)
+    return Judgement(verdict, f"{k / n:.3f} [{lo:.3f}, {hi:.3f}] ({k}/{n})", rule,
+                     _open_band(verdict, lo, hi, k / n, low, high))
 
 
 def all_of(parts: Sequence[Judgement], labels: Sequence[str]) -> Judgement:
@@ -229,7 +250,15 @@ def all_of(parts: Sequence[Judgement], labels: Sequence[str]) -> Judgement:
     rules = list(dict.fromkeys(j.rule for j in parts))
     rule = (f"{rules[0]}, for each of {', '.join(labels)}" if len(rules) == 1 else
             "every part: " + "; ".join(f"{lab}: {j.rule}" for lab, j in zip(labels, parts, strict=True)))
-    return Judgement(verdict, ours, rule)
+    return Judgement(verdict, ours, rule, _labelled(verdict, labels, parts))
+
+
+def _labelled(verdict: str, labels: Sequence[str], parts: Sequence[Judgement]) -> Undecided:
+    """The undecided intervals of an inconclusive compound judgement, each under its part's label."""
+    if verdict != INCONCLUSIVE:
+        return ()
+    return tuple((f"{lab} {sub}".strip(), f) for lab, j in zip(labels, parts, strict=True)
+                 if j.verdict == INCONCLUSIVE for sub, f in j.undecided)
 
 
 def seeded(per_seed: Sequence[Judgement], seeds: Sequence[int], *, min_seeds: int = 3) -> Judgement:

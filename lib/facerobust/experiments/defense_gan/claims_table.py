@@ -7,7 +7,8 @@ interval; a reproduction "reaches the paper's accuracy" when the whole interval 
 paper's value minus ``MARGIN`` (shown in the rule). Two settings make a row inconclusive rather
 than a failure of the paper: a projection with other L, R than the dissertation's (the row says
 which), and a generator trained far below the official budget ("inconclusive at our budget",
-with the numbers). Rows compared with the Model F sweeps say that ours is model A.
+with the numbers). Rows compared with the Model F sweeps say that ours is model A. Every row that
+stays inconclusive says in its note what would decide it and what that costs (:mod:`.open_rows`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from ..claims import (
     rate_trend,
     within_factor,
 )
-from . import printed, whitebox_exp
+from ..claims.deciding import note as deciding_note
+from . import open_rows, printed, whitebox_exp
 
 MARGIN = 0.05  # "reaches the paper's accuracy": the interval lies above paper - MARGIN
 PAPER_L, PAPER_R = 200, 10
@@ -99,21 +101,33 @@ def _k(acc: float, n: int) -> int:
     return int(round(acc * n))
 
 
+def _more(j: Judgement, n: int, stage: str) -> str:
+    """What more test images would do for ``j`` ("" if it is decided or open for another reason)."""
+    return deciding_note(j, n, "test images", f"{stage} time grows in proportion")
+
+
 def _reaches(
-    acc: float, n: int, value: printed.Value, L: int, R: int, budget: Budget, ds: str, what: str
-) -> Judgement:
+    acc: float, n: int, value: printed.Value, L: int, R: int, budget: Budget, ds: str, what: str, stage: str
+) -> tuple[Judgement, str]:
     """Rec reaches the paper's accuracy: Wilson interval above paper - MARGIN; another L, R than the
-    dissertation's, or a failure at a budget far below the official one, is inconclusive."""
+    dissertation's, or a failure at a budget far below the official one, is inconclusive. With the
+    judgement, what would decide it if it is inconclusive (``""`` otherwise)."""
+    threshold = value.value - MARGIN
     if math.isnan(acc):
-        return not_run(f"{what} >= {value.value - MARGIN:.3f}", "not in this profile")
-    j = rate_at_least(_k(acc, n), n, value.value - MARGIN, what=what)
+        return not_run(f"{what} >= {threshold:.3f}", "not in this profile"), ""
+    j = rate_at_least(_k(acc, n), n, threshold, what=what)
     if (L, R) != (PAPER_L, PAPER_R):
-        return inconclusive(
-            j.ours, j.rule, f"our projection runs L={L}, R={R}, not L={PAPER_L}, R={PAPER_R}"
-        )
+        why = f"our projection runs L={L}, R={R}, not L={PAPER_L}, R={PAPER_R}"
+        return inconclusive(j.ours, j.rule, why), open_rows.paper_projection(L, R, PAPER_L, PAPER_R, stage)
     if j.verdict == FAILS and not budget.official(ds):
-        return inconclusive(j.ours, j.rule, f"at our budget: {budget.text(ds)}")
-    return j
+        iters = budget.iters.get(ds, 0)
+        return (inconclusive(j.ours, j.rule, f"at our budget: {budget.text(ds)}"),
+                open_rows.bigger_generator(budget.width, iters, OFFICIAL_WIDTH, OFFICIAL_ITERS))
+    return j, _more(j, n, stage)
+
+
+def _note(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def _whitebox(r: Results) -> list[Claim]:
@@ -130,9 +144,11 @@ def _whitebox(r: Results) -> list[Claim]:
         for col, value in values.items():
             ours = _get(df, label, col)
             cid = f"W-{NAMES[ds]}-{attack}-{_SHORT[col]}"
+            stage = "the white-box attacks'"
             if col == "Defense-GAN-Rec":
                 L, R = int(_get(df, label, "L")), int(_get(df, label, "R"))
-                j = _reaches(ours, r.wb_n, value, L, R, r.budget, ds, f"Rec accuracy ({label})")
+                what = f"Rec accuracy ({label})"
+                j, decide = _reaches(ours, r.wb_n, value, L, R, r.budget, ds, what, stage)
                 text = f"{NAMES[ds]} white-box {label}, model A: Defense-GAN-Rec reaches the paper's accuracy"
             else:
                 j = (
@@ -140,16 +156,17 @@ def _whitebox(r: Results) -> list[Claim]:
                     if not math.isnan(ours)
                     else not_run("accuracy <= paper + margin", "not in this profile")
                 )
+                decide = _more(j, r.wb_n, stage)
                 text = f"{NAMES[ds]} white-box {label}, model A: {col} stays low"
             if attack != "CW-L2" and r.eps != 0.3:
-                j = inconclusive(j.ours, j.rule, f"run at eps={r.eps:g}, the paper's is 0.3")
+                j, decide = inconclusive(j.ours, j.rule, f"run at eps={r.eps:g}, the paper's is 0.3"), ""
             rows.append(
                 claim(
                     cid,
                     text,
                     Paper(value.text, value.source),
                     j,
-                    f"first {r.wb_n} test images; margin {MARGIN}",
+                    _note(f"first {r.wb_n} test images; margin {MARGIN}", decide),
                 )
             )
     return rows
@@ -162,17 +179,21 @@ def _blackbox(r: Results) -> list[Claim]:
         if df is None or pair not in df.index:
             continue
         rec, orig, nodef = (_get(df, pair, c) for c in ("Defense-GAN-Rec", "Defense-GAN-Orig", "No defense"))
-        name = NAMES[ds]
+        name, stage = NAMES[ds], "the black-box stage's"
+        j, decide = _reaches(rec, n, rec_v, r.bb_L, r.bb_R, r.budget, ds, "Rec accuracy", stage)
         rows.append(
             claim(
                 f"B-{name}-{pair}-Rec",
                 f"{name} black-box FGSM eps={r.eps:g} {pair}: Defense-GAN-Rec reaches the paper's accuracy",
                 Paper(rec_v.text, rec_v.source),
-                _reaches(rec, n, rec_v, r.bb_L, r.bb_R, r.budget, ds, "Rec accuracy"),
+                j,
+                decide,
             )
         )
         lo, hi = newcombe(_k(rec, n), n, _k(orig, n), n)
         span = (0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
+        j = at_most(abs(rec - orig), 0.01, interval=span, what="|Rec - Orig| (Newcombe)")
+        decide = _more(j, n, stage)
         rows.append(
             claim(
                 f"B-{name}-{pair}-RecOrig",
@@ -180,15 +201,19 @@ def _blackbox(r: Results) -> list[Claim]:
                 Paper(
                     f"|{rec_v.text} - {orig_v.text}| = {abs(rec_v.value - orig_v.value):.4f}", rec_v.source
                 ),
-                at_most(abs(rec - orig), 0.01, interval=span, what="|Rec - Orig| (Newcombe)"),
+                j,
+                decide,
             )
         )
+        j = rate_greater(_k(rec, n), n, _k(nodef, n), n, names=("Rec", "no defense"))
+        decide = _more(j, n, stage)
         rows.append(
             claim(
                 f"B-{name}-{pair}-helps",
                 f"{name} black-box {pair}: Defense-GAN-Rec beats no defense",
                 Paper(f"{rec_v.text} vs no defense (same row)", rec_v.source),
-                rate_greater(_k(rec, n), n, _k(nodef, n), n, names=("Rec", "no defense")),
+                j,
+                decide,
             )
         )
     return rows
@@ -210,11 +235,13 @@ def _sweep_claim(r: Results, ds: str, name: str, spec: tuple[str, str, str, str,
         return None
     n = r.n_eps if attr == "eps_sweep" else r.n_test.get(ds, 0)
     x = table.index.to_numpy(float)
-    acc = list(table[column])
+    xs = np.log2(x) if axis == "log2 L" else x
+    k = [_k(a, n) for a in table[column]]
     v = printed.SWEEPS[(ds, key)]
-    judgement = rate_trend(np.log2(x) if axis == "log2 L" else x, [_k(a, n) for a in acc],
-                           [n] * len(acc), up=up, what=f"accuracy vs {axis}")
-    return claim(f"T-{name}-{suffix}", f"{name}: {statement}", Paper(v.text, v.source), judgement, note)
+    judgement = rate_trend(xs, k, [n] * len(k), up=up, what=f"accuracy vs {axis}")
+    decide = _more(judgement, n, "the sweep's")
+    return claim(f"T-{name}-{suffix}", f"{name}: {statement}", Paper(v.text, v.source), judgement,
+                 _note(note, decide))
 
 
 def _trends(r: Results) -> list[Claim]:

@@ -4,10 +4,13 @@ Table 1 (:mod:`.printed`). Used by ``notebooks/09_k_anonymity.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from ..claims import Claim, Judgement, Paper, all_of, claim, greater, rate_at_least, rate_at_most, table
+from ..claims.deciding import note
 from .printed import PAPER_FOR, PAPER_TABLE1, ROWS, SOURCES
 
 BASELINES = ["L-BFGS", "DeepFool", "C&W"]
@@ -56,7 +59,7 @@ def _pmf_claims(t: pd.DataFrame, n: int) -> list[tuple[str, str, Paper, Judgemen
     return out
 
 
-def _claims_one(name: str, t: pd.DataFrame) -> list[Claim]:
+def _claims_one(name: str, t: pd.DataFrame, available: int | None = None) -> list[Claim]:
     sim = "SSIM" if "SSIM" in t.columns else "MS-SSIM"
     paper = PAPER_TABLE1[PAPER_FOR.get(name, "MNIST")]
     n = int(t["n"].iloc[0])
@@ -111,12 +114,17 @@ def _claims_one(name: str, t: pd.DataFrame) -> list[Claim]:
     rows.append(("K6", "'take rank 2' recovers most labels after a baseline, about 1/K after K-anonymity",
                  Paper("implied, not measured", SOURCES["recovery"]), recovery))
     tag, short = SHORT.get(name, name), name.split(" / ")[0]
-    return [claim(f"{cid} ({tag})", f"{short}: {text}", pap, j) for cid, text, pap, j in rows]
+    cost = "the chapter's attack time grows in proportion"
+    return [claim(f"{cid} ({tag})", f"{short}: {text}", pap, j,
+                  note(j, n, "attacked images", cost, available)) for cid, text, pap, j in rows]
 
 
-def claims_rows(tables: dict[str, pd.DataFrame]) -> list[Claim]:
-    """Every (setting, claim) as a :class:`~facerobust.experiments.claims.Claim`."""
-    return [c for name, t in tables.items() for c in _claims_one(name, t)]
+def claims_rows(tables: dict[str, pd.DataFrame],
+                available: Mapping[str, int] | None = None) -> list[Claim]:
+    """Every (setting, claim) as a :class:`~facerobust.experiments.claims.Claim`; an inconclusive
+    row that more attacked images would decide says how many in its note, and, for a setting in
+    ``available`` (e.g. the faces), how many the data hold."""
+    return [c for name, t in tables.items() for c in _claims_one(name, t, (available or {}).get(name))]
 
 
 def claims_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

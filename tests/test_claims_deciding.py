@@ -1,0 +1,73 @@
+"""What would decide an inconclusive row: the sample factor behind the notes of chapters 2 and 7."""
+
+import math
+
+import pytest
+from facerobust.experiments import claims as C
+from facerobust.experiments.claims import deciding
+from facerobust.metrics.intervals import wilson
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+def test_known_answers():
+    assert deciding.times(0.015, 0.003) == "about 25x"
+    assert deciding.times(0.01, 0.0).startswith("no sample")
+    assert deciding.sample_factor(0.1, 0.1) == 1.0
+    assert math.isinf(deciding.sample_factor(0.1, 0.0))
+    assert deciding.interval_factor(0.1, 0.3, 0.2, 0.25) == pytest.approx(4.0)
+
+
+def test_the_factor_is_what_a_wilson_interval_needs():
+    # 0.2 at n=50 against 0.241: the factor's sample clears the threshold, half of it does not
+    k, n, t = 10, 50, 0.241
+    lo, hi = wilson(k, n)
+    f = deciding.interval_factor(lo, hi, k / n, t)
+    m = math.ceil(f * n)
+    assert wilson(round(0.2 * 2 * m), 2 * m)[1] < t  # twice the factor's sample decides it
+    assert wilson(round(0.2 * m // 2), m // 2)[1] > t  # half of it does not
+
+
+@given(st.floats(0.0, 1.0), st.floats(1e-6, 1.0), st.floats(1.5, 10.0))
+def test_wider_intervals_need_more(half, gap, scale):
+    assert deciding.sample_factor(half * scale, gap) >= deciding.sample_factor(half, gap)
+
+
+@pytest.mark.parametrize("half,gap", [(-0.1, 0.1), (0.1, -0.1), (math.nan, 0.1)])
+def test_hostile_inputs(half, gap):
+    with pytest.raises(ValueError):
+        deciding.sample_factor(half, gap)
+    with pytest.raises(ValueError):
+        deciding.interval_factor(0.3, 0.1, 0.2, 0.25)
+
+
+def test_rules_record_what_would_decide_them():
+    """An inconclusive interval records its factor; a decided one, or one open for another reason
+    (a setting unlike the paper's), records none; compounds and seeds label their parts."""
+    open_ = C.rate_at_most(10, 50, 0.241)  # 0.200 [0.112, 0.330]
+    assert open_.verdict == C.INCONCLUSIVE and open_.undecided[0][0] == ""
+    assert open_.undecided[0][1] == pytest.approx(7.1, abs=0.1)
+    assert C.rate_at_most(1, 50, 0.241).undecided == ()  # holds
+    assert C.inconclusive("x", "r", "another setting").undecided == ()
+    both = C.all_of([open_, C.rate_at_least(50, 50, 0.5)], ["max bin", "outside"])
+    assert [lab for lab, _ in both.undecided] == ["max bin"]
+    seeds = C.across_seeds([open_, open_, C.rate_at_most(1, 50, 0.241)], [0, 1, 2])
+    assert [lab for lab, _ in seeds.undecided] == ["seed 0", "seed 1"]
+    assert open_ == C.Judgement(open_.verdict, open_.ours, open_.rule)  # no part of equality
+    flat = C.trend([1, 2, 3], [0.5, 0.5, 0.5], se=[0.1, 0.1, 0.1])
+    assert flat.verdict == C.INCONCLUSIVE and flat.undecided[0][1] == math.inf
+    band = C.rate_between(45, 100, 0.30, 0.45)  # 0.45 at the upper edge
+    assert band.verdict == C.INCONCLUSIVE and band.undecided
+
+
+def test_the_note_names_the_sample_and_the_cost():
+    j = C.rate_at_most(10, 50, 0.241)
+    note = deciding.note(j, 50, "test images", "the attacks' time grows in proportion")
+    assert note == ("more data would decide it, if the estimates stay (times the 50 test images): "
+                    "about 7x (~354); the attacks' time grows in proportion")
+    assert deciding.note(C.rate_at_most(1, 50, 0.241), 50, "images", "") == ""
+    two = C.all_of([j, j], ["K=5", "K=9"])
+    assert "K=5: about 7x" in deciding.note(two, 50, "images", "x") and "K=9: about 7x" in deciding.note(
+        two, 50, "images", "x")
+    with pytest.raises(ValueError):
+        deciding.note(j, 0, "images", "x")
