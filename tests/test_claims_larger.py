@@ -55,3 +55,44 @@ def test_read_returns_none_without_a_kept_run_and_the_run_with_one(tmp_path, mon
 def test_from_json_refuses_a_record_without_its_fields():
     with pytest.raises(TypeError):
         larger.LargerRun.from_json({"chapter": "x", "rows": {}})
+
+
+def _seed_run(seed: int, rows: dict[str, tuple[str, str]]) -> larger.LargerRun:
+    return larger.LargerRun("09_k_anonymity", "default", {"seed": seed}, "abc1234", "2026-12-07",
+                            "AMD EPYC (AVX2)", 1, 400.0, 420.0, rows)
+
+
+def test_over_seeds_decides_each_row_only_where_every_seed_agrees():
+    here = [_claim("A", 100, 100, 0.5), _claim("B", 100, 100, 0.5), _claim("C", 10, 100, 0.5),
+            _claim("D", 100, 100, 0.5)]
+    H, F = claims.HOLDS, claims.FAILS
+    runs = [_seed_run(1, {"A": ("1.0", H), "B": ("0.4", F), "C": ("0.1", F)}),
+            _seed_run(2, {"A": ("1.0", claims.HOLDS), "B": ("1.0", claims.HOLDS), "C": ("0.1", claims.FAILS),
+                          "D": ("1.0", claims.HOLDS)})]
+    t = larger.over_seeds(here, 0, runs)
+    assert list(t.columns) == ["seed 0", "seed 1", "seed 2", "across seeds"]
+    assert t["across seeds"].to_dict() == {"A": claims.HOLDS, "B": claims.INCONCLUSIVE, "C": claims.FAILS,
+                                           "D": "(not in every run)"}
+    with pytest.raises(ValueError):  # a kept run at this build's own seed is not another seed
+        larger.over_seeds(here, 1, runs)
+
+
+def test_named_runs_are_kept_beside_the_larger_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(larger, "repo_root", lambda: tmp_path)
+    assert larger.path_of("09_k_anonymity", "seed1").name == "09_k_anonymity.seed1.json"
+    assert larger.read("09_k_anonymity", "seed1") is None
+    for bad in ("", "../x", "a.b"):
+        with pytest.raises(ValueError):
+            larger.path_of("09_k_anonymity", bad)
+
+
+def test_seeds_summary_is_a_sentence_for_every_outcome():
+    here = [_claim("A", 100, 100, 0.5), _claim("B", 100, 100, 0.5), _claim("C", 10, 100, 0.5)]
+    H, F = claims.HOLDS, claims.FAILS
+    runs = [_seed_run(1, {"A": ("1.0", H), "B": ("0.4", F), "C": ("0.1", F)})]
+    s = larger.seeds_summary(larger.over_seeds(here, 0, runs))
+    assert s.startswith("Over seed 0, seed 1: 1 of 3 rows hold on every seed, 1 do not hold")
+    assert s.endswith("1 row(s) hold on one seed and do not on another (B).")
+    agree = [_seed_run(1, {"A": ("1.0", H), "B": ("1.0", H), "C": ("0.1", F)})]
+    assert larger.seeds_summary(larger.over_seeds(here, 0, agree)).endswith("fails on another.")
+    assert larger.seeds_summary(larger.over_seeds(here, 0, [])).startswith("No run at another seed")

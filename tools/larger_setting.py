@@ -8,6 +8,11 @@ the larger parameters (``-p NAME VALUE``, as the runner takes them) and every cl
 verdict is written to ``benchmarks/results/larger/<chapter>.json`` with the run's cost, machine and
 commit. The chapter shows them beside its own rows (:mod:`facerobust.experiments.claims.larger`).
 The run uses the book's cache, so models the chapter's profile already trained are read, not retrained.
+
+A run at another training seed is kept under a name beside it, and the chapter decides its rows over
+the seeds (:func:`facerobust.experiments.claims.larger.over_seeds`)::
+
+    python tools/larger_setting.py notebooks/09_k_anonymity.py -p seed 1 --name seed1
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("notebook", type=Path, help="notebooks/NN_name.py")
     ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     ap.add_argument("--profile", default="default")
-    ap.add_argument("--out", type=Path, help="default: benchmarks/results/larger/NN_name.json")
+    ap.add_argument("--name", help="keep the run as NN_name.<name>.json (e.g. seed1), beside the larger run")
+    ap.add_argument("--out", type=Path, help="default: benchmarks/results/larger/NN_name[.<name>].json")
     args = ap.parse_args(argv)
     chapter = args.notebook.stem
     if not args.p:
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                     commit=commit, date=datetime.date.today().isoformat(), cpu=numerics.cpu_kind(),
                     threads=int(meta["threads"]), cpu_s=float(meta["cpu_s"]), wall_s=float(meta["wall_s"]),
                     rows=rows)
-    dest = args.out or path_of(chapter)
+    dest = args.out or path_of(chapter, args.name)
     dest.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(dest, (json.dumps(run.to_json(), indent=1) + "\n").encode())
     print(f"{chapter}: {len(rows)} claims at {run.overrides} -> {dest} ({run.cpu_s:.0f} CPU-s)")

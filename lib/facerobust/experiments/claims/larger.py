@@ -6,6 +6,10 @@ runs the chapter once with the larger parameters and keeps every claim's value a
 the run's cost, machine and commit, in ``benchmarks/results/larger/<chapter>.json``.
 :func:`beside` puts them next to this build's rows, so a reader sees where a verdict goes with more
 compute. The rules are the same: nothing is loosened, only the setting grows.
+
+The same record keeps a chapter's run at another training seed (``-p seed 1``, kept under a name:
+``<chapter>.seed1.json``); :func:`over_seeds` decides each row over this build's seed and the kept
+ones with :func:`~facerobust.experiments.claims.across_seeds`, the rule every seed study uses.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 from ...paths import repo_root
-from .records import HOLDS, Claim
+from .records import FAILS, HOLDS, INCONCLUSIVE, Claim, Judgement
+from .rules import across_seeds
 
 
 @dataclass(frozen=True)
@@ -55,15 +60,38 @@ class LargerRun:
         return ", ".join(f"{k}={v}" for k, v in self.overrides.items())
 
 
-def path_of(chapter: str) -> Path:
-    """Where ``chapter``'s larger run is kept."""
-    return repo_root() / "benchmarks" / "results" / "larger" / f"{chapter}.json"
+def path_of(chapter: str, name: str | None = None) -> Path:
+    """Where ``chapter``'s larger run is kept (``name``: a named run, e.g. ``"seed1"``)."""
+    if name is not None and (not name or not name.replace("_", "").isalnum()):
+        raise ValueError(f"a run's name is letters, digits and underscores, got {name!r}")
+    stem = chapter if name is None else f"{chapter}.{name}"
+    return repo_root() / "benchmarks" / "results" / "larger" / f"{stem}.json"
 
 
-def read(chapter: str) -> LargerRun | None:
-    """The kept larger run of ``chapter`` (None if none was run)."""
-    p = path_of(chapter)
+def read(chapter: str, name: str | None = None) -> LargerRun | None:
+    """The kept larger (or named) run of ``chapter`` (None if none was run)."""
+    p = path_of(chapter, name)
     return LargerRun.from_json(json.loads(p.read_text())) if p.exists() else None
+
+
+def over_seeds(rows: Sequence[Claim], seed: int, runs: Sequence[LargerRun]) -> pd.DataFrame:
+    """Each of this build's rows (trained with ``seed``) beside the kept runs at other seeds (their
+    ``seed`` override), and the verdict decided across all of them: a row holds, or does not, only
+    where every seed agrees (:func:`~facerobust.experiments.claims.across_seeds`); a row missing
+    from a run is left undecided."""
+    seeds = [int(r.overrides["seed"]) for r in runs]
+    if seed in seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"one run per seed, none at this build's seed {seed}: got {seeds}")
+    out = []
+    for c in rows:
+        per = {seed: c.verdict} | {s: r.rows.get(c.id, ("", ""))[1] for s, r in zip(seeds, runs, strict=True)}
+        if all(per.values()):
+            judged = [Judgement(v, "", "") for v in per.values()]
+            across = across_seeds(judged, list(per)).verdict
+        else:
+            across = "(not in every run)"
+        out.append({"id": c.id, **{f"seed {s}": v for s, v in per.items()}, "across seeds": across})
+    return pd.DataFrame(out).set_index("id")
 
 
 def beside(rows: Sequence[Claim], run: LargerRun, *, all_rows: bool = False) -> pd.DataFrame:
@@ -78,4 +106,22 @@ def beside(rows: Sequence[Claim], run: LargerRun, *, all_rows: bool = False) -> 
     return pd.DataFrame(out, columns=["id", "claim", "this build", f"at {run.setting}", "value there"])
 
 
-__all__ = ["LargerRun", "beside", "path_of", "read"]
+def seeds_summary(table: pd.DataFrame) -> str:
+    """A sentence on an :func:`over_seeds` table, complete for every outcome: how many rows each
+    verdict across seeds has, and whether any row holds on one seed and does not on another."""
+    seeds = [c for c in table.columns if c.startswith("seed ")]
+    if len(seeds) < 2:
+        return "No run at another seed is kept, so this chapter's rows rest on one seed."
+    across = table["across seeds"]
+    n = {v: int((across == v).sum()) for v in (HOLDS, FAILS, INCONCLUSIVE)}
+    missing = len(across) - sum(n.values())
+    flips = [cid for cid, r in table[seeds].iterrows() if {HOLDS, FAILS} <= set(r)]
+    said = (f"Over {', '.join(seeds)}: {n[HOLDS]} of {len(across)} rows hold on every seed, "
+            f"{n[FAILS]} do not hold on every seed and {n[INCONCLUSIVE]} are inconclusive across seeds")
+    said += f" ({missing} not in every run)" if missing else ""
+    said += (f"; {len(flips)} row(s) hold on one seed and do not on another ({', '.join(flips)})." if flips
+             else "; no row holds on one seed and fails on another.")
+    return said
+
+
+__all__ = ["LargerRun", "beside", "over_seeds", "path_of", "read", "seeds_summary"]
