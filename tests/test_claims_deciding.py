@@ -71,3 +71,8 @@ def test_the_note_names_the_sample_and_the_cost():
         two, 50, "images", "x")
     with pytest.raises(ValueError):
         deciding.note(j, 0, "images", "x")
+
+
+def test_an_interval_with_a_missing_bound_records_nothing():
+    j = C.at_least(0.5, 0.4, interval=(math.nan, math.nan))
+    assert j.verdict == C.INCONCLUSIVE and j.undecided == ()

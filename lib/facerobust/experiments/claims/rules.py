@@ -32,8 +32,11 @@ Undecided = tuple[tuple[str, float], ...]
 
 
 def _open(verdict: str, lo: float, hi: float, estimate: float, threshold: float) -> Undecided:
-    """:attr:`Judgement.undecided` of a single interval judged against ``threshold``."""
-    return (("", interval_factor(lo, hi, estimate, threshold)),) if verdict == INCONCLUSIVE else ()
+    """:attr:`Judgement.undecided` of a single interval judged against ``threshold`` (none for an
+    interval with a missing bound: no sample size can be read from it)."""
+    if verdict != INCONCLUSIVE or not all(map(math.isfinite, (lo, hi, estimate, threshold))) or lo > hi:
+        return ()
+    return (("", interval_factor(lo, hi, estimate, threshold)),)
 
 
 def _open_band(verdict: str, lo: float, hi: float, estimate: float, low: float,
