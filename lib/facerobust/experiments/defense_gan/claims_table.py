@@ -274,7 +274,8 @@ def claim_rows(r: Results) -> list[Claim]:
             f"Time of R=10 over R=1 (L={r.time_L}, this CPU)",
             Paper(t.text, t.source),
             within_factor(r.time_ratio, printed.TIME_R10_R1_VALUE, 2.0),
-            "a CPU has no idle parallel units: restarts cost time here",
+            "a CPU has no idle parallel units: restarts cost time here; a wall-clock ratio, it moves "
+            "between runs with the CPU and its load",
         )
     )
     return rows
