@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+from ...metrics.intervals import Z95
 from .records import INCONCLUSIVE, Judgement
 
 
@@ -25,10 +26,43 @@ def sample_factor(half: float, gap: float) -> float:
 
 
 def interval_factor(lo: float, hi: float, estimate: float, threshold: float) -> float:
-    """:func:`sample_factor` of the interval ``[lo, hi]`` around ``estimate`` against ``threshold``."""
-    if not lo <= hi:
-        raise ValueError(f"need lo <= hi, got [{lo}, {hi}]")
+    """:func:`sample_factor` of the interval ``[lo, hi]`` around ``estimate`` against ``threshold``
+    (for a roughly symmetric interval: a difference's, a slope's; a rate's is :func:`wilson_factor`)."""
+    if not lo <= estimate <= hi:
+        raise ValueError(f"need lo <= estimate <= hi, got {estimate} in [{lo}, {hi}]")
     return sample_factor((hi - lo) / 2, abs(estimate - threshold))
+
+
+def _wilson_side(p: float, m: float) -> tuple[float, float]:
+    """The Wilson 95% interval of a rate ``p`` seen on ``m`` (real) samples."""
+    z2 = Z95 * Z95
+    centre = (p + z2 / (2 * m)) / (1 + z2 / m)
+    half = Z95 * math.sqrt(p * (1 - p) / m + z2 / (4 * m * m)) / (1 + z2 / m)
+    return centre - half, centre + half
+
+
+def wilson_factor(k: int, n: int, threshold: float) -> float:
+    """How many times its ``n`` samples the Wilson interval of the rate ``k/n`` needs to lie wholly
+    on its side of ``threshold``, the rate staying where it is (exact for the Wilson formula, which
+    near 0 and 1 narrows faster than one over the square root of the sample); ``inf`` when the rate
+    sits on the threshold."""
+    if not 0 <= k <= n or n == 0:
+        raise ValueError(f"need 0 <= k <= n and n > 0, got k={k}, n={n}")
+    p = k / n
+    if abs(p - threshold) < 1e-9:
+        return math.inf
+
+    def clears(m: float) -> bool:
+        lo, hi = _wilson_side(p, m)
+        return lo > threshold if p > threshold else hi < threshold
+
+    lo_m, hi_m = float(n) / 2, float(n)
+    while not clears(hi_m):
+        lo_m, hi_m = hi_m, hi_m * 2
+    for _ in range(60):  # bisection to well below one sample
+        mid = (lo_m + hi_m) / 2
+        lo_m, hi_m = (lo_m, mid) if clears(mid) else (mid, hi_m)
+    return hi_m / n
 
 
 def times(half: float, gap: float) -> str:
@@ -50,7 +84,7 @@ def note(j: Judgement, n: int, unit: str, cost: str, available: int | None = Non
 
     def one(label: str, f: float) -> str:
         what = ("no sample size (the estimate sits on the threshold)" if math.isinf(f)
-                else f"about {f:.0f}x (~{math.ceil(max(f, 1.0) * n):,})")
+                else f"about {max(f, 1.0):.0f}x (~{math.ceil(max(f, 1.0) * n):,})")
         return f"{label}: {what}" if label else what
 
     parts = "; ".join(one(label, f) for label, f in j.undecided)

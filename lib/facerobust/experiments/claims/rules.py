@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from ...metrics.intervals import Z95, bootstrap_diff, newcombe, slope_interval, wilson
-from .deciding import interval_factor
+from .deciding import interval_factor, wilson_factor
 from .records import FAILS, HOLDS, INCONCLUSIVE, UNTESTABLE, Judgement
 
 
@@ -34,7 +35,8 @@ Undecided = tuple[tuple[str, float], ...]
 def _open(verdict: str, lo: float, hi: float, estimate: float, threshold: float) -> Undecided:
     """:attr:`Judgement.undecided` of a single interval judged against ``threshold`` (none for an
     interval with a missing bound: no sample size can be read from it)."""
-    if verdict != INCONCLUSIVE or not all(map(math.isfinite, (lo, hi, estimate, threshold))) or lo > hi:
+    if (verdict != INCONCLUSIVE or not all(map(math.isfinite, (lo, hi, estimate, threshold)))
+            or not lo <= estimate <= hi):
         return ()
     return (("", interval_factor(lo, hi, estimate, threshold)),)
 
@@ -85,14 +87,22 @@ def rate_at_least(k: int, n: int, threshold: float, *, what: str = "rate") -> Ju
     """A rate k/n at least ``threshold``, judged on its Wilson 95% interval."""
     if n == 0:
         return not_run(f"Wilson 95% interval of {what} >= {threshold:.3f}", "no samples")
-    return at_least(k / n, threshold, interval=wilson(k, n), what=f"{what} (n={n})")
+    j = at_least(k / n, threshold, interval=wilson(k, n), what=f"{what} (n={n})")
+    return _rate_open(j, k, n, threshold)
 
 
 def rate_at_most(k: int, n: int, threshold: float, *, what: str = "rate") -> Judgement:
     """A rate k/n at most ``threshold``, judged on its Wilson 95% interval."""
     if n == 0:
         return not_run(f"Wilson 95% interval of {what} <= {threshold:.3f}", "no samples")
-    return at_most(k / n, threshold, interval=wilson(k, n), what=f"{what} (n={n})")
+    j = at_most(k / n, threshold, interval=wilson(k, n), what=f"{what} (n={n})")
+    return _rate_open(j, k, n, threshold)
+
+
+def _rate_open(j: Judgement, k: int, n: int, threshold: float) -> Judgement:
+    """A rate's judgement with its sample factor from the Wilson formula itself (a rate's interval
+    is lopsided near 0 and 1, which the symmetric estimate of :func:`_open` misjudges)."""
+    return replace(j, undecided=(("", wilson_factor(k, n, threshold)),)) if j.undecided else j
 
 
 def rate_greater(k1: int, n1: int, k2: int, n2: int, *, margin: float = 0.0,
@@ -238,8 +248,9 @@ def rate_between(k: int, n: int, low: float, high: float, *, what: str = "rate")
         return not_run(rule, "no samples")
     lo, hi = wilson(k, n)
     verdict = _within(lo, hi, low, high)
+    edge = low if abs(k / n - low) <= abs(k / n - high) else high
     return Judgement(verdict, f"{k / n:.3f} [{lo:.3f}, {hi:.3f}] ({k}/{n})", rule,
-                     _open_band(verdict, lo, hi, k / n, low, high))
+                     (("", wilson_factor(k, n, edge)),) if verdict == INCONCLUSIVE else ())
 
 
 def all_of(parts: Sequence[Judgement], labels: Sequence[str]) -> Judgement:
