@@ -409,8 +409,7 @@ larger.beside(rows, more)
 # rule of every seed study in this book). {glue:text}`ka_seeds_summary`
 
 # %%
-seed_runs = [r for s in (1, 2) if s != P.seed and (r := larger.read("09_k_anonymity", f"seed{s}")) is not None]
-over_seeds = larger.over_seeds(rows, P.seed, seed_runs)
+over_seeds = larger.over_seeds(rows, P.seed, larger.seed_runs("09_k_anonymity", profile, P.seed))
 glued.show(ka_seeds_summary=larger.seeds_summary(over_seeds))
 over_seeds
 #

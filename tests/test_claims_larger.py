@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -96,3 +97,14 @@ def test_seeds_summary_is_a_sentence_for_every_outcome():
     agree = [_seed_run(1, {"A": ("1.0", H), "B": ("1.0", H), "C": ("0.1", F)})]
     assert larger.seeds_summary(larger.over_seeds(here, 0, agree)).endswith("fails on another.")
     assert larger.seeds_summary(larger.over_seeds(here, 0, [])).startswith("No run at another seed")
+
+
+def test_seed_runs_keep_this_profile_and_other_seeds(tmp_path, monkeypatch):
+    monkeypatch.setattr(larger, "repo_root", lambda: tmp_path)
+    (tmp_path / "benchmarks" / "results" / "larger").mkdir(parents=True)
+    for s, prof in ((0, "default"), (1, "default"), (2, "ci")):
+        run = dataclasses.replace(_seed_run(s, {"A": ("1.0", claims.HOLDS)}), profile=prof)
+        larger.path_of("09_k_anonymity", f"seed{s}").write_text(json.dumps(run.to_json()))
+    got = larger.seed_runs("09_k_anonymity", "default", 0)
+    assert [r.overrides["seed"] for r in got] == [1]  # seed 0 is this build's; seed 2 ran on ci
+    assert [r.overrides["seed"] for r in larger.seed_runs("09_k_anonymity", "ci", 0)] == [2]

@@ -74,6 +74,13 @@ def read(chapter: str, name: str | None = None) -> LargerRun | None:
     return LargerRun.from_json(json.loads(p.read_text())) if p.exists() else None
 
 
+def seed_runs(chapter: str, profile: str, seed: int, seeds: Sequence[int] = (0, 1, 2)) -> list[LargerRun]:
+    """The kept runs of ``chapter`` at the other ``seeds`` (named ``seed<s>``) on ``profile``: a run
+    on another profile is another computation, and this build's own ``seed`` is not another seed."""
+    runs = [read(chapter, f"seed{s}") for s in seeds if s != seed]
+    return [r for r in runs if r is not None and r.profile == profile]
+
+
 def over_seeds(rows: Sequence[Claim], seed: int, runs: Sequence[LargerRun]) -> pd.DataFrame:
     """Each of this build's rows (trained with ``seed``) beside the kept runs at other seeds (their
     ``seed`` override), and the verdict decided across all of them: a row holds, or does not, only
@@ -124,4 +131,4 @@ def seeds_summary(table: pd.DataFrame) -> str:
     return said
 
 
-__all__ = ["LargerRun", "beside", "over_seeds", "path_of", "read", "seeds_summary"]
+__all__ = ["LargerRun", "beside", "over_seeds", "path_of", "read", "seed_runs", "seeds_summary"]
