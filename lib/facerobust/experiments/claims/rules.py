@@ -41,11 +41,15 @@ def _open(verdict: str, lo: float, hi: float, estimate: float, threshold: float)
     return (("", interval_factor(lo, hi, estimate, threshold)),)
 
 
+def _nearer_edge(estimate: float, low: float, high: float) -> float:
+    """The edge of a band that decides an interval around ``estimate``: the nearer one."""
+    return low if abs(estimate - low) <= abs(estimate - high) else high
+
+
 def _open_band(verdict: str, lo: float, hi: float, estimate: float, low: float,
                high: float) -> Undecided:
     """:attr:`Judgement.undecided` of an interval judged against a band: the nearer edge decides."""
-    edge = low if abs(estimate - low) <= abs(estimate - high) else high
-    return _open(verdict, lo, hi, estimate, edge)
+    return _open(verdict, lo, hi, estimate, _nearer_edge(estimate, low, high))
 
 
 def _within(lo: float, hi: float, low: float, high: float) -> str:
@@ -248,9 +252,9 @@ def rate_between(k: int, n: int, low: float, high: float, *, what: str = "rate")
         return not_run(rule, "no samples")
     lo, hi = wilson(k, n)
     verdict = _within(lo, hi, low, high)
-    edge = low if abs(k / n - low) <= abs(k / n - high) else high
     return Judgement(verdict, f"{k / n:.3f} [{lo:.3f}, {hi:.3f}] ({k}/{n})", rule,
-                     (("", wilson_factor(k, n, edge)),) if verdict == INCONCLUSIVE else ())
+                     (("", wilson_factor(k, n, _nearer_edge(k / n, low, high))),)
+                     if verdict == INCONCLUSIVE else ())
 
 
 def all_of(parts: Sequence[Judgement], labels: Sequence[str]) -> Judgement:

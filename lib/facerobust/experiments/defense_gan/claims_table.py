@@ -284,30 +284,3 @@ def claim_rows(r: Results) -> list[Claim]:
 def table(r: Results) -> pd.DataFrame:
     """The chapter's claims table (the shared columns)."""
     return claims.table(claim_rows(r))
-
-
-def recovery(no_attack: float, no_defense: float, defended: float) -> tuple[float, str]:
-    """Fraction of the accuracy an attack took that a defense gives back, and the words for it
-    (the chapter's prose is chosen from the number, never typed beside it)."""
-    lost = no_attack - no_defense
-    if not lost > 0:
-        return math.nan, "has nothing to recover of"
-    frac = (defended - no_defense) / lost
-    if frac >= 0.9:
-        return frac, "recovers nearly all of"
-    if frac >= 0.5:
-        return frac, "recovers most of"
-    if frac > 0:
-        return frac, "recovers less than half of"
-    return frac, "recovers none of (it lowers accuracy below the attack's level)"
-
-
-def separation(auc: float) -> str:
-    """Words for a detector's AUC."""
-    if auc >= 0.9:
-        return "separates the two error distributions well"
-    if auc >= 0.7:
-        return "separates the two error distributions in part"
-    if auc > 0.55:
-        return "barely separates the two error distributions"
-    return "does not separate the two error distributions"
