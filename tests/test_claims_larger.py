@@ -108,3 +108,16 @@ def test_seed_runs_keep_this_profile_and_other_seeds(tmp_path, monkeypatch):
     got = larger.seed_runs("09_k_anonymity", "default", 0)
     assert [r.overrides["seed"] for r in got] == [1]  # seed 0 is this build's; seed 2 ran on ci
     assert [r.overrides["seed"] for r in larger.seed_runs("09_k_anonymity", "ci", 0)] == [2]
+
+
+def test_values_over_seeds_shows_each_headline_row_at_every_seed():
+    here = [_claim("A", 90, 100, 0.5), _claim("B", 10, 100, 0.5)]
+    runs = [_seed_run(1, {"A": ("0.8 [0.7, 0.9]", claims.HOLDS)}), _seed_run(2, {})]
+    t = larger.values_over_seeds(here, 0, runs, ["B", "A"])
+    assert list(t.index) == ["B", "A"]  # the order asked for
+    assert list(t.columns) == ["claim", "seed 0", "seed 1", "seed 2"]
+    assert t.loc["A", "seed 0"] == here[0].judgement.ours
+    assert t.loc["A", "seed 1"] == "0.8 [0.7, 0.9]"
+    assert t.loc["A", "seed 2"] == "(not in this run)"
+    with pytest.raises(KeyError, match="Z"):  # a headline that is not a row of this build
+        larger.values_over_seeds(here, 0, runs, ["A", "Z"])

@@ -101,6 +101,23 @@ def over_seeds(rows: Sequence[Claim], seed: int, runs: Sequence[LargerRun]) -> p
     return pd.DataFrame(out).set_index("id")
 
 
+def values_over_seeds(rows: Sequence[Claim], seed: int, runs: Sequence[LargerRun],
+                      ids: Sequence[str]) -> pd.DataFrame:
+    """How far the headline numbers move across seeds: the rows ``ids`` (in that order), each with
+    its value as the claims table shows it at this build's ``seed`` and at every kept run's seed. An
+    id that is not one of this build's rows is refused; a row missing from a run reads
+    "(not in this run)"."""
+    here = {c.id: c for c in rows}
+    if missing := [i for i in ids if i not in here]:
+        raise KeyError(f"not rows of this build's claims table: {', '.join(missing)}")
+    out = []
+    for cid in ids:
+        per = {f"seed {seed}": here[cid].judgement.ours}
+        per |= {f"seed {r.overrides['seed']}": r.rows.get(cid, ("(not in this run)", ""))[0] for r in runs}
+        out.append({"id": cid, "claim": here[cid].statement, **per})
+    return pd.DataFrame(out).set_index("id")
+
+
 def beside(rows: Sequence[Claim], run: LargerRun, *, all_rows: bool = False) -> pd.DataFrame:
     """This build's rows next to the larger run's: id, claim, verdict here, verdict and value at the
     larger setting. By default only the rows that do not hold here or whose verdict moves."""
@@ -131,4 +148,5 @@ def seeds_summary(table: pd.DataFrame) -> str:
     return said
 
 
-__all__ = ["LargerRun", "beside", "over_seeds", "path_of", "read", "seed_runs", "seeds_summary"]
+__all__ = ["LargerRun", "beside", "over_seeds", "path_of", "read", "seed_runs", "seeds_summary",
+           "values_over_seeds"]
