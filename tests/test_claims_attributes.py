@@ -134,3 +134,17 @@ def test_seed_tables_give_every_seed_and_the_range():
     assert np.isnan(portability.still_adversarial(_port(np.full((4, 4), np.nan), 0)))
     summary = portability.seed_summary({0: (left, right), 1: (left, right)})
     assert list(summary.index) == ["seed 0", "seed 1"] and summary["still adversarial (%)"].dtype == float
+
+
+def test_r8_open_part_gives_the_rules_own_factor():
+    from facerobust.experiments.attributes import open_rows
+    from facerobust.experiments.claims.deciding import wilson_factor
+
+    res = _res(n=40, a=2, seed=3)  # few natural adversarials: R8's interval overlaps the band's edge
+    [part] = open_rows.open_parts(res, AC.HALF_BAND)["R8"]
+    wrong_c = ~res.scores("euclidean", "converged").correct
+    nat_2 = res.run("euclidean", "epoch2", "ffa").adversarial() & ~res.scores("euclidean", "epoch2").correct
+    k, n = int((nat_2 & wrong_c).sum()), int(nat_2.sum())
+    assert C.rate_between(k, n, *AC.HALF_BAND).verdict == C.INCONCLUSIVE
+    # the exact Wilson factor against the nearer edge (0.3), as the rule records it
+    assert part == f"{k / n:.3f}: about {wilson_factor(k, n, AC.HALF_BAND[0]):.0f}x"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...metrics.intervals import newcombe, wilson
-from ..claims import INCONCLUSIVE
-from ..claims.deciding import times
+from ...metrics.intervals import newcombe
+from ..claims import INCONCLUSIVE, rate_between
+from ..claims.deciding import in_words, times
 from .results import METHODS, AttributeResults
 
 
@@ -32,11 +32,8 @@ def open_parts(res: AttributeResults, band: tuple[float, float]) -> dict[str, li
     wrong_c = ~res.scores("euclidean", "converged").correct
     nat_2 = res.run("euclidean", "epoch2", "ffa").adversarial() & ~res.scores("euclidean", "epoch2").correct
     k, n2 = int((nat_2 & wrong_c).sum()), int(nat_2.sum())
-    if n2:
-        lo, hi = wilson(k, n2)
-        if not (band[0] <= lo and hi <= band[1]) and not (hi < band[0] or lo > band[1]):
-            gap = min(abs(k / n2 - b) for b in band)
-            out["R8"].append(f"{k / n2:.3f}: {times((hi - lo) / 2, gap)}")
+    if n2 and (j := rate_between(k, n2, *band)).verdict == INCONCLUSIVE:  # the rule's own factor
+        out["R8"].append(f"{k / n2:.3f}: {in_words(j.undecided[0][1])}")
     return out
 
 

@@ -65,10 +65,16 @@ def wilson_factor(k: int, n: int, threshold: float) -> float:
     return hi_m / n
 
 
+def in_words(factor: float) -> str:
+    """A sample factor in words: ``"about 25x"``, or why no sample size decides it."""
+    if math.isinf(factor):
+        return "no sample size (the estimate sits on the threshold)"
+    return f"about {factor:.0f}x"
+
+
 def times(half: float, gap: float) -> str:
-    """:func:`sample_factor` in words: ``"about 25x"``, or why no sample size decides it."""
-    f = sample_factor(half, gap)
-    return "no sample size (the estimate sits on the threshold)" if math.isinf(f) else f"about {f:.0f}x"
+    """:func:`sample_factor` in words (:func:`in_words`)."""
+    return in_words(sample_factor(half, gap))
 
 
 def note(j: Judgement, n: int, unit: str, cost: str, available: int | None = None) -> str:
