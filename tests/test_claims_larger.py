@@ -121,3 +121,11 @@ def test_values_over_seeds_shows_each_headline_row_at_every_seed():
     assert t.loc["A", "seed 2"] == "(not in this run)"
     with pytest.raises(KeyError, match="Z"):  # a headline that is not a row of this build
         larger.values_over_seeds(here, 0, runs, ["A", "Z"])
+
+
+def test_over_seeds_without_another_seed_decides_nothing_across_seeds():
+    here = [_claim("A", 100, 100, 0.5), _claim("C", 10, 100, 0.5)]
+    t = larger.over_seeds(here, 0, [])
+    assert t["seed 0"].tolist() == [claims.HOLDS, claims.FAILS]
+    assert set(t["across seeds"]) == {"(no other seed run)"}  # one seed is not a verdict over seeds
+    assert larger.seeds_summary(t).startswith("No run at another seed")

@@ -33,6 +33,17 @@ from facerobust.experiments.claims.larger import LargerRun, path_of  # noqa: E40
 from facerobust.run_inputs import parse_value  # noqa: E402
 
 
+def _commit() -> str:
+    """HEAD's short hash, with ``-dirty`` when the library, notebooks or parameters have uncommitted
+    changes (the run's code is then not that commit's)."""
+    git = ["git", "-C", str(Path(__file__).resolve().parents[1])]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "lib", "notebooks", "params"],
+                           capture_output=True, text=True).stdout.strip()
+    return f"{head}-dirty" if dirty else head
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("notebook", type=Path, help="notebooks/NN_name.py")
@@ -44,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     chapter = args.notebook.stem
     if not args.p:
         ap.error("give at least one -p NAME VALUE: the larger setting")
+    commit = _commit()  # the code that runs: read before the run, which can outlast later commits
     with tempfile.TemporaryDirectory() as tmp:
         out_nb = Path(tmp) / f"{chapter}.ipynb"
         cmd = [sys.executable, "-m", "facerobust.runner", str(args.notebook), "--profile", args.profile,
@@ -56,8 +68,6 @@ def main(argv: list[str] | None = None) -> int:
         rows.update(claims_rows(cell))
     if not rows:
         raise SystemExit(f"{chapter}: the executed notebook shows no claims table")
-    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    commit = git.stdout.strip()
     run = LargerRun(chapter=chapter, profile=args.profile,
                     overrides={k: parse_value(v) for k, v in args.p},
                     commit=commit, date=datetime.date.today().isoformat(), cpu=numerics.cpu_kind(),

@@ -85,14 +85,16 @@ def over_seeds(rows: Sequence[Claim], seed: int, runs: Sequence[LargerRun]) -> p
     """Each of this build's rows (trained with ``seed``) beside the kept runs at other seeds (their
     ``seed`` override), and the verdict decided across all of them: a row holds, or does not, only
     where every seed agrees (:func:`~facerobust.experiments.claims.across_seeds`); a row missing
-    from a run is left undecided."""
+    from a run is left undecided, and with no kept run no row is decided across seeds."""
     seeds = [int(r.overrides["seed"]) for r in runs]
     if seed in seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"one run per seed, none at this build's seed {seed}: got {seeds}")
     out = []
     for c in rows:
         per = {seed: c.verdict} | {s: r.rows.get(c.id, ("", ""))[1] for s, r in zip(seeds, runs, strict=True)}
-        if all(per.values()):
+        if not runs:  # one seed decides nothing across seeds
+            across = "(no other seed run)"
+        elif all(per.values()):
             judged = [Judgement(v, "", "") for v in per.values()]
             across = across_seeds(judged, list(per)).verdict
         else:
