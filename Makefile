@@ -101,12 +101,13 @@ lint: $(VENV)/.stamp
 	$(BIN)/ruff check lib tests notebooks benchmarks tools
 	$(BIN)/mypy lib
 
-# both run on every core (pytest-xdist); nbval keeps each notebook's cells in one worker (--dist loadfile)
+# both run on every core (pytest-xdist); nbval keeps each notebook's cells in one worker (--dist loadfile);
+# each names its 15 slowest tests (make test's budget is 20 minutes from a clean clone)
 unit: setup
-	$(BIN)/pytest -q -n $(JOBS) tests --ignore=tests/notebooks -m "not browser and not book"
+	$(BIN)/pytest -q -n $(JOBS) --durations=15 tests --ignore=tests/notebooks -m "not browser and not book"
 
 nbval: setup
-	$(PORTABLE) $(BIN)/pytest -q -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
+	$(PORTABLE) $(BIN)/pytest -q -n $(JOBS) --durations=15 --dist loadfile --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg tests/notebooks
 
 # Checks the built book: tests/test_book_html.py reads _build/html (no browser needed); the browser
 # tests need headless Chromium, installed here from Debian where that is possible (root + apt-get).
