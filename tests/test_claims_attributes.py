@@ -112,12 +112,14 @@ def test_open_rows_say_what_would_decide_them():
     from facerobust.experiments.attributes import open_rows
 
     close = _res(soft_extra=0.0)  # softmax and Euclidean rates equal up to noise
-    parts = open_rows.open_parts(close, AC.HALF_BAND)
-    assert parts["R6"] and all("x" in p or "no sample size" in p for p in parts["R6"])
-    note = open_rows.open_note("R6", C.INCONCLUSIVE, {0: parts})
-    assert note.startswith("undecided on seed 0 (") and "n_attack" in note
-    assert open_rows.open_note("R6", C.HOLDS, {0: parts}) == ""  # decided rows carry no such note
-    assert open_rows.open_note("R1", C.INCONCLUSIVE, {0: parts}) == ""
+    r6 = next(r for r in AC.attack_claims({0: close}) if r.id == "R6")
+    assert r6.verdict == C.INCONCLUSIVE
+    assert r6.note.startswith("undecided on seed 0 (") and "n_attack" in r6.note
+    assert "FFA: about" in r6.note or "FGS: about" in r6.note  # the parts' labels and factors
+    decided = open_rows.open_parts({"R6": C.Judgement(C.HOLDS, "", ""), "R8": C.Judgement(C.FAILS, "", "")})
+    assert decided == {"R6": [], "R8": []}
+    assert open_rows.open_note("R6", C.HOLDS, {0: decided}) == ""  # decided rows carry no such note
+    assert open_rows.open_note("R1", C.INCONCLUSIVE, {0: decided}) == ""
 
 
 def test_seed_tables_give_every_seed_and_the_range():
@@ -137,14 +139,13 @@ def test_seed_tables_give_every_seed_and_the_range():
 
 
 def test_r8_open_part_gives_the_rules_own_factor():
-    from facerobust.experiments.attributes import open_rows
     from facerobust.experiments.claims.deciding import wilson_factor
 
     res = _res(n=40, a=2, seed=3)  # few natural adversarials: R8's interval overlaps the band's edge
-    [part] = open_rows.open_parts(res, AC.HALF_BAND)["R8"]
     wrong_c = ~res.scores("euclidean", "converged").correct
     nat_2 = res.run("euclidean", "epoch2", "ffa").adversarial() & ~res.scores("euclidean", "epoch2").correct
     k, n = int((nat_2 & wrong_c).sum()), int(nat_2.sum())
     assert C.rate_between(k, n, *AC.HALF_BAND).verdict == C.INCONCLUSIVE
+    r8 = next(r for r in AC.attack_claims({0: res}) if r.id == "R8")
     # the exact Wilson factor against the nearer edge (0.3), as the rule records it
-    assert part == f"{k / n:.3f}: about {wilson_factor(k, n, AC.HALF_BAND[0]):.0f}x"
+    assert r8.note.startswith(f"undecided on seed 0 (about {wilson_factor(k, n, AC.HALF_BAND[0]):.0f}x)")

@@ -178,7 +178,7 @@ def attack_claims(res_by_seed: Mapping[int, Res]) -> list[Claim]:
     """Claims about adversarials (chapter 02) from the attack results of every training seed run."""
     seeds = list(res_by_seed)
     per = {s: _one_seed_attacks(r) for s, r in res_by_seed.items()}
-    parts = {s: open_rows.open_parts(r, HALF_BAND) for s, r in res_by_seed.items()}
+    parts = {s: open_rows.open_parts(per[s]) for s in seeds}  # the rules' own undecided parts
     rows = []
     for cid, (text, q, training) in ATTACK_CLAIMS.items():
         j = _over_seeds([per[s][cid] for s in seeds], seeds, training)

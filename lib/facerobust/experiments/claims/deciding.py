@@ -89,8 +89,7 @@ def note(j: Judgement, n: int, unit: str, cost: str, available: int | None = Non
         raise ValueError(f"need a positive sample size, got {n}")
 
     def one(label: str, f: float) -> str:
-        what = ("no sample size (the estimate sits on the threshold)" if math.isinf(f)
-                else f"about {max(f, 1.0):.0f}x (~{math.ceil(max(f, 1.0) * n):,})")
+        what = in_words(f) if math.isinf(f) else f"{in_words(max(f, 1.0))} (~{math.ceil(max(f, 1.0) * n):,})"
         return f"{label}: {what}" if label else what
 
     parts = "; ".join(one(label, f) for label, f in j.undecided)
