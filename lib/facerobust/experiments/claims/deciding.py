@@ -72,11 +72,6 @@ def in_words(factor: float) -> str:
     return f"about {factor:.0f}x"
 
 
-def times(half: float, gap: float) -> str:
-    """:func:`sample_factor` in words (:func:`in_words`)."""
-    return in_words(sample_factor(half, gap))
-
-
 def note(j: Judgement, n: int, unit: str, cost: str, available: int | None = None) -> str:
     """The note of a row that more data would decide: for each undecided interval of ``j``, how
     many times the ``n`` ``unit`` (and how many that is) it needs, and what grows with them
